@@ -1,0 +1,229 @@
+//! Comparison of two snapshots, and what DevTools' Comparison misses.
+//!
+//! **Comparison** implements DevTools `HeapSnapshotDiffDataGrid.populateChildren`
+//! (HeapSnapshotDataGrids.ts:999) → `aggregatesForDiff` (HeapSnapshot.ts:1786) →
+//! `calculateSnapshotDiff` (:3239) / `calculateDiffForClass` (:3271):
+//!
+//! * the base snapshot is re-classified with the *current* snapshot's interface definitions;
+//! * per class key, the ids of both snapshots' members (self size > 0) are sorted and
+//!   merge-joined: an id only in the base is **Deleted** (its base size is **Freed**), an id only
+//!   in the current snapshot is **New** (its size is **Alloc.**);
+//! * rows where nothing was added or deleted are dropped.
+//!
+//! **Grown survivors** are what that view cannot see: an object present in both snapshots (same
+//! id) whose shallow or retained size grew contributes nothing to any Comparison column. In the
+//! tutorial, `loginUsers` grows from 6,291,544 B to 12,583,000 B under the same id: exactly the
+//! leak. [`Comparison::grown`] lists such objects, largest shallow growth first.
+
+use super::Analysis;
+use super::aggregates::{self, Aggregates};
+use super::classes::{self, InterfaceDefinition};
+use crate::snapshot::NodeIdx;
+
+/// One Comparison row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClassDiff {
+    pub key: String,
+    pub name: String,
+    /// `# New`.
+    pub new_count: u32,
+    /// `# Deleted`.
+    pub deleted_count: u32,
+    /// `Alloc. Size`.
+    pub alloc_size: u64,
+    /// `Freed Size`.
+    pub freed_size: u64,
+    /// New objects (current-snapshot nodes), by ascending id.
+    pub added: Vec<NodeIdx>,
+    /// Deleted objects (base-snapshot nodes), by ascending id.
+    pub deleted: Vec<NodeIdx>,
+}
+
+impl ClassDiff {
+    /// `# Delta`.
+    pub fn count_delta(&self) -> i64 {
+        i64::from(self.new_count) - i64::from(self.deleted_count)
+    }
+
+    /// `Size Delta`.
+    pub fn size_delta(&self) -> i64 {
+        self.alloc_size as i64 - self.freed_size as i64
+    }
+}
+
+/// A surviving object (same id in both snapshots) that grew.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrownObject {
+    pub id: u32,
+    /// The node in the current snapshot.
+    pub node: NodeIdx,
+    /// The node in the base snapshot.
+    pub base_node: NodeIdx,
+    pub self_before: u64,
+    pub self_after: u64,
+    pub retained_before: u64,
+    pub retained_after: u64,
+}
+
+impl GrownObject {
+    pub fn self_growth(&self) -> i64 {
+        self.self_after as i64 - self.self_before as i64
+    }
+
+    pub fn retained_growth(&self) -> i64 {
+        self.retained_after as i64 - self.retained_before as i64
+    }
+}
+
+/// The Comparison of `current` against `base`.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// In DevTools' insertion order (base classes first), not sorted.
+    pub classes: Vec<ClassDiff>,
+    /// Surviving objects that grew: by shallow growth, then retained growth, descending.
+    pub grown: Vec<GrownObject>,
+    /// The definitions the base was re-classified with (the current snapshot's).
+    pub interface_definitions_used: Vec<InterfaceDefinition>,
+}
+
+/// The base's Summary rows under `definitions` (re-using its own when they are the same).
+fn base_aggregates(base: &Analysis, definitions: &[InterfaceDefinition]) -> Aggregates {
+    let same = base.interface_definitions.len() == definitions.len()
+        && base
+            .interface_definitions
+            .iter()
+            .zip(definitions)
+            .all(|(a, b)| a.name == b.name && a.properties == b.properties);
+    if same {
+        return base.aggregates.clone();
+    }
+    let classification = classes::classify(&base.snapshot, &base.dom.renamed, definitions);
+    let dominated = aggregates::DominatedNodes::build(&base.dominator, base.snapshot.root());
+    aggregates::aggregate(&aggregates::AggregateInput {
+        classes: &classification,
+        self_size: &base.self_size,
+        distance: &base.distance,
+        retained_size: &base.retained_size,
+        dominated: &dominated,
+        root: base.snapshot.root(),
+        filter: None,
+    })
+}
+
+fn sorted_by_id(a: &Analysis, members: &[NodeIdx]) -> Vec<NodeIdx> {
+    let mut v = members.to_vec();
+    v.sort_by_key(|&n| a.snapshot.node_id(n));
+    v
+}
+
+/// `calculateDiffForClass`.
+fn diff_class(
+    base: &Analysis,
+    base_members: &[NodeIdx],
+    current: &Analysis,
+    members: &[NodeIdx],
+    key: &str,
+    name: &str,
+) -> Option<ClassDiff> {
+    let mut d = ClassDiff {
+        key: key.to_string(),
+        name: name.to_string(),
+        new_count: 0,
+        deleted_count: 0,
+        alloc_size: 0,
+        freed_size: 0,
+        added: Vec::new(),
+        deleted: Vec::new(),
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < base_members.len() && j < members.len() {
+        let a = base.snapshot.node_id(base_members[i]);
+        let b = current.snapshot.node_id(members[j]);
+        if a < b {
+            d.deleted.push(base_members[i]);
+            i += 1;
+        } else if a > b {
+            d.added.push(members[j]);
+            j += 1;
+        } else {
+            i += 1;
+            j += 1;
+        }
+    }
+    d.deleted.extend_from_slice(&base_members[i..]);
+    d.added.extend_from_slice(&members[j..]);
+    d.deleted_count = d.deleted.len() as u32;
+    d.new_count = d.added.len() as u32;
+    d.freed_size = d.deleted.iter().map(|&n| u64::from(base.self_size[n as usize])).sum();
+    d.alloc_size = d.added.iter().map(|&n| u64::from(current.self_size[n as usize])).sum();
+    (d.new_count > 0 || d.deleted_count > 0).then_some(d)
+}
+
+/// Compares `current` against `base`.
+pub fn compare(base: &Analysis, current: &Analysis) -> Comparison {
+    let definitions = current.interface_definitions.clone();
+    let base_aggs = base_aggregates(base, &definitions);
+    let current_aggs = &current.aggregates;
+    let mut classes = Vec::new();
+    for (i, row) in base_aggs.rows.iter().enumerate() {
+        let base_members = sorted_by_id(base, base_aggs.members_of(i));
+        let (members, name) = match current_aggs.row_by_key(&row.key) {
+            Some(k) => (sorted_by_id(current, current_aggs.members_of(k)), current_aggs.rows[k].name.as_str()),
+            None => (Vec::new(), row.name.as_str()),
+        };
+        if let Some(d) = diff_class(base, &base_members, current, &members, &row.key, name) {
+            classes.push(d);
+        }
+    }
+    for (k, row) in current_aggs.rows.iter().enumerate() {
+        if base_aggs.row_by_key(&row.key).is_some() {
+            continue;
+        }
+        let members = sorted_by_id(current, current_aggs.members_of(k));
+        if let Some(d) = diff_class(base, &[], current, &members, &row.key, &row.name) {
+            classes.push(d);
+        }
+    }
+    Comparison { classes, grown: grown_survivors(base, current), interface_definitions_used: definitions }
+}
+
+/// Objects with the same id in both snapshots whose self or retained size grew.
+pub fn grown_survivors(base: &Analysis, current: &Analysis) -> Vec<GrownObject> {
+    let by_id = |a: &Analysis| {
+        let mut v: Vec<(u32, NodeIdx)> = (0..a.node_count() as NodeIdx).map(|n| (a.snapshot.node_id(n), n)).collect();
+        v.sort_unstable();
+        v
+    };
+    let (old, new) = (by_id(base), by_id(current));
+    let mut grown = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() && j < new.len() {
+        match old[i].0.cmp(&new[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let (b, c) = (old[i].1, new[j].1);
+                let g = GrownObject {
+                    id: old[i].0,
+                    node: c,
+                    base_node: b,
+                    self_before: u64::from(base.self_size[b as usize]),
+                    self_after: u64::from(current.self_size[c as usize]),
+                    retained_before: base.retained_size[b as usize],
+                    retained_after: current.retained_size[c as usize],
+                };
+                // Visible in both Summaries (self size > 0), or DevTools already counts it as New.
+                if g.self_before > 0 && g.self_after > 0 && (g.self_growth() > 0 || g.retained_growth() > 0) {
+                    grown.push(g);
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    grown.sort_by(|a, b| {
+        let key = |g: &GrownObject| (g.self_growth().max(0), g.retained_growth());
+        key(b).cmp(&key(a)).then(a.id.cmp(&b.id))
+    });
+    grown
+}

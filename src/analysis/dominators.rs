@@ -1,0 +1,248 @@
+//! The dominator tree and retained sizes.
+//!
+//! Immediate dominators over essential edges: Lengauer & Tarjan, "A fast algorithm for finding
+//! dominators in a flowgraph", ACM TOPLAS 1(1), 1979, doi:10.1145/357062.357071 — the "simple"
+//! version (path compression without balancing), with an iterative DFS. This follows DevTools
+//! `HeapSnapshot.calculateDominatorsAndRetainedSizes` (HeapSnapshot.ts:2130) step for step,
+//! including its handling of nodes the DFS from the root misses:
+//!
+//! 1. nodes whose retainers are all non-essential (only weak retainers) are attached under the
+//!    root and a DFS runs from each;
+//! 2. nodes still unvisited (cliques that retain each other) are attached under the root one by
+//!    one, without a DFS.
+//!
+//! Both cases are reported as problems, like DevTools' console warnings.
+//!
+//! Retained size = self size (after the shallow-size transfer) + the retained sizes of the nodes
+//! it immediately dominates, summed bottom-up in reverse DFS order.
+//!
+//! Memory: eight `u32` arrays of `node_count + 1` (parent, ancestor — reused as the DFS edge
+//! cursor —, vertex, label, semi, dom, bucket head and link), freed on return except `dom`, which
+//! becomes the result, and `vertex`, which the retained-size sum needs.
+
+use super::bits::BitVec;
+use crate::snapshot::NodeIdx;
+
+/// The graph as the dominator pass sees it (all borrowed from the snapshot and analyses).
+pub struct DominatorInput<'a> {
+    pub root: NodeIdx,
+    pub first_edge: &'a [u32],
+    pub edge_to: &'a [NodeIdx],
+    pub essential_edge: &'a BitVec,
+    pub first_retainer: &'a [u32],
+    pub retainer_node: &'a [NodeIdx],
+    /// Essential bit of each retainer slot (the essential bit of the slot's edge).
+    pub essential_retainer: &'a BitVec,
+}
+
+/// What the pass found.
+pub struct DominatorTree {
+    /// Immediate dominator of each node (the root is its own).
+    pub dominator: Vec<NodeIdx>,
+    /// Nodes in DFS order (root first); every dominator comes before the nodes it dominates.
+    pub dfs_order: Vec<NodeIdx>,
+    /// Nodes attached under the root because they had only weak retainers.
+    pub weakly_retained: Vec<NodeIdx>,
+    /// Count of nodes the DFS from the root missed.
+    pub unreachable_from_root: usize,
+    /// Nodes attached under the root one by one (still unreached after the weak pass).
+    pub still_unreachable: Vec<NodeIdx>,
+    pub still_unreachable_count: usize,
+}
+
+/// Problem reports keep at most this many node entries (DevTools `appendToProblemReport`).
+const REPORT_LIMIT: usize = 100;
+
+pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
+    let node_count = input.first_edge.len() - 1;
+    let len = node_count + 1;
+    // 1-based vertex numbers; 0 means "none". vertex v is node ordinal v - 1.
+    let mut parent = vec![0u32; len];
+    let mut ancestor = vec![0u32; len];
+    let mut vertex = vec![0u32; len];
+    let mut label = vec![0u32; len];
+    let mut semi = vec![0u32; len];
+    let mut n: u32 = 0;
+
+    // Iterative DFS. `ancestor` is unused until the main loop, so it holds each vertex's next
+    // edge to examine.
+    let dfs = |root: u32,
+               parent: &mut [u32],
+               ancestor: &mut [u32],
+               vertex: &mut [u32],
+               label: &mut [u32],
+               semi: &mut [u32],
+               n: &mut u32| {
+        ancestor[root as usize] = input.first_edge[root as usize - 1];
+        let mut v = root;
+        while v != 0 {
+            if semi[v as usize] == 0 {
+                *n += 1;
+                semi[v as usize] = *n;
+                vertex[*n as usize] = v;
+                label[v as usize] = v;
+            }
+            let mut v_next = parent[v as usize];
+            let end = input.first_edge[v as usize];
+            while ancestor[v as usize] < end {
+                let e = ancestor[v as usize];
+                ancestor[v as usize] += 1;
+                if !input.essential_edge.get(e as usize) {
+                    continue;
+                }
+                let w = input.edge_to[e as usize] + 1;
+                if semi[w as usize] == 0 {
+                    parent[w as usize] = v;
+                    ancestor[w as usize] = input.first_edge[w as usize - 1];
+                    v_next = w;
+                    break;
+                }
+            }
+            v = v_next;
+        }
+    };
+
+    let r = input.root + 1;
+    dfs(r, &mut parent, &mut ancestor, &mut vertex, &mut label, &mut semi, &mut n);
+
+    let mut weakly_retained = Vec::new();
+    let unreachable_from_root = node_count - n as usize;
+    if (n as usize) < node_count {
+        for v in 1..=node_count as u32 {
+            if semi[v as usize] != 0 {
+                continue;
+            }
+            let o = (v - 1) as usize;
+            let only_weak = (input.first_retainer[o]..input.first_retainer[o + 1])
+                .all(|slot| !input.essential_retainer.get(slot as usize));
+            if only_weak {
+                if weakly_retained.len() < REPORT_LIMIT - 1 {
+                    weakly_retained.push(v - 1);
+                }
+                parent[v as usize] = r;
+                dfs(v, &mut parent, &mut ancestor, &mut vertex, &mut label, &mut semi, &mut n);
+            }
+        }
+    }
+    let mut still_unreachable = Vec::new();
+    let still_unreachable_count = node_count - n as usize;
+    if (n as usize) < node_count {
+        for v in 1..=node_count as u32 {
+            if semi[v as usize] == 0 {
+                if still_unreachable.len() < REPORT_LIMIT {
+                    still_unreachable.push(v - 1);
+                }
+                parent[v as usize] = r;
+                n += 1;
+                semi[v as usize] = n;
+                vertex[n as usize] = v;
+                label[v as usize] = v;
+            }
+        }
+    }
+    ancestor.fill(0);
+
+    let mut dom = vec![0u32; len];
+    let mut bucket_head = vec![0u32; len];
+    let mut bucket_next = vec![0u32; len];
+    let mut compress_stack: Vec<u32> = Vec::new();
+
+    // `compress` and `eval` of the paper, iterative.
+    let evaluate = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], stack: &mut Vec<u32>| -> u32 {
+        if ancestor[v as usize] == 0 {
+            return v;
+        }
+        let mut x = v;
+        while ancestor[ancestor[x as usize] as usize] != 0 {
+            stack.push(x);
+            x = ancestor[x as usize];
+        }
+        while let Some(w) = stack.pop() {
+            let a = ancestor[w as usize] as usize;
+            if semi[label[a] as usize] < semi[label[w as usize] as usize] {
+                label[w as usize] = label[a];
+            }
+            ancestor[w as usize] = ancestor[a];
+        }
+        label[v as usize]
+    };
+
+    for i in (2..=n).rev() {
+        let w = vertex[i as usize];
+        let o = (w - 1) as usize;
+        let mut is_orphan = true;
+        for slot in input.first_retainer[o]..input.first_retainer[o + 1] {
+            if !input.essential_retainer.get(slot as usize) {
+                continue;
+            }
+            is_orphan = false;
+            let v = input.retainer_node[slot as usize] + 1;
+            let u = evaluate(v, &mut ancestor, &mut label, &semi, &mut compress_stack);
+            if semi[u as usize] < semi[w as usize] {
+                semi[w as usize] = semi[u as usize];
+            }
+        }
+        if is_orphan {
+            // Orphans act as if their only predecessor were the root.
+            semi[w as usize] = semi[r as usize];
+        }
+        let b = vertex[semi[w as usize] as usize] as usize;
+        bucket_next[w as usize] = bucket_head[b];
+        bucket_head[b] = w;
+        let p = parent[w as usize];
+        ancestor[w as usize] = p; // link(parent[w], w)
+        let mut v = std::mem::take(&mut bucket_head[p as usize]);
+        while v != 0 {
+            let next = bucket_next[v as usize];
+            let u = evaluate(v, &mut ancestor, &mut label, &semi, &mut compress_stack);
+            dom[v as usize] = if semi[u as usize] < semi[v as usize] { u } else { p };
+            v = next;
+        }
+    }
+    drop(bucket_head);
+    drop(bucket_next);
+    drop(ancestor);
+    drop(label);
+    drop(parent);
+
+    dom[0] = r;
+    dom[r as usize] = r;
+    for i in 2..=n {
+        let w = vertex[i as usize] as usize;
+        if dom[w] != vertex[semi[w] as usize] {
+            dom[w] = dom[dom[w] as usize];
+        }
+    }
+    drop(semi);
+
+    // Back to ordinals, in place.
+    let mut dominator = dom;
+    dominator.remove(0);
+    for d in &mut dominator {
+        *d -= 1;
+    }
+    let mut dfs_order = vertex;
+    dfs_order.remove(0);
+    dfs_order.truncate(n as usize);
+    for v in &mut dfs_order {
+        *v -= 1;
+    }
+    DominatorTree {
+        dominator,
+        dfs_order,
+        weakly_retained,
+        unreachable_from_root,
+        still_unreachable,
+        still_unreachable_count,
+    }
+}
+
+/// Retained sizes: each node's self size plus those of the nodes it dominates.
+pub fn retained_sizes(tree: &DominatorTree, self_sizes: &[u32]) -> Vec<u64> {
+    let mut retained: Vec<u64> = self_sizes.iter().map(|&s| u64::from(s)).collect();
+    for &node in tree.dfs_order.iter().skip(1).rev() {
+        let d = tree.dominator[node as usize];
+        retained[d as usize] += retained[node as usize];
+    }
+    retained
+}

@@ -1,0 +1,252 @@
+//! Pure passes over a snapshot's flat columns, and the queries the views ask.
+//!
+//! [`Analysis::run`] is the only place the pass order is written. Each pass is its own module,
+//! computes one thing, and cites the Chrome DevTools function it reproduces
+//! (`front_end/entrypoints/heap_snapshot_worker/HeapSnapshot.ts`, chrome-devtools-frontend
+//! 1.0.1705227; the spec with line numbers is `../shared/oracle/README.md`):
+//!
+//! | pass | module | DevTools |
+//! |---|---|---|
+//! | detached DOM state, `Detached ` names | [`domstate`] | `propagateDOMState` |
+//! | page-owned flag, essential edges | [`essential`] | `markPageOwnedNodes`, `computeIsEssentialEdge` |
+//! | retainers (reverse index) | [`retainers`] | `buildRetainers` |
+//! | shallow-size transfer | [`shallow`] | `calculateShallowSizes` |
+//! | distances | [`distances`] | `calculateDistances`, `bfs` |
+//! | dominators, retained sizes | [`dominators`] | `calculateDominatorsAndRetainedSizes` |
+//! | class names, interfaces, keys | [`classes`] | `calculateObjectNames`, `inferInterfaceDefinitions`, `applyInterfaceDefinitions` |
+//! | Summary rows | [`aggregates`] | `buildAggregates`, `calculateClassesRetainedSize` |
+//! | Statistics | [`statistics`] | `calculateStatistics` |
+//! | Comparison, grown survivors | [`diff`] | `calculateSnapshotDiff`, `calculateDiffForClass` |
+//! | Retainers view, paths | [`paths`] | `retainingEdgesFilter`, `expandRetainersChain`, `getRetainingPaths` |
+//!
+//! # Memory
+//!
+//! Per node, kept: the snapshot's columns (18 B) + post-transfer self size (4) + distance (4) +
+//! dominator (4) + retained size (8) + class (4) + first retainer (4) + DOM state (1) = 47 B.
+//! Per edge: the snapshot's 9 B + retainer slot (4) + essential bits. Scratch arrays (owners in the
+//! shallow pass, Lengauer–Tarjan's eight arrays, the dominated-nodes lists) live only inside their
+//! pass.
+
+pub mod aggregates;
+pub mod bits;
+pub mod classes;
+pub mod diff;
+pub mod distances;
+pub mod dominators;
+pub mod domstate;
+pub mod ephemeron;
+pub mod essential;
+pub mod format;
+pub mod jsstr;
+pub mod names;
+pub mod paths;
+pub mod retainers;
+pub mod shallow;
+pub mod statistics;
+
+use std::borrow::Cow;
+
+pub use aggregates::{Aggregates, ClassAggregate};
+pub use classes::{ClassId, Classification, InterfaceDefinition};
+pub use diff::{ClassDiff, Comparison, GrownObject};
+pub use statistics::Statistics;
+
+use crate::progress::{Phase, Progress};
+use crate::snapshot::{HeapSnapshot, NodeIdx, NodeType};
+
+/// Loading was cancelled through [`Progress::is_cancelled`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("analysis was cancelled")]
+pub struct Cancelled;
+
+/// A snapshot with every DevTools number computed. Immutable and `Send + Sync`: the UI shares it
+/// in an `Arc` while a worker builds the next one.
+pub struct Analysis {
+    pub snapshot: HeapSnapshot,
+    pub dom: domstate::DomState,
+    pub page_owned: bits::BitVec,
+    pub retainers: retainers::Retainers,
+    /// Self sizes after the shallow-size transfer; what every view shows.
+    pub self_size: Vec<u32>,
+    pub distance: Vec<i32>,
+    pub dominator: Vec<NodeIdx>,
+    pub retained_size: Vec<u64>,
+    pub interface_definitions: Vec<InterfaceDefinition>,
+    pub classes: Classification,
+    /// Summary rows ("All objects").
+    pub aggregates: Aggregates,
+    pub statistics: Statistics,
+    /// DevTools' console warnings (unreachable nodes), one string per report.
+    pub problems: Vec<String>,
+}
+
+fn check(progress: &dyn Progress) -> Result<(), Cancelled> {
+    if progress.is_cancelled() { Err(Cancelled) } else { Ok(()) }
+}
+
+impl Analysis {
+    /// Runs every pass, in DevTools' order where order matters.
+    pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<Analysis, Cancelled> {
+        progress.report(Phase::DomState, 0.0);
+        let dom = domstate::propagate(&snapshot);
+        check(progress)?;
+
+        progress.report(Phase::Flags, 0.0);
+        let page_owned = essential::page_owned(&snapshot);
+        let mut ephemerons = ephemeron::EphemeronNames::new();
+        let essential_edges = essential::essential_edges(&snapshot, &page_owned, &mut ephemerons);
+        check(progress)?;
+
+        progress.report(Phase::Retainers, 0.0);
+        let retainers = retainers::Retainers::build(&snapshot, &essential_edges);
+        check(progress)?;
+
+        progress.report(Phase::ShallowSizes, 0.0);
+        let self_size = shallow::transferred_self_sizes(&snapshot, &dom);
+        check(progress)?;
+
+        progress.report(Phase::Distances, 0.0);
+        let distance = distances::calculate(&snapshot, &mut ephemerons, None);
+        check(progress)?;
+
+        progress.report(Phase::Dominators, 0.0);
+        let tree = dominators::compute(&dominators::DominatorInput {
+            root: snapshot.root(),
+            first_edge: &snapshot.first_edge,
+            edge_to: &snapshot.edge_to,
+            essential_edge: &essential_edges,
+            first_retainer: &retainers.first_retainer,
+            retainer_node: &retainers.retainer_node,
+            essential_retainer: &retainers.essential,
+        });
+        drop(essential_edges);
+        check(progress)?;
+
+        progress.report(Phase::RetainedSizes, 0.0);
+        let retained_size = dominators::retained_sizes(&tree, &self_size);
+        check(progress)?;
+
+        progress.report(Phase::Classes, 0.0);
+        let interface_definitions = classes::infer_interface_definitions(&snapshot);
+        let classes = classes::classify(&snapshot, &dom.renamed, &interface_definitions);
+        check(progress)?;
+
+        progress.report(Phase::Aggregates, 0.0);
+        let dominators::DominatorTree {
+            dominator,
+            weakly_retained,
+            unreachable_from_root,
+            still_unreachable,
+            still_unreachable_count,
+            ..
+        } = tree;
+        let dominated = aggregates::DominatedNodes::build(&dominator, snapshot.root());
+        let aggregates = aggregates::aggregate(&aggregates::AggregateInput {
+            classes: &classes,
+            self_size: &self_size,
+            distance: &distance,
+            retained_size: &retained_size,
+            dominated: &dominated,
+            root: snapshot.root(),
+            filter: None,
+        });
+        drop(dominated);
+        check(progress)?;
+
+        progress.report(Phase::Statistics, 0.0);
+        let total_size = retained_size[snapshot.root() as usize] + snapshot.extra_native_bytes().unwrap_or(0);
+        let statistics = statistics::calculate(&snapshot, &dom.renamed, &self_size, &retainers, total_size);
+
+        let mut analysis = Analysis {
+            snapshot,
+            dom,
+            page_owned,
+            retainers,
+            self_size,
+            distance,
+            dominator,
+            retained_size,
+            interface_definitions,
+            classes,
+            aggregates,
+            statistics,
+            problems: Vec::new(),
+        };
+        // DevTools `formatProblemReport`: messages and `name @id` entries joined by "\n  ".
+        let node_entry = |a: &Analysis, n: NodeIdx| format!("{} @{}", a.display_name(n), a.snapshot.node_id(n));
+        if unreachable_from_root > 0 {
+            let mut lines = vec![
+                format!("Heap snapshot: {unreachable_from_root} nodes are unreachable from the root."),
+                "The following nodes have only weak retainers:".to_string(),
+            ];
+            lines.extend(weakly_retained.iter().map(|&n| node_entry(&analysis, n)));
+            analysis.problems.push(lines.join("\n  "));
+        }
+        if still_unreachable_count > 0 {
+            let mut lines = vec![format!("Heap snapshot: Still found {still_unreachable_count} unreachable nodes:")];
+            lines.extend(still_unreachable.iter().map(|&n| node_entry(&analysis, n)));
+            analysis.problems.push(lines.join("\n  "));
+        }
+        progress.report(Phase::Done, 1.0);
+        Ok(analysis)
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.snapshot.node_count()
+    }
+
+    /// `HeapSnapshot.totalSize`: root retained size + `extra_native_bytes`.
+    pub fn total_size(&self) -> u64 {
+        self.root_retained_size() + self.snapshot.extra_native_bytes().unwrap_or(0)
+    }
+
+    pub fn root_retained_size(&self) -> u64 {
+        self.retained_size[self.snapshot.root() as usize]
+    }
+
+    /// The largest odd (JavaScript) node id (`maxJsNodeId`).
+    pub fn max_js_object_id(&self) -> u32 {
+        self.snapshot.node_id.iter().copied().filter(|id| id % 2 == 1).max().unwrap_or(0)
+    }
+
+    /// The name DevTools shows for a node (see [`names::display_name`]).
+    pub fn display_name(&self, n: NodeIdx) -> Cow<'_, str> {
+        names::display_name(&self.snapshot, &self.dom.renamed, n)
+    }
+
+    /// The node's name after the DOM-state pass (`Detached …`).
+    pub fn raw_name(&self, n: NodeIdx) -> Cow<'_, str> {
+        names::raw_name(&self.snapshot, &self.dom.renamed, n)
+    }
+
+    pub fn class_name(&self, n: NodeIdx) -> &str {
+        &self.classes.class(n).name
+    }
+
+    pub fn class_key(&self, n: NodeIdx) -> &str {
+        &self.classes.class(n).key
+    }
+
+    pub fn node_type(&self, n: NodeIdx) -> NodeType {
+        self.snapshot.node_type(n)
+    }
+
+    pub fn find_node_by_id(&self, id: u32) -> Option<NodeIdx> {
+        self.snapshot.find_node_by_id(id)
+    }
+
+    /// Bytes held by everything, for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.snapshot.heap_bytes()
+            + self.dom.detachedness.capacity()
+            + self.dom.renamed.heap_bytes()
+            + self.page_owned.heap_bytes()
+            + self.retainers.heap_bytes()
+            + self.self_size.capacity() * 4
+            + self.distance.capacity() * 4
+            + self.dominator.capacity() * 4
+            + self.retained_size.capacity() * 8
+            + self.classes.heap_bytes()
+            + self.aggregates.heap_bytes()
+    }
+}

@@ -1,0 +1,392 @@
+//! The Retainers view and paths to the roots.
+//!
+//! * [`retainer_rows`]: the rows of DevTools' Retainers grid for a node
+//!   (`createRetainingEdgesProvider` with `JSHeapSnapshot.retainingEdgesFilter`, HeapSnapshot.ts:4201):
+//!   every edge into the node except invisible and weak ones and those from the root, sorted as
+//!   the grid's default sort (`HeapSnapshotRetainmentDataGrid`: distance ascending, then the
+//!   retainer's name, then the retainer slot).
+//! * [`shortest_path`]: the chain DevTools expands automatically when an object is selected
+//!   (`HeapSnapshotRetainingObjectNode.expandRetainersChain(20)`, HeapSnapshotGridNodes.ts:989):
+//!   the first row, again and again, until a user root (distance ≤ 1), a cycle, 20 levels, or no
+//!   rows.
+//! * [`retaining_paths`]: DevTools' programmatic `getRetainingPaths` (HeapSnapshot.ts:3452).
+//! * [`dominator_chain`]: DevTools' `getDominatorsOf`.
+//! * [`RetainersView`]: "Ignore this retainer": distances recomputed without the ignored nodes
+//!   (`ignoreNodeInRetainersView`), and the WeakMap edges that no longer suffice marked
+//!   (`#updateIgnoredEdgesInRetainersView`).
+
+use std::collections::{HashMap, HashSet};
+
+use super::Analysis;
+use super::bits::BitVec;
+use super::distances::{self, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
+use super::ephemeron::EphemeronNames;
+use super::jsstr::cmp_utf16;
+use crate::snapshot::{EdgeIdx, EdgeType, NodeIdx};
+
+/// One row of the Retainers grid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetainerRow {
+    /// Position in the node's retainer slots (the last tie-breaker).
+    pub slot: u32,
+    pub edge: EdgeIdx,
+    /// The retaining node.
+    pub node: NodeIdx,
+    /// The retainer's distance as the view sorts it (`distanceForRetainersView`; 200000000+
+    /// for unreachable retainers and ignored edges).
+    pub distance: i64,
+}
+
+/// "Ignore this retainer" state: the ignored nodes and the distances without them.
+#[derive(Clone, Debug, Default)]
+pub struct RetainersView {
+    ignored: Vec<NodeIdx>,
+    distances: Option<Vec<i32>>,
+    ignored_edges: HashSet<EdgeIdx>,
+}
+
+impl RetainersView {
+    pub fn new() -> RetainersView {
+        RetainersView::default()
+    }
+
+    pub fn ignored(&self) -> &[NodeIdx] {
+        &self.ignored
+    }
+
+    pub fn is_ignored(&self, n: NodeIdx) -> bool {
+        self.ignored.contains(&n)
+    }
+
+    pub fn is_edge_ignored(&self, e: EdgeIdx) -> bool {
+        self.ignored_edges.contains(&e)
+    }
+
+    /// `ignoreNodeInRetainersView`.
+    pub fn ignore(&mut self, a: &Analysis, n: NodeIdx) {
+        if !self.ignored.contains(&n) {
+            self.ignored.push(n);
+        }
+        self.recompute(a);
+    }
+
+    /// `unignoreNodeInRetainersView`.
+    pub fn unignore(&mut self, a: &Analysis, n: NodeIdx) {
+        self.ignored.retain(|&x| x != n);
+        self.recompute(a);
+    }
+
+    /// `unignoreAllNodesInRetainersView`.
+    pub fn unignore_all(&mut self) {
+        *self = RetainersView::default();
+    }
+
+    fn recompute(&mut self, a: &Analysis) {
+        self.ignored_edges.clear();
+        if self.ignored.is_empty() {
+            self.distances = None;
+            return;
+        }
+        let mut bits = BitVec::new(a.node_count());
+        for &n in &self.ignored {
+            bits.set(n as usize);
+        }
+        let mut ephemerons = EphemeronNames::new();
+        let d = distances::calculate(&a.snapshot, &mut ephemerons, Some(&bits));
+        // A WeakMap value needs both its table and its key: if one of the two retainers became
+        // unreachable, the other edge alone no longer retains it.
+        let s = &a.snapshot;
+        let mut unreachable_parts: HashMap<NodeIdx, HashSet<&str>> = HashMap::new();
+        for n in 0..a.node_count() as NodeIdx {
+            if d[n as usize] != NO_DISTANCE {
+                continue;
+            }
+            for e in s.edges(n) {
+                if s.edge_type(e) != EdgeType::INTERNAL {
+                    continue;
+                }
+                let name = s.edge_name_or_index(e);
+                if let Some(eph) = ephemerons.get(s, name) {
+                    let part = &s.string(name)[eph.duplicated_part_start..];
+                    unreachable_parts.entry(s.edge_to(e)).or_default().insert(part);
+                }
+            }
+        }
+        for (&target, parts) in &unreachable_parts {
+            for (_, _, e) in a.retainers.edges_of(s, target) {
+                if s.edge_type(e) != EdgeType::INTERNAL {
+                    continue;
+                }
+                let name = s.edge_name_or_index(e);
+                if let Some(eph) = ephemerons.get(s, name)
+                    && parts.contains(&s.string(name)[eph.duplicated_part_start..])
+                {
+                    self.ignored_edges.insert(e);
+                }
+            }
+        }
+        self.distances = Some(d);
+    }
+
+    /// `getDistanceForRetainersView`.
+    pub fn distance(&self, a: &Analysis, n: NodeIdx) -> i64 {
+        let d = self.distances.as_ref().map_or(a.distance[n as usize], |d| d[n as usize]);
+        if d == NO_DISTANCE {
+            i64::from(a.distance[n as usize].max(0)) + BASE_UNREACHABLE_DISTANCE
+        } else {
+            i64::from(d)
+        }
+    }
+
+    /// The distances the path walks use (`#nodeDistancesForRetainersView ?? nodeDistances`).
+    fn raw_distance(&self, a: &Analysis, n: NodeIdx) -> i32 {
+        self.distances.as_ref().map_or(a.distance[n as usize], |d| d[n as usize])
+    }
+}
+
+/// The Retainers grid rows of `n`, in DevTools' default order.
+pub fn retainer_rows(a: &Analysis, view: &RetainersView, n: NodeIdx) -> Vec<RetainerRow> {
+    let s = &a.snapshot;
+    let root = s.root();
+    let mut rows: Vec<(RetainerRow, std::borrow::Cow<'_, str>)> = a
+        .retainers
+        .edges_of(s, n)
+        .into_iter()
+        .filter(|&(_, src, e)| {
+            let t = s.edge_type(e);
+            t != EdgeType::INVISIBLE && t != EdgeType::WEAK && src != root
+        })
+        .map(|(slot, src, e)| {
+            let distance = if view.is_edge_ignored(e) { BASE_UNREACHABLE_DISTANCE } else { view.distance(a, src) };
+            (RetainerRow { slot, edge: e, node: src, distance }, a.display_name(src))
+        })
+        .collect();
+    rows.sort_by(|(x, xn), (y, yn)| {
+        x.distance.cmp(&y.distance).then_with(|| cmp_utf16(xn, yn)).then(x.slot.cmp(&y.slot))
+    });
+    rows.into_iter().map(|(r, _)| r).collect()
+}
+
+/// Why the automatic expansion stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    NoRetainers,
+    UserRoot,
+    Cycle,
+    Unreachable,
+    ExpansionLimit,
+}
+
+impl StopReason {
+    /// The oracle's wording.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::NoRetainers => "no retainers",
+            StopReason::UserRoot => "reached distance <= 1 (a user root)",
+            StopReason::Cycle => "cycle",
+            StopReason::Unreachable => "unreachable",
+            StopReason::ExpansionLimit => "expansion limit (20)",
+        }
+    }
+}
+
+/// The retainer chain DevTools expands automatically.
+#[derive(Clone, Debug)]
+pub struct ShortestPath {
+    pub edges: Vec<RetainerRow>,
+    pub stop_reason: StopReason,
+}
+
+/// `expandRetainersChain(20)` from `n`.
+pub fn shortest_path(a: &Analysis, view: &RetainersView, n: NodeIdx) -> ShortestPath {
+    let mut path = Vec::new();
+    let mut seen: HashSet<u32> = HashSet::from([a.snapshot.node_id(n)]);
+    let mut current = n;
+    let mut levels = 20;
+    let mut stop = StopReason::NoRetainers;
+    loop {
+        let rows = retainer_rows(a, view, current);
+        levels -= 1;
+        if levels <= 0 || rows.is_empty() {
+            if let Some(first) = rows.into_iter().next()
+                && levels <= 0
+            {
+                path.push(first);
+                stop = StopReason::ExpansionLimit;
+            }
+            break;
+        }
+        let first = rows[0].clone();
+        path.push(first.clone());
+        if !seen.insert(a.snapshot.node_id(first.node)) {
+            stop = StopReason::Cycle;
+            break;
+        }
+        if !(first.distance > 1 && first.distance < BASE_UNREACHABLE_DISTANCE) {
+            stop = if first.distance <= 1 { StopReason::UserRoot } else { StopReason::Unreachable };
+            break;
+        }
+        current = first.node;
+    }
+    ShortestPath { edges: path, stop_reason: stop }
+}
+
+/// One edge of a `getRetainingPaths` forest.
+#[derive(Clone, Debug)]
+pub struct PathEdge {
+    pub edge: EdgeIdx,
+    pub node: NodeIdx,
+    pub distance: i32,
+    pub children: Vec<PathEdge>,
+}
+
+/// Which limits `getRetainingPaths` hit, in the order it hit them.
+#[derive(Clone, Debug, Default)]
+pub struct PathLimits {
+    pub hit: Vec<&'static str>,
+}
+
+impl PathLimits {
+    fn set(&mut self, which: &'static str) {
+        if !self.hit.contains(&which) {
+            self.hit.push(which);
+        }
+    }
+}
+
+/// DevTools `getRetainingPaths(nodeIndex, 30, 5000, 100)`.
+pub fn retaining_paths(a: &Analysis, view: &RetainersView, n: NodeIdx) -> (Vec<PathEdge>, PathLimits) {
+    struct Walk<'a> {
+        a: &'a Analysis,
+        view: &'a RetainersView,
+        traversed: usize,
+        visiting: HashSet<NodeIdx>,
+        visited: HashMap<NodeIdx, usize>,
+        limits: PathLimits,
+    }
+    const MAX_DEPTH: usize = 30;
+    const MAX_NODES: usize = 5000;
+    const MAX_SIBLINGS: usize = 100;
+    const ROOT_DISTANCE: i32 = 2;
+    impl Walk<'_> {
+        fn forest(&mut self, current: NodeIdx, depth: usize) -> Vec<PathEdge> {
+            self.traversed += 1;
+            if self.traversed > MAX_NODES {
+                self.limits.set("nodes");
+                return Vec::new();
+            }
+            if depth >= MAX_DEPTH {
+                self.limits.set("depth");
+                return Vec::new();
+            }
+            if self.view.raw_distance(self.a, current) <= ROOT_DISTANCE {
+                return Vec::new();
+            }
+            if self.visiting.contains(&current) {
+                return Vec::new();
+            }
+            if let Some(&cached) = self.visited.get(&current)
+                && depth >= cached
+            {
+                return Vec::new();
+            }
+            self.visiting.insert(current);
+            let s = &self.a.snapshot;
+            let mut retainers = Vec::new();
+            for (_, src, e) in self.a.retainers.edges_of(s, current) {
+                let dist = self.view.raw_distance(self.a, src);
+                if self.view.is_edge_ignored(e) || s.edge_type(e) == EdgeType::WEAK {
+                    continue;
+                }
+                if dist >= 0 {
+                    let remaining = (MAX_DEPTH - depth) as i64;
+                    let needed = i64::from(dist) - i64::from(ROOT_DISTANCE);
+                    if needed < remaining {
+                        retainers.push((e, src, dist));
+                    } else {
+                        self.limits.set("depth");
+                    }
+                }
+            }
+            retainers.sort_by_key(|r| r.2);
+            if retainers.len() > MAX_SIBLINGS {
+                self.limits.set("siblings");
+                retainers.truncate(MAX_SIBLINGS);
+            }
+            let mut forest = Vec::new();
+            for (e, src, dist) in retainers {
+                let children = if dist == ROOT_DISTANCE {
+                    self.traversed += 1;
+                    if self.traversed > MAX_NODES {
+                        self.limits.set("nodes");
+                        break;
+                    }
+                    Vec::new()
+                } else {
+                    let c = self.forest(src, depth + 1);
+                    if c.is_empty() {
+                        continue;
+                    }
+                    c
+                };
+                forest.push(PathEdge { edge: e, node: src, distance: dist, children });
+            }
+            self.visiting.remove(&current);
+            self.visited.insert(current, depth);
+            forest
+        }
+    }
+    let mut walk = Walk {
+        a,
+        view,
+        traversed: 0,
+        visiting: HashSet::new(),
+        visited: HashMap::new(),
+        limits: PathLimits::default(),
+    };
+    let forest = walk.forest(n, 0);
+    (forest, walk.limits)
+}
+
+/// `getDominatorsOf`: `n`, its immediate dominator, …, the root.
+pub fn dominator_chain(a: &Analysis, n: NodeIdx) -> Vec<NodeIdx> {
+    let root = a.snapshot.root();
+    let mut chain = vec![n];
+    let mut current = n;
+    while current != root {
+        let next = a.dominator[current as usize];
+        if next == current || chain.len() > a.node_count() {
+            break;
+        }
+        chain.push(next);
+        current = next;
+    }
+    chain
+}
+
+/// The `count` largest nodes by retained size (then id), optionally only those with self size
+/// > 0 (the ones the Summary can show).
+pub fn top_nodes(a: &Analysis, count: usize, visible_only: bool) -> Vec<NodeIdx> {
+    use std::collections::BinaryHeap;
+    // Min-heap of the best `count` so far by (retained desc, id asc).
+    let key = |n: NodeIdx| (a.retained_size[n as usize], std::cmp::Reverse(a.snapshot.node_id(n)));
+    type Ranked = std::cmp::Reverse<((u64, std::cmp::Reverse<u32>), NodeIdx)>;
+    let mut heap: BinaryHeap<Ranked> = BinaryHeap::new();
+    for n in 0..a.node_count() as NodeIdx {
+        if visible_only && a.self_size[n as usize] == 0 {
+            continue;
+        }
+        let k = key(n);
+        if heap.len() < count {
+            heap.push(std::cmp::Reverse((k, n)));
+        } else if let Some(std::cmp::Reverse((worst, _))) = heap.peek()
+            && k > *worst
+        {
+            heap.pop();
+            heap.push(std::cmp::Reverse((k, n)));
+        }
+    }
+    let mut out: Vec<_> = heap.into_iter().map(|std::cmp::Reverse((k, n))| (k, n)).collect();
+    out.sort_by_key(|x| std::cmp::Reverse(x.0));
+    out.into_iter().map(|(_, n)| n).collect()
+}

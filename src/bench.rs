@@ -1,0 +1,112 @@
+//! `heapscope bench FILE [BASE]`: time to a ready Summary, phase by phase, with peak memory.
+//!
+//! Prints one JSON document: each phase's wall time, the total, peak RSS (`VmHWM` from
+//! `/proc/self/status`, so the whole process including the allocator's slack), the bytes the
+//! engine's arrays hold per node and per edge, and time per million edges. With BASE, it also
+//! loads the base and times the Comparison. Compare figures against a baseline measured in the
+//! same run (`../shared/bench/run_peers.sh`); the machines are shared and noisy.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::analysis::Analysis;
+use crate::progress::{Phase, Progress};
+
+/// Records when each phase starts.
+struct Timeline {
+    start: Instant,
+    marks: Mutex<Vec<(Phase, Instant)>>,
+}
+
+impl Progress for Timeline {
+    fn report(&self, phase: Phase, _fraction: f32) {
+        if let Ok(mut marks) = self.marks.lock()
+            && marks.last().is_none_or(|(p, _)| *p != phase)
+        {
+            marks.push((phase, Instant::now()));
+        }
+    }
+}
+
+impl Timeline {
+    fn new() -> Timeline {
+        Timeline { start: Instant::now(), marks: Mutex::new(Vec::new()) }
+    }
+
+    /// Seconds spent in each phase, in order.
+    fn phases(&self) -> serde_json::Map<String, Value> {
+        let marks = self.marks.lock().map(|m| m.clone()).unwrap_or_default();
+        let mut out = serde_json::Map::new();
+        for w in marks.windows(2) {
+            let secs = w[1].1.duration_since(w[0].1).as_secs_f64();
+            let key = format!("{:?}", w[0].0).to_lowercase();
+            let prev = out.get(&key).and_then(Value::as_f64).unwrap_or(0.0);
+            out.insert(key, json!(round3(prev + secs)));
+        }
+        out
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Peak resident set size of this process, in bytes (Linux; 0 elsewhere).
+pub fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn load_timed(path: &Path) -> anyhow::Result<(Analysis, Value)> {
+    let timeline = Timeline::new();
+    let snapshot =
+        crate::snapshot::read_file(path, &timeline).map_err(|e| anyhow::anyhow!("{e}: {}", path.display()))?;
+    let analysis = Analysis::run(snapshot, &timeline)?;
+    let total = timeline.start.elapsed().as_secs_f64();
+    let file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let nodes = analysis.node_count() as f64;
+    let edges = analysis.snapshot.edge_count() as f64;
+    let held = analysis.heap_bytes() as f64;
+    let report = json!({
+        "file": path.display().to_string(),
+        "file_bytes": file_bytes,
+        "nodes": analysis.node_count(),
+        "edges": analysis.snapshot.edge_count(),
+        "phases_s": timeline.phases(),
+        "total_s": round3(total),
+        "engine_bytes": held as u64,
+        "engine_bytes_per_node_plus_edge": round3(held / (nodes + edges).max(1.0)),
+        "engine_bytes_per_file_byte": round3(held / (file_bytes as f64).max(1.0)),
+        "s_per_million_edges": round3(total / (edges / 1e6).max(1e-9)),
+    });
+    Ok((analysis, report))
+}
+
+pub fn run(file: &Path, base: Option<&Path>) -> anyhow::Result<Value> {
+    let (current, report) = load_timed(file)?;
+    let mut out = json!({ "tool": "heapscope", "version": env!("CARGO_PKG_VERSION"), "load": report });
+    if let Some(base) = base {
+        let (base_analysis, base_report) = load_timed(base)?;
+        let t = Instant::now();
+        let cmp = crate::analysis::diff::compare(&base_analysis, &current);
+        out["base_load"] = base_report;
+        out["compare_s"] = json!(round3(t.elapsed().as_secs_f64()));
+        out["compare_classes"] = json!(cmp.classes.len());
+        out["grown_survivors"] = json!(cmp.grown.len());
+    }
+    let file_bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let peak = peak_rss_bytes();
+    out["peak_rss_bytes"] = json!(peak);
+    out["peak_rss_per_file_byte"] = json!(round3(peak as f64 / (file_bytes as f64).max(1.0)));
+    Ok(out)
+}

@@ -1,0 +1,60 @@
+//! Loading for the command line: read + analyse, with a progress line on a terminal.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+
+use super::InputError;
+use crate::analysis::Analysis;
+use crate::progress::{NoProgress, Phase, Progress};
+
+/// Prints `\rReading snapshot 42%` on stderr when the whole percentage changes.
+struct TerminalProgress {
+    label: String,
+    last: Mutex<Option<(Phase, u32)>>,
+}
+
+impl Progress for TerminalProgress {
+    fn report(&self, phase: Phase, fraction: f32) {
+        let pct = (phase.overall(fraction) * 100.0) as u32;
+        let Ok(mut last) = self.last.lock() else { return };
+        if *last == Some((phase, pct)) {
+            return;
+        }
+        *last = Some((phase, pct));
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{}: {} {pct}%", self.label, phase.label());
+        let _ = err.flush();
+    }
+}
+
+impl Drop for TerminalProgress {
+    fn drop(&mut self) {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+}
+
+/// Reads and analyses `path`; a bad file is an [`InputError`] naming the problem, then the path.
+pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
+    let terminal;
+    let progress: &dyn Progress = if show_progress {
+        let label = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        terminal = TerminalProgress { label, last: Mutex::new(None) };
+        &terminal
+    } else {
+        &NoProgress
+    };
+    let snapshot =
+        crate::snapshot::read_file(path, progress).map_err(|e| InputError(format!("{e}: {}", path.display())))?;
+    Ok(Analysis::run(snapshot, progress).map_err(|e| InputError(e.to_string()))?)
+}
+
+/// Loads two snapshots at once, one per thread.
+pub fn load_pair(base: &Path, file: &Path, show_progress: bool) -> anyhow::Result<(Analysis, Analysis)> {
+    std::thread::scope(|scope| {
+        let b = scope.spawn(|| load(base, false));
+        let a = load(file, show_progress);
+        let b = b.join().map_err(|_| anyhow::anyhow!("loading {} panicked", base.display()))?;
+        Ok((b?, a?))
+    })
+}

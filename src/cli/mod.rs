@@ -1,0 +1,185 @@
+//! The `heapscope` command line: subcommands over the same engine as the GUI.
+//!
+//! ```text
+//! heapscope                              open the analyzer window (the bundled samples if no files)
+//! heapscope FILE...                      open the window on these snapshots
+//! heapscope summary FILE [--json]        the Summary view: classes by retained size
+//! heapscope diff BASE FILE [--json]      the Comparison view, plus objects that survived and grew
+//! heapscope retainers FILE ID [--json]   the Retainers view of one object (@123 or 123)
+//! heapscope bench FILE [BASE]            time every phase, peak memory, bytes per node/edge (JSON)
+//! heapscope demo-server [...]            the bundled leaking HTTP server
+//! ```
+//!
+//! Exit status: 0 success, 1 bad input (one line on stderr), 2 usage error (clap).
+
+pub mod json;
+mod load;
+mod table;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+pub use load::load;
+
+#[derive(Parser)]
+#[command(name = "heapscope", version, about = "Analyze V8 heap snapshots: DevTools' numbers, native speed")]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Snapshots to open in the window (.heapsnapshot or .heapsnapshot.gz).
+    files: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Classes by retained size, as DevTools' Summary view shows them.
+    Summary {
+        file: PathBuf,
+        /// Print one JSON document (the oracle's key names) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Rows to print in the table.
+        #[arg(long, default_value_t = 25)]
+        top: usize,
+    },
+    /// Compare FILE against BASE (DevTools' Comparison view) and list objects that grew.
+    Diff {
+        base: PathBuf,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 25)]
+        top: usize,
+    },
+    /// What keeps an object alive: retainers, the path to a root, the dominator chain.
+    Retainers {
+        file: PathBuf,
+        /// The object's id: @123 or 123.
+        node_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Time each loading phase and report memory, as JSON.
+    Bench {
+        file: PathBuf,
+        /// A base snapshot: also time loading it and the Comparison.
+        base: Option<PathBuf>,
+    },
+    /// One JSON line per node (id, class, sizes, distance, dominator), like the oracle's
+    /// `nodes` helper: for checking the engine node by node.
+    #[command(hide = true)]
+    Nodes { file: PathBuf },
+    /// Run the bundled leaking demo server.
+    DemoServer(crate::demo::DemoArgs),
+}
+
+/// A failure the user caused (bad file, unknown id): exit status 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A closed pipe (`heapscope summary x | head`) is not an error.
+            if err
+                .chain()
+                .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("heapscope: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn parse_node_id(text: &str) -> anyhow::Result<u32> {
+    let digits = text.strip_prefix('@').unwrap_or(text);
+    digits.parse::<u32>().map_err(|_| InputError(format!("{text:?} is not a node id (expected @123 or 123)")).into())
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let progress = std::io::stderr().is_terminal();
+    match cli.command {
+        None => crate::ui::run(cli.files),
+        Some(Command::Summary { file, json: as_json, top }) => {
+            let a = load(&file, progress)?;
+            if as_json {
+                print(&json::to_string(&json::summary(&a, &file_name(&file))))
+            } else {
+                print(&table::summary(&a, &file_name(&file), top))
+            }
+        }
+        Some(Command::Diff { base, file, json: as_json, top }) => {
+            let (b, a) = load::load_pair(&base, &file, progress)?;
+            let cmp = crate::analysis::diff::compare(&b, &a);
+            if as_json {
+                print(&json::to_string(&json::diff(&b, &a, &cmp, &[&file_name(&base), &file_name(&file)])))
+            } else {
+                print(&table::diff(&b, &a, &cmp, top))
+            }
+        }
+        Some(Command::Retainers { file, node_id, json: as_json }) => {
+            let id = parse_node_id(&node_id)?;
+            let a = load(&file, progress)?;
+            let n = a.find_node_by_id(id).ok_or_else(|| InputError(format!("no node @{id} in {}", file.display())))?;
+            if as_json {
+                print(&json::to_string(&json::retainers(&a, n, &file_name(&file))))
+            } else {
+                print(&table::retainers(&a, n))
+            }
+        }
+        Some(Command::Bench { file, base }) => {
+            let report = crate::bench::run(&file, base.as_deref())
+                .with_context(|| format!("benchmarking {}", file.display()))?;
+            print(&json::to_string(&report))
+        }
+        Some(Command::Nodes { file }) => {
+            let a = load(&file, progress)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for n in 0..a.node_count() as u32 {
+                let line = serde_json::json!({
+                    "id": a.snapshot.node_id(n),
+                    "type": a.snapshot.node_type_name(n),
+                    "name": a.display_name(n),
+                    "class_key": a.class_key(n),
+                    "self_size": a.self_size[n as usize],
+                    "retained_size": a.retained_size[n as usize],
+                    "distance": a.distance[n as usize],
+                    "dominator_id": a.snapshot.node_id(a.dominator[n as usize]),
+                    "edge_count": a.snapshot.edges(n).len(),
+                    "retainer_count": a.retainers.count(n),
+                });
+                writeln!(out, "{line}")?;
+            }
+            out.flush()?;
+            Ok(())
+        }
+        Some(Command::DemoServer(args)) => crate::demo::run(args),
+    }
+}

@@ -1,0 +1,6 @@
+//! The `heapscope` binary: argument parsing lives in `cli`; this only maps the outcome to an
+//! exit status (0 ok, 1 bad input, 2 usage), as ripgrep does.
+
+fn main() -> std::process::ExitCode {
+    heapscope::cli::main()
+}

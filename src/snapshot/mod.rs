@@ -1,0 +1,271 @@
+//! The `.heapsnapshot` file format: reading it into flat columns, and writing it.
+//!
+//! # Vocabulary
+//!
+//! * A **node ordinal** ([`NodeIdx`]) is a node's row: 0 for the first node in `nodes`. V8's
+//!   files and DevTools' code also use the *node index*, `ordinal × node_field_count`, an offset
+//!   into the flat `nodes` array; that exists only inside the reader (and in DevTools-compatible
+//!   JSON output, where it is named `*_index`).
+//! * An **edge ordinal** ([`EdgeIdx`]) is an edge's row. The edges of node *k* are the rows
+//!   `first_edge[k]..first_edge[k + 1]`, right after those of node *k − 1*.
+//! * A **node id** is V8's `id` field: stable across snapshots of one process, the only thing
+//!   Comparison matches on.
+//!
+//! # Layout
+//!
+//! [`HeapSnapshot`] keeps one `Vec` per field, indexed by ordinal, and nothing per node on the
+//! heap. Per node: type (1 byte), name, id, self size, first edge (4 bytes each) and, for
+//! snapshots that have it, detachedness (1 byte): 18 bytes. Per edge: type (1), name or index (4),
+//! target ordinal (4): 9 bytes. Strings live in one arena ([`StringTable`]).
+
+pub mod builder;
+pub mod error;
+mod lexer;
+pub mod reader;
+pub mod strings;
+pub mod types;
+pub mod writer;
+
+pub use error::{ReadError, ReadErrorKind, Section};
+pub use reader::{LoadPhase, ReadOptions, read_file, read_from};
+pub use strings::{StringIdx, StringTable};
+pub use types::{EdgeType, NodeType, TypeTable};
+
+/// A node's row in the columns (see the module docs).
+pub type NodeIdx = u32;
+/// An edge's row in the columns.
+pub type EdgeIdx = u32;
+
+/// A source location attached to an object node (`locations` section): the constructor's
+/// position, which DevTools uses to tell apart classes of the same name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    pub node: NodeIdx,
+    pub script_id: u32,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A heap snapshot as read from the file: validated, immutable columns.
+///
+/// Every index stored here was checked by the reader (edge targets are node ordinals in
+/// range, string indexes are in range, edge counts add up), so the analyses index freely.
+#[derive(Clone, Debug)]
+pub struct HeapSnapshot {
+    pub(crate) node_types: TypeTable,
+    pub(crate) edge_types: TypeTable,
+    pub(crate) node_type: Vec<u8>,
+    pub(crate) node_name: Vec<StringIdx>,
+    pub(crate) node_id: Vec<u32>,
+    pub(crate) node_self_size: Vec<u32>,
+    /// `node_count + 1` entries; the last is the edge count.
+    pub(crate) first_edge: Vec<EdgeIdx>,
+    /// Empty when the snapshot has no `detachedness` field (older V8).
+    pub(crate) node_detachedness: Vec<u8>,
+    pub(crate) edge_type: Vec<u8>,
+    pub(crate) edge_name_or_index: Vec<u32>,
+    pub(crate) edge_to: Vec<NodeIdx>,
+    pub(crate) strings: StringTable,
+    /// Sorted by node, one per node at most (the last one in the file wins, as in DevTools'
+    /// `buildLocationMap`).
+    pub(crate) locations: Vec<Location>,
+    pub(crate) root: NodeIdx,
+    pub(crate) node_field_count: u32,
+    pub(crate) edge_field_count: u32,
+    pub(crate) extra_native_bytes: Option<u64>,
+    pub(crate) title: String,
+}
+
+impl HeapSnapshot {
+    pub fn node_count(&self) -> usize {
+        self.node_id.len()
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.edge_to.len()
+    }
+
+    /// The synthetic root (the snapshot's `root_index`, normally node 0).
+    pub fn root(&self) -> NodeIdx {
+        self.root
+    }
+
+    pub fn node_type(&self, n: NodeIdx) -> NodeType {
+        NodeType(self.node_type[n as usize])
+    }
+
+    pub fn node_type_name(&self, n: NodeIdx) -> &str {
+        self.node_types().name(self.node_type[n as usize])
+    }
+
+    pub fn node_types(&self) -> &TypeTable {
+        &self.node_types
+    }
+
+    pub fn edge_types(&self) -> &TypeTable {
+        &self.edge_types
+    }
+
+    /// The raw name (`name` field) of a node.
+    pub fn node_name(&self, n: NodeIdx) -> &str {
+        self.strings.get(self.node_name[n as usize])
+    }
+
+    pub fn node_name_idx(&self, n: NodeIdx) -> StringIdx {
+        self.node_name[n as usize]
+    }
+
+    pub fn node_id(&self, n: NodeIdx) -> u32 {
+        self.node_id[n as usize]
+    }
+
+    /// The self size as written in the file (before DevTools' shallow-size transfer; see
+    /// `analysis::shallow`).
+    pub fn raw_self_size(&self, n: NodeIdx) -> u32 {
+        self.node_self_size[n as usize]
+    }
+
+    /// 0 unknown, 1 attached, 2 detached (V8's `detachedness`); 0 when absent.
+    pub fn detachedness(&self, n: NodeIdx) -> u8 {
+        self.node_detachedness.get(n as usize).copied().unwrap_or(0)
+    }
+
+    pub fn has_detachedness(&self) -> bool {
+        !self.node_detachedness.is_empty()
+    }
+
+    /// The edge rows of node `n`.
+    pub fn edges(&self, n: NodeIdx) -> std::ops::Range<EdgeIdx> {
+        self.first_edge[n as usize]..self.first_edge[n as usize + 1]
+    }
+
+    pub fn edge_type(&self, e: EdgeIdx) -> EdgeType {
+        EdgeType(self.edge_type[e as usize])
+    }
+
+    pub fn edge_type_name(&self, e: EdgeIdx) -> &str {
+        self.edge_types().name(self.edge_type[e as usize])
+    }
+
+    pub fn edge_to(&self, e: EdgeIdx) -> NodeIdx {
+        self.edge_to[e as usize]
+    }
+
+    /// The raw `name_or_index` field: a string index for named edges, a number for element and
+    /// hidden edges.
+    pub fn edge_name_or_index(&self, e: EdgeIdx) -> u32 {
+        self.edge_name_or_index[e as usize]
+    }
+
+    /// The string index of a named edge (`None` for element and hidden edges).
+    pub fn edge_name_idx(&self, e: EdgeIdx) -> Option<StringIdx> {
+        self.edge_type(e).has_string_name().then(|| self.edge_name_or_index[e as usize])
+    }
+
+    /// The edge's name as DevTools prints it (`JSHeapSnapshotEdge.name`): the string for named
+    /// edges, the decimal index for element and hidden edges.
+    pub fn edge_name(&self, e: EdgeIdx) -> std::borrow::Cow<'_, str> {
+        let t = self.edge_type(e);
+        let raw = self.edge_name_or_index[e as usize];
+        if t.has_string_name() {
+            let s = self.strings.get(raw);
+            if t == EdgeType::SHORTCUT {
+                // DevTools parses shortcut names as integers where they start with one.
+                if let Some(n) = js_parse_int_prefix(s) {
+                    return std::borrow::Cow::Owned(n);
+                }
+            }
+            std::borrow::Cow::Borrowed(s)
+        } else {
+            std::borrow::Cow::Owned(raw.to_string())
+        }
+    }
+
+    pub fn strings(&self) -> &StringTable {
+        &self.strings
+    }
+
+    pub fn string(&self, idx: StringIdx) -> &str {
+        self.strings.get(idx)
+    }
+
+    /// The constructor location of a node, if the `locations` section has one.
+    pub fn location(&self, n: NodeIdx) -> Option<Location> {
+        self.locations.binary_search_by_key(&n, |l| l.node).ok().map(|i| self.locations[i])
+    }
+
+    pub fn locations(&self) -> &[Location] {
+        &self.locations
+    }
+
+    /// `snapshot.extra_native_bytes` (Node 22+ and Chrome), counted into the total size.
+    pub fn extra_native_bytes(&self) -> Option<u64> {
+        self.extra_native_bytes
+    }
+
+    pub fn node_field_count(&self) -> u32 {
+        self.node_field_count
+    }
+
+    pub fn edge_field_count(&self) -> u32 {
+        self.edge_field_count
+    }
+
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The ordinal of the node with V8 id `id`, by a linear scan (DevTools `nodeIndexForId`).
+    pub fn find_node_by_id(&self, id: u32) -> Option<NodeIdx> {
+        self.node_id.iter().position(|&x| x == id).map(|i| i as NodeIdx)
+    }
+
+    /// Bytes held by the columns, for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.node_type.capacity()
+            + self.node_name.capacity() * 4
+            + self.node_id.capacity() * 4
+            + self.node_self_size.capacity() * 4
+            + self.first_edge.capacity() * 4
+            + self.node_detachedness.capacity()
+            + self.edge_type.capacity()
+            + self.edge_name_or_index.capacity() * 4
+            + self.edge_to.capacity() * 4
+            + self.strings.heap_bytes()
+            + self.locations.capacity() * std::mem::size_of::<Location>()
+    }
+}
+
+/// JavaScript's `parseInt(s, 10)` where it yields a number: optional whitespace and sign, then
+/// decimal digits. Returns the canonical decimal text (`String(parseInt(s))`), or `None` for
+/// NaN. Only used for shortcut edge names, which DevTools passes through `parseInt`.
+fn js_parse_int_prefix(s: &str) -> Option<String> {
+    let t = s.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let end = digits.bytes().take_while(u8::is_ascii_digit).count();
+    if end == 0 {
+        return None;
+    }
+    let trimmed = digits[..end].trim_start_matches('0');
+    let body = if trimmed.is_empty() { "0" } else { trimmed };
+    // Numbers beyond 2^53 print differently in JS; shortcut names are never that long.
+    if neg && body != "0" { Some(format!("-{body}")) } else { Some(body.to_string()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_parse_int_prefix;
+
+    #[test]
+    fn parse_int_like_javascript() {
+        assert_eq!(js_parse_int_prefix("12abc").as_deref(), Some("12"));
+        assert_eq!(js_parse_int_prefix("  007").as_deref(), Some("7"));
+        assert_eq!(js_parse_int_prefix("-0").as_deref(), Some("0"));
+        assert_eq!(js_parse_int_prefix("global"), None);
+        assert_eq!(js_parse_int_prefix(""), None);
+    }
+}

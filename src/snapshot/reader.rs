@@ -1,0 +1,771 @@
+//! Reads a `.heapsnapshot` (or `.heapsnapshot.gz`) into [`HeapSnapshot`] columns, streaming.
+//!
+//! The file is V8's `HeapSnapshotJSONSerializer` output: one object with `snapshot` (header and
+//! `meta`), `nodes`, `edges`, `strings` and optional sections (`locations`, `samples`,
+//! `trace_function_infos`, `trace_tree`, ...). Where DevTools' `HeapSnapshotLoader` searches for
+//! the tokens in a fixed order, this reader accepts the top-level keys in any order and any
+//! whitespace, and looks every field up by name in `meta` (`node_fields`, `edge_fields`,
+//! `location_fields`), never by position.
+//!
+//! The integer arrays are parsed chunk by chunk ([`super::lexer`]) and scattered straight into
+//! columns, so the peak memory is the columns plus a 1 MiB buffer. Only if `nodes` or `edges`
+//! come *before* the header (legal JSON, never written by V8) are they held as raw integers until
+//! the header says how to split them.
+//!
+//! Gzip input is recognised by its magic bytes (`1f 8b`), not by the file name, and decompressed
+//! as a stream. Everything is validated once, here (array lengths against `node_count` and
+//! `edge_count`, edge targets, string indexes, type codes, the root), so that the analyses can
+//! index without checks. Each failure is a [`ReadError`] with the section and byte offset.
+
+use std::fs::File;
+use std::io::{Chain, Cursor, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Deserialize;
+
+use super::error::{ReadError, ReadErrorKind, Section};
+use super::lexer::{Lexer, UintChunk};
+use super::strings::StringTable;
+use super::types::TypeTable;
+use super::{HeapSnapshot, Location};
+use crate::progress::{Phase, Progress};
+
+pub use crate::progress::Phase as LoadPhase;
+
+/// Options for [`read_file`] / [`read_from`].
+pub struct ReadOptions<'a> {
+    pub progress: &'a dyn Progress,
+}
+
+/// Largest `snapshot` header accepted (V8's is under 2 KB).
+const HEADER_LIMIT: usize = 16 << 20;
+/// Deflate cannot expand more than about 1032:1.
+const MAX_GZIP_RATIO: u64 = 1100;
+
+/// Counts the bytes read from the file, for progress.
+struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+type Prefixed<R> = Chain<Cursor<Vec<u8>>, R>;
+
+/// Reads a snapshot file, plain or gzip-compressed.
+pub fn read_file(path: &Path, progress: &dyn Progress) -> Result<HeapSnapshot, ReadError> {
+    let io = |e: std::io::Error| ReadError {
+        kind: ReadErrorKind::Io(e),
+        section: Section::TopLevel,
+        offset: 0,
+        decompressed: false,
+    };
+    let file = File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    read_from(file, Some(size), progress)
+}
+
+/// Reads a snapshot from any byte stream, plain or gzip-compressed. `size` is the stream's
+/// length if known: it bounds up-front allocations and drives the progress fraction.
+pub fn read_from<R: Read>(mut input: R, size: Option<u64>, progress: &dyn Progress) -> Result<HeapSnapshot, ReadError> {
+    let count = Arc::new(AtomicU64::new(0));
+    // Sniff the first bytes for the gzip magic number.
+    let mut magic = Vec::with_capacity(2);
+    {
+        let mut take = (&mut input).take(2);
+        take.read_to_end(&mut magic).map_err(|e| ReadError {
+            kind: ReadErrorKind::Io(e),
+            section: Section::TopLevel,
+            offset: 0,
+            decompressed: false,
+        })?;
+    }
+    count.fetch_add(magic.len() as u64, Ordering::Relaxed);
+    let is_gzip = magic == [0x1f, 0x8b];
+    let counted = CountingReader { inner: input, count: count.clone() };
+    let stream: Prefixed<CountingReader<R>> = Cursor::new(magic).chain(counted);
+    let ctx = Context { progress, count, size };
+    if is_gzip {
+        let decoder = flate2::read::MultiGzDecoder::new(stream);
+        let mut lexer = Lexer::new(std::io::BufReader::with_capacity(1 << 16, decoder), true);
+        parse(&mut lexer, &ctx, size.map(|s| s.saturating_mul(MAX_GZIP_RATIO)))
+    } else {
+        let mut lexer = Lexer::new(stream, false);
+        parse(&mut lexer, &ctx, size)
+    }
+}
+
+struct Context<'a> {
+    progress: &'a dyn Progress,
+    count: Arc<AtomicU64>,
+    size: Option<u64>,
+}
+
+impl Context<'_> {
+    fn tick<R>(&self, lexer: &Lexer<R>) -> Result<(), ReadError> {
+        if self.progress.is_cancelled() {
+            return Err(lexer.error(ReadErrorKind::Cancelled));
+        }
+        if let Some(size) = self.size.filter(|&s| s > 0) {
+            let done = self.count.load(Ordering::Relaxed) as f64 / size as f64;
+            self.progress.report(Phase::Reading, done as f32);
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The header
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct RawHeader {
+    #[serde(default)]
+    title: Option<serde_json::Value>,
+    meta: RawMeta,
+    node_count: u64,
+    edge_count: u64,
+    #[serde(default)]
+    root_index: Option<u64>,
+    #[serde(default)]
+    extra_native_bytes: Option<serde_json::Number>,
+}
+
+#[derive(Deserialize)]
+struct RawMeta {
+    node_fields: Vec<String>,
+    node_types: Vec<serde_json::Value>,
+    edge_fields: Vec<String>,
+    edge_types: Vec<serde_json::Value>,
+    #[serde(default)]
+    location_fields: Option<Vec<String>>,
+}
+
+/// What each position of a node record holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NodeField {
+    Type,
+    Name,
+    Id,
+    SelfSize,
+    EdgeCount,
+    Detachedness,
+    Other,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EdgeField {
+    Type,
+    NameOrIndex,
+    ToNode,
+    Other,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LocationField {
+    ObjectIndex,
+    ScriptId,
+    Line,
+    Column,
+    Other,
+}
+
+/// The header, resolved: field roles by position, type code maps.
+struct Header {
+    title: String,
+    node_fields: Vec<NodeField>,
+    edge_fields: Vec<EdgeField>,
+    location_fields: Option<Vec<LocationField>>,
+    node_types: TypeTable,
+    edge_types: TypeTable,
+    /// File type code → canonical code.
+    node_type_map: Vec<u8>,
+    edge_type_map: Vec<u8>,
+    node_count: u64,
+    edge_count: u64,
+    root_index: u64,
+    extra_native_bytes: Option<u64>,
+}
+
+fn header_error(msg: impl Into<String>) -> ReadErrorKind {
+    ReadErrorKind::Header(msg.into())
+}
+
+fn type_names(list: &[serde_json::Value], offset: usize, what: &str) -> Result<Vec<String>, ReadErrorKind> {
+    let Some(serde_json::Value::Array(names)) = list.get(offset) else {
+        return Err(header_error(format!("meta.{what}[{offset}] (the type names) is not a list")));
+    };
+    names
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| header_error(format!("meta.{what}[{offset}] holds a name that is not a string")))
+}
+
+fn resolve_header(raw: RawHeader) -> Result<Header, ReadErrorKind> {
+    let m = raw.meta;
+    let find = |fields: &[String], name: &str, list: &str| {
+        fields.iter().position(|f| f == name).ok_or_else(|| header_error(format!("meta.{list} has no {name:?} field")))
+    };
+    let node_type_at = find(&m.node_fields, "type", "node_fields")?;
+    for required in ["name", "id", "self_size", "edge_count"] {
+        find(&m.node_fields, required, "node_fields")?;
+    }
+    let edge_type_at = find(&m.edge_fields, "type", "edge_fields")?;
+    for required in ["name_or_index", "to_node"] {
+        find(&m.edge_fields, required, "edge_fields")?;
+    }
+    let node_fields = m
+        .node_fields
+        .iter()
+        .map(|f| match f.as_str() {
+            "type" => NodeField::Type,
+            "name" => NodeField::Name,
+            "id" => NodeField::Id,
+            "self_size" => NodeField::SelfSize,
+            "edge_count" => NodeField::EdgeCount,
+            "detachedness" => NodeField::Detachedness,
+            _ => NodeField::Other,
+        })
+        .collect::<Vec<_>>();
+    let edge_fields = m
+        .edge_fields
+        .iter()
+        .map(|f| match f.as_str() {
+            "type" => EdgeField::Type,
+            "name_or_index" => EdgeField::NameOrIndex,
+            "to_node" => EdgeField::ToNode,
+            _ => EdgeField::Other,
+        })
+        .collect::<Vec<_>>();
+    let location_fields = match m.location_fields {
+        Some(fields) if !fields.is_empty() => {
+            let list = "location_fields";
+            for required in ["object_index", "script_id", "line", "column"] {
+                find(&fields, required, list)?;
+            }
+            Some(
+                fields
+                    .iter()
+                    .map(|f| match f.as_str() {
+                        "object_index" => LocationField::ObjectIndex,
+                        "script_id" => LocationField::ScriptId,
+                        "line" => LocationField::Line,
+                        "column" => LocationField::Column,
+                        _ => LocationField::Other,
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    let mut node_types = TypeTable::node_types();
+    let node_type_map = type_names(&m.node_types, node_type_at, "node_types")?
+        .iter()
+        .map(|n| node_types.code_for(n).ok_or_else(|| header_error("more than 255 node types")))
+        .collect::<Result<Vec<u8>, _>>()?;
+    let mut edge_types = TypeTable::edge_types();
+    let edge_type_map = type_names(&m.edge_types, edge_type_at, "edge_types")?
+        .iter()
+        .map(|n| edge_types.code_for(n).ok_or_else(|| header_error("more than 255 edge types")))
+        .collect::<Result<Vec<u8>, _>>()?;
+    if raw.node_count >= u64::from(u32::MAX) || raw.edge_count >= u64::from(u32::MAX) {
+        return Err(ReadErrorKind::TooLarge(format!(
+            "{} nodes and {} edges; at most 2^32 - 1 of each are supported",
+            raw.node_count, raw.edge_count
+        )));
+    }
+    let extra_native_bytes = raw.extra_native_bytes.and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)));
+    let title = match raw.title {
+        Some(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    };
+    Ok(Header {
+        title,
+        node_fields,
+        edge_fields,
+        location_fields,
+        node_types,
+        edge_types,
+        node_type_map,
+        edge_type_map,
+        node_count: raw.node_count,
+        edge_count: raw.edge_count,
+        root_index: raw.root_index.unwrap_or(0),
+        extra_native_bytes,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scattering integers into columns
+// ---------------------------------------------------------------------------------------------
+
+/// Node columns being filled.
+#[derive(Default)]
+struct NodeColumns {
+    node_type: Vec<u8>,
+    name: Vec<u32>,
+    id: Vec<u32>,
+    self_size: Vec<u32>,
+    first_edge: Vec<u32>,
+    detachedness: Vec<u8>,
+    /// Position within the current record, and values seen.
+    field: usize,
+    values: u64,
+    edge_sum: u64,
+    /// The largest name index and where it was, checked once strings are known.
+    max_name: Option<(u32, u64)>,
+}
+
+#[derive(Default)]
+struct EdgeColumns {
+    edge_type: Vec<u8>,
+    name_or_index: Vec<u32>,
+    to: Vec<u32>,
+    field: usize,
+    values: u64,
+    /// Current record, validated when complete.
+    rec_type: u8,
+    rec_name: u32,
+    rec_name_offset: u64,
+    max_string_name: Option<(u32, u64, u64)>,
+}
+
+fn reserve_count(count: u64, fields: usize, budget: Option<u64>) -> usize {
+    // Each value takes at least two characters ("0,"), so a truthful header never asks for more
+    // than the input can hold; a lying one must not make us allocate terabytes.
+    let cap = budget.map(|b| b / (2 * fields.max(1) as u64)).unwrap_or(1 << 20);
+    count.min(cap).min(1 << 31) as usize
+}
+
+impl NodeColumns {
+    fn with_capacity(h: &Header, budget: Option<u64>) -> NodeColumns {
+        let n = reserve_count(h.node_count, h.node_fields.len(), budget);
+        let has_detached = h.node_fields.contains(&NodeField::Detachedness);
+        NodeColumns {
+            node_type: Vec::with_capacity(n),
+            name: Vec::with_capacity(n),
+            id: Vec::with_capacity(n),
+            self_size: Vec::with_capacity(n),
+            first_edge: Vec::with_capacity(n + 1),
+            detachedness: if has_detached { Vec::with_capacity(n) } else { Vec::new() },
+            ..NodeColumns::default()
+        }
+    }
+
+    fn feed<R>(&mut self, h: &Header, lx: &Lexer<R>, chunk: &UintChunk<'_>) -> Result<(), ReadError> {
+        let nf = h.node_fields.len();
+        let expected = h.node_count * nf as u64;
+        if self.values + chunk.values.len() as u64 > expected {
+            let i = (expected - self.values) as usize;
+            return Err(lx.error_at(
+                chunk.offset_of(i),
+                ReadErrorKind::ArrayLength {
+                    what: format!("node_count {} × {} node fields", h.node_count, nf),
+                    expected,
+                    found: self.values + chunk.values.len() as u64,
+                },
+            ));
+        }
+        for (i, &v) in chunk.values.iter().enumerate() {
+            match h.node_fields[self.field] {
+                NodeField::Type => {
+                    let Some(&code) = h.node_type_map.get(v as usize) else {
+                        return Err(lx.error_at(
+                            chunk.offset_of(i),
+                            ReadErrorKind::NodeType {
+                                node: self.values / nf as u64,
+                                code: v,
+                                count: h.node_type_map.len(),
+                            },
+                        ));
+                    };
+                    self.node_type.push(code);
+                }
+                NodeField::Name => {
+                    if self.max_name.is_none_or(|(m, _)| v > m) {
+                        self.max_name = Some((v, chunk.offset_of(i)));
+                    }
+                    self.name.push(v);
+                }
+                NodeField::Id => self.id.push(v),
+                NodeField::SelfSize => self.self_size.push(v),
+                NodeField::EdgeCount => {
+                    self.first_edge.push(self.edge_sum as u32);
+                    self.edge_sum += u64::from(v);
+                    if self.edge_sum > h.edge_count {
+                        return Err(lx.error_at(
+                            chunk.offset_of(i),
+                            ReadErrorKind::EdgeCountMismatch { sum: self.edge_sum, edge_count: h.edge_count },
+                        ));
+                    }
+                }
+                NodeField::Detachedness => self.detachedness.push(v.min(255) as u8),
+                NodeField::Other => {}
+            }
+            self.values += 1;
+            self.field += 1;
+            if self.field == nf {
+                self.field = 0;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl EdgeColumns {
+    fn with_capacity(h: &Header, budget: Option<u64>) -> EdgeColumns {
+        let n = reserve_count(h.edge_count, h.edge_fields.len(), budget);
+        EdgeColumns {
+            edge_type: Vec::with_capacity(n),
+            name_or_index: Vec::with_capacity(n),
+            to: Vec::with_capacity(n),
+            ..EdgeColumns::default()
+        }
+    }
+
+    fn feed<R>(&mut self, h: &Header, lx: &Lexer<R>, chunk: &UintChunk<'_>) -> Result<(), ReadError> {
+        let ef = h.edge_fields.len();
+        let nf = h.node_fields.len() as u64;
+        let expected = h.edge_count * ef as u64;
+        if self.values + chunk.values.len() as u64 > expected {
+            let i = (expected - self.values) as usize;
+            return Err(lx.error_at(
+                chunk.offset_of(i),
+                ReadErrorKind::ArrayLength {
+                    what: format!("edge_count {} × {} edge fields", h.edge_count, ef),
+                    expected,
+                    found: self.values + chunk.values.len() as u64,
+                },
+            ));
+        }
+        for (i, &v) in chunk.values.iter().enumerate() {
+            let edge = self.values / ef as u64;
+            match h.edge_fields[self.field] {
+                EdgeField::Type => {
+                    let Some(&code) = h.edge_type_map.get(v as usize) else {
+                        return Err(lx.error_at(
+                            chunk.offset_of(i),
+                            ReadErrorKind::EdgeType { edge, code: v, count: h.edge_type_map.len() },
+                        ));
+                    };
+                    self.rec_type = code;
+                    self.edge_type.push(code);
+                }
+                EdgeField::NameOrIndex => {
+                    self.rec_name = v;
+                    self.rec_name_offset = chunk.offset_of(i);
+                    self.name_or_index.push(v);
+                }
+                EdgeField::ToNode => {
+                    if u64::from(v) % nf != 0 {
+                        return Err(lx.error_at(
+                            chunk.offset_of(i),
+                            ReadErrorKind::EdgeTargetMisaligned { edge, to_node: v, field_count: nf as usize },
+                        ));
+                    }
+                    let ordinal = u64::from(v) / nf;
+                    if ordinal >= h.node_count {
+                        return Err(lx.error_at(
+                            chunk.offset_of(i),
+                            ReadErrorKind::EdgeTargetOutOfRange { edge, to_node: v, node_count: h.node_count },
+                        ));
+                    }
+                    self.to.push(ordinal as u32);
+                }
+                EdgeField::Other => {}
+            }
+            self.values += 1;
+            self.field += 1;
+            if self.field == ef {
+                self.field = 0;
+                let named = super::types::EdgeType(self.rec_type).has_string_name();
+                if named && self.max_string_name.is_none_or(|(m, _, _)| self.rec_name > m) {
+                    self.max_string_name = Some((self.rec_name, self.rec_name_offset, edge));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn scatter_locations(h: &Header, raw: &[u32]) -> Vec<Location> {
+    let Some(fields) = &h.location_fields else {
+        return Vec::new();
+    };
+    let nf = h.node_fields.len() as u64;
+    let mut out = Vec::with_capacity(raw.len() / fields.len().max(1));
+    for record in raw.chunks_exact(fields.len()) {
+        let mut loc = Location { node: 0, script_id: 0, line: 0, column: 0 };
+        let mut object_index = None;
+        for (field, &v) in fields.iter().zip(record) {
+            match field {
+                LocationField::ObjectIndex => object_index = Some(u64::from(v)),
+                LocationField::ScriptId => loc.script_id = v,
+                LocationField::Line => loc.line = v,
+                LocationField::Column => loc.column = v,
+                LocationField::Other => {}
+            }
+        }
+        // DevTools keys locations by node index; one that names no node is never looked up.
+        if let Some(index) = object_index
+            && index % nf == 0
+            && index / nf < h.node_count
+        {
+            loc.node = (index / nf) as u32;
+            out.push(loc);
+        }
+    }
+    // The last location of a node wins (a Map.set per record in `buildLocationMap`).
+    out.reverse();
+    out.sort_by_key(|l| l.node);
+    out.dedup_by_key(|l| l.node);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The top level
+// ---------------------------------------------------------------------------------------------
+
+/// A section read before the header could say how to split it.
+enum Pending {
+    None,
+    Raw { values: Vec<u32>, offset: u64 },
+}
+
+fn read_raw<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>) -> Result<(Vec<u32>, u64), ReadError> {
+    let offset = lx.offset();
+    let mut values = Vec::new();
+    lx.uint_array(
+        &mut |_, c| {
+            values.extend_from_slice(c.values);
+            Ok(())
+        },
+        &mut |lx| ctx.tick(lx),
+    )?;
+    Ok((values, offset))
+}
+
+fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> Result<HeapSnapshot, ReadError> {
+    ctx.progress.report(Phase::Reading, 0.0);
+    match lx.peek_token()? {
+        None => return Err(lx.error(ReadErrorKind::Empty)),
+        Some(b'{') => {}
+        Some(b) => {
+            let found = if b.is_ascii_graphic() { format!("'{}'", b as char) } else { format!("byte 0x{b:02x}") };
+            return Err(lx.error(ReadErrorKind::NotJson { found }));
+        }
+    }
+    lx.expect(b'{', "'{'")?;
+
+    let mut header: Option<Header> = None;
+    let mut nodes: Option<NodeColumns> = None;
+    let mut edges: Option<EdgeColumns> = None;
+    let mut pending_nodes = Pending::None;
+    let mut pending_edges = Pending::None;
+    let mut locations_raw: Option<Vec<u32>> = None;
+    let mut strings: Option<StringTable> = None;
+    let mut nodes_end = 0u64;
+    let mut edges_end = 0u64;
+    let mut seen_keys: Vec<String> = Vec::new();
+    let mut key_bytes = Vec::new();
+    let mut scratch = Vec::new();
+
+    if lx.peek_token()? == Some(b'}') {
+        lx.bump();
+    } else {
+        loop {
+            lx.section = Section::TopLevel;
+            lx.string(&mut key_bytes)?;
+            let key = String::from_utf8_lossy(&key_bytes).into_owned();
+            lx.expect(b':', "':' after a key")?;
+            if seen_keys.contains(&key) {
+                return Err(lx.error(ReadErrorKind::DuplicateSection(key)));
+            }
+            match key.as_str() {
+                "snapshot" => {
+                    lx.section = Section::Header;
+                    let start = lx.offset();
+                    lx.capture_value(HEADER_LIMIT, &mut scratch)?;
+                    let raw: RawHeader = serde_json::from_slice(&scratch)
+                        .map_err(|e| lx.error_at(start, header_error(e.to_string())))?;
+                    let h = resolve_header(raw).map_err(|k| lx.error_at(start, k))?;
+                    // Sections that came first can be split now.
+                    if let Pending::Raw { values, offset } = std::mem::replace(&mut pending_nodes, Pending::None) {
+                        lx.section = Section::Nodes;
+                        let mut cols = NodeColumns::with_capacity(&h, budget);
+                        let offsets = vec![0u32; values.len()];
+                        cols.feed(&h, lx, &UintChunk { values: &values, offsets: &offsets, base: offset })?;
+                        nodes = Some(cols);
+                    }
+                    if let Pending::Raw { values, offset } = std::mem::replace(&mut pending_edges, Pending::None) {
+                        lx.section = Section::Edges;
+                        let mut cols = EdgeColumns::with_capacity(&h, budget);
+                        let offsets = vec![0u32; values.len()];
+                        cols.feed(&h, lx, &UintChunk { values: &values, offsets: &offsets, base: offset })?;
+                        edges = Some(cols);
+                    }
+                    header = Some(h);
+                }
+                "nodes" => {
+                    lx.section = Section::Nodes;
+                    if let Some(h) = &header {
+                        let mut cols = NodeColumns::with_capacity(h, budget);
+                        lx.uint_array(&mut |lx, c| cols.feed(h, lx, &c), &mut |lx| ctx.tick(lx))?;
+                        nodes = Some(cols);
+                    } else {
+                        let (values, offset) = read_raw(lx, ctx)?;
+                        pending_nodes = Pending::Raw { values, offset };
+                    }
+                    nodes_end = lx.offset();
+                }
+                "edges" => {
+                    lx.section = Section::Edges;
+                    if let Some(h) = &header {
+                        let mut cols = EdgeColumns::with_capacity(h, budget);
+                        lx.uint_array(&mut |lx, c| cols.feed(h, lx, &c), &mut |lx| ctx.tick(lx))?;
+                        edges = Some(cols);
+                    } else {
+                        let (values, offset) = read_raw(lx, ctx)?;
+                        pending_edges = Pending::Raw { values, offset };
+                    }
+                    edges_end = lx.offset();
+                }
+                "strings" => {
+                    lx.section = Section::Strings;
+                    let mut table = StringTable::new();
+                    lx.string_array(
+                        &mut |lx, s| {
+                            table.push(s).map(|_| ()).map_err(|_| {
+                                lx.error(ReadErrorKind::TooLarge("the strings add up to over 4 GiB".into()))
+                            })
+                        },
+                        &mut |lx| ctx.tick(lx),
+                    )?;
+                    table.shrink_to_fit();
+                    strings = Some(table);
+                }
+                "locations" => {
+                    lx.section = Section::Locations;
+                    let (values, _) = read_raw(lx, ctx)?;
+                    locations_raw = Some(values);
+                }
+                _ => {
+                    lx.section = Section::Other(key.clone());
+                    lx.skip_value()?;
+                }
+            }
+            seen_keys.push(key);
+            lx.section = Section::TopLevel;
+            match lx.peek_token()? {
+                Some(b',') => lx.bump(),
+                Some(b'}') => {
+                    lx.bump();
+                    break;
+                }
+                found => return Err(lx.syntax("',' or '}' after a top-level value", found)),
+            }
+        }
+    }
+    lx.section = Section::TopLevel;
+    if let Some(b) = lx.peek_token()? {
+        return Err(lx.syntax("the end of the file after the top-level object", Some(b)));
+    }
+    let end = lx.offset();
+
+    let missing = |name: &'static str| lx.error_at(end, ReadErrorKind::MissingSection(name));
+    let h = header.ok_or_else(|| missing("snapshot"))?;
+    let mut nodes = nodes.ok_or_else(|| missing("nodes"))?;
+    let edges = edges.ok_or_else(|| missing("edges"))?;
+    let strings = strings.ok_or_else(|| missing("strings"))?;
+
+    // Whole-array checks.
+    let nf = h.node_fields.len() as u64;
+    let ef = h.edge_fields.len() as u64;
+    if nodes.values != h.node_count * nf {
+        lx.section = Section::Nodes;
+        return Err(lx.error_at(
+            nodes_end,
+            ReadErrorKind::ArrayLength {
+                what: format!("node_count {} × {} node fields", h.node_count, nf),
+                expected: h.node_count * nf,
+                found: nodes.values,
+            },
+        ));
+    }
+    if edges.values != h.edge_count * ef {
+        lx.section = Section::Edges;
+        return Err(lx.error_at(
+            edges_end,
+            ReadErrorKind::ArrayLength {
+                what: format!("edge_count {} × {} edge fields", h.edge_count, ef),
+                expected: h.edge_count * ef,
+                found: edges.values,
+            },
+        ));
+    }
+    if nodes.edge_sum != h.edge_count {
+        lx.section = Section::Nodes;
+        return Err(
+            lx.error_at(nodes_end, ReadErrorKind::EdgeCountMismatch { sum: nodes.edge_sum, edge_count: h.edge_count })
+        );
+    }
+    nodes.first_edge.push(nodes.edge_sum as u32);
+    if let Some((index, offset)) = nodes.max_name
+        && index as usize >= strings.len()
+    {
+        lx.section = Section::Nodes;
+        return Err(
+            lx.error_at(offset, ReadErrorKind::StringIndex { what: "a node name".into(), index, count: strings.len() })
+        );
+    }
+    if let Some((index, offset, edge)) = edges.max_string_name
+        && index as usize >= strings.len()
+    {
+        lx.section = Section::Edges;
+        return Err(lx.error_at(
+            offset,
+            ReadErrorKind::StringIndex { what: format!("edge {edge} name"), index, count: strings.len() },
+        ));
+    }
+    if h.root_index % nf != 0 || h.root_index / nf >= h.node_count.max(1) || h.node_count == 0 {
+        lx.section = Section::Header;
+        let kind = if h.node_count == 0 {
+            ReadErrorKind::Header("the snapshot has no nodes".into())
+        } else {
+            ReadErrorKind::RootIndex(h.root_index)
+        };
+        return Err(lx.error_at(0, kind));
+    }
+    let locations = locations_raw.map(|raw| scatter_locations(&h, &raw)).unwrap_or_default();
+    ctx.progress.report(Phase::Reading, 1.0);
+
+    Ok(HeapSnapshot {
+        node_types: h.node_types,
+        edge_types: h.edge_types,
+        node_type: nodes.node_type,
+        node_name: nodes.name,
+        node_id: nodes.id,
+        node_self_size: nodes.self_size,
+        first_edge: nodes.first_edge,
+        node_detachedness: nodes.detachedness,
+        edge_type: edges.edge_type,
+        edge_name_or_index: edges.name_or_index,
+        edge_to: edges.to,
+        strings,
+        locations,
+        root: (h.root_index / nf) as u32,
+        node_field_count: nf as u32,
+        edge_field_count: ef as u32,
+        extra_native_bytes: h.extra_native_bytes,
+        title: h.title,
+    })
+}

@@ -1,0 +1,96 @@
+//! The snapshot's `strings` section as one arena.
+//!
+//! V8 writes every name once into `strings` and refers to it by index from node names and
+//! edge names. A million strings stored as `Vec<String>` would be a million allocations;
+//! here they are one `Vec<u8>` of UTF-8 and one `Vec<u32>` of end offsets (4 bytes a string
+//! plus the text).
+
+/// An index into [`StringTable`].
+pub type StringIdx = u32;
+
+/// All strings of a snapshot, back to back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StringTable {
+    bytes: String,
+    /// `ends[i]` is the end of string `i` in `bytes`; its start is `ends[i - 1]` (or 0).
+    ends: Vec<u32>,
+}
+
+/// The arena would pass 4 GiB of text: offsets are `u32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArenaFull;
+
+impl StringTable {
+    pub fn new() -> StringTable {
+        StringTable::default()
+    }
+
+    /// Appends a string and returns its index.
+    pub fn push(&mut self, s: &str) -> Result<StringIdx, ArenaFull> {
+        let end = self.bytes.len().checked_add(s.len()).ok_or(ArenaFull)?;
+        let end = u32::try_from(end).map_err(|_| ArenaFull)?;
+        let idx = u32::try_from(self.ends.len()).map_err(|_| ArenaFull)?;
+        self.bytes.push_str(s);
+        self.ends.push(end);
+        Ok(idx)
+    }
+
+    /// The string at `idx`, or `""` when out of range (the reader validates every index it
+    /// stores, so this only happens for indexes that did not come from the snapshot).
+    pub fn get(&self, idx: StringIdx) -> &str {
+        let i = idx as usize;
+        let Some(&end) = self.ends.get(i) else {
+            return "";
+        };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.bytes.get(start..end as usize).unwrap_or("")
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Bytes held (text plus offsets), for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * 4
+    }
+
+    /// Releases spare capacity left from growing while reading.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// The index of the first string equal to `s`, by a linear scan. For the few lookups of
+    /// fixed names (`"map"`, `"native_context"`), not for hot loops.
+    pub fn position(&self, s: &str) -> Option<StringIdx> {
+        (0..self.ends.len()).find(|&i| self.get(i as u32) == s).map(|i| i as u32)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len()).map(move |i| self.get(i as u32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_come_back_by_index() {
+        let mut t = StringTable::new();
+        assert_eq!(t.push("").unwrap(), 0);
+        assert_eq!(t.push("global").unwrap(), 1);
+        assert_eq!(t.push("ünïcødé ✓").unwrap(), 2);
+        assert_eq!(t.get(0), "");
+        assert_eq!(t.get(1), "global");
+        assert_eq!(t.get(2), "ünïcødé ✓");
+        assert_eq!(t.get(3), "");
+        assert_eq!(t.position("global"), Some(1));
+        assert_eq!(t.len(), 3);
+    }
+}

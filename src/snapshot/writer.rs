@@ -1,0 +1,144 @@
+//! Writes a [`HeapSnapshot`] as V8's `.heapsnapshot` JSON, byte-compatible in shape with
+//! `v8.writeHeapSnapshot()` output so Chrome DevTools loads it: the same key order, the same
+//! `meta`, one node per line.
+//!
+//! The demo server uses this (never ad-hoc string formatting) to dump its own object graph;
+//! tests use it for the round trip `read(write(x)) == x`.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::HeapSnapshot;
+
+/// Writes `snapshot` to `out`.
+pub fn write_snapshot(snapshot: &HeapSnapshot, out: impl Write) -> io::Result<()> {
+    let mut w = io::BufWriter::with_capacity(1 << 20, out);
+    let with_detachedness = snapshot.has_detachedness();
+    let node_fields = if with_detachedness {
+        r#"["type","name","id","self_size","edge_count","trace_node_id","detachedness"]"#
+    } else {
+        r#"["type","name","id","self_size","edge_count","trace_node_id"]"#
+    };
+    let node_types = (0..snapshot.node_types().len())
+        .map(|i| json_string(snapshot.node_types().name(i as u8)))
+        .collect::<Vec<_>>()
+        .join(",");
+    // V8 writes 7 edge types; DevTools adds "invisible" itself. Write what the data uses.
+    // Codes are positions, so "invisible" (code 7) is dropped only when it is the last name.
+    let uses_invisible = snapshot.edge_type.contains(&7);
+    let edge_type_count =
+        if snapshot.edge_types().len() == 8 && !uses_invisible { 7 } else { snapshot.edge_types().len() };
+    let edge_types =
+        (0..edge_type_count).map(|i| json_string(snapshot.edge_types().name(i as u8))).collect::<Vec<_>>().join(",");
+    let detached_type = if with_detachedness { r#","number","number""# } else { r#","number""# };
+    write!(
+        w,
+        r#"{{"snapshot":{{"meta":{{"node_fields":{node_fields},"node_types":[[{node_types}],"string","number","number","number","number"{detached_type}],"edge_fields":["type","name_or_index","to_node"],"edge_types":[[{edge_types}],"string_or_number","node"],"trace_function_info_fields":["function_id","name","script_name","script_id","line","column"],"trace_node_fields":["id","function_info_index","count","size","children"],"sample_fields":["timestamp_us","last_assigned_id"],"location_fields":["object_index","script_id","line","column"]}},"node_count":{},"edge_count":{},"trace_function_count":0"#,
+        snapshot.node_count(),
+        snapshot.edge_count()
+    )?;
+    if let Some(extra) = snapshot.extra_native_bytes() {
+        write!(w, r#","extra_native_bytes":{extra}"#)?;
+    }
+    if snapshot.root() != 0 {
+        write!(w, r#","root_index":{}"#, u64::from(snapshot.root()) * u64::from(field_count(with_detachedness)))?;
+    }
+    w.write_all(b"},\n\"nodes\":[")?;
+    let nf = u64::from(field_count(with_detachedness));
+    let mut num = itoa::Buffer::new();
+    for n in 0..snapshot.node_count() as u32 {
+        if n > 0 {
+            w.write_all(b"\n,")?;
+        }
+        let edges = snapshot.edges(n);
+        let fields = [
+            u64::from(snapshot.node_type[n as usize]),
+            u64::from(snapshot.node_name[n as usize]),
+            u64::from(snapshot.node_id[n as usize]),
+            u64::from(snapshot.node_self_size[n as usize]),
+            u64::from(edges.end - edges.start),
+            0,
+        ];
+        for (i, v) in fields.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(num.format(*v).as_bytes())?;
+        }
+        if with_detachedness {
+            w.write_all(b",")?;
+            w.write_all(num.format(snapshot.detachedness(n)).as_bytes())?;
+        }
+    }
+    w.write_all(b"],\n\"edges\":[")?;
+    for e in 0..snapshot.edge_count() as u32 {
+        if e > 0 {
+            w.write_all(b"\n,")?;
+        }
+        w.write_all(num.format(snapshot.edge_type[e as usize]).as_bytes())?;
+        w.write_all(b",")?;
+        w.write_all(num.format(snapshot.edge_name_or_index[e as usize]).as_bytes())?;
+        w.write_all(b",")?;
+        w.write_all(num.format(u64::from(snapshot.edge_to[e as usize]) * nf).as_bytes())?;
+    }
+    w.write_all(b"],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n\"locations\":[")?;
+    for (i, l) in snapshot.locations().iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",\n")?;
+        }
+        write!(w, "{},{},{},{}", u64::from(l.node) * nf, l.script_id, l.line, l.column)?;
+    }
+    w.write_all(b"],\n\"strings\":[")?;
+    for (i, s) in snapshot.strings().iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",\n")?;
+        }
+        w.write_all(json_string(s).as_bytes())?;
+    }
+    w.write_all(b"]}\n")?;
+    w.flush()
+}
+
+fn field_count(with_detachedness: bool) -> u32 {
+    if with_detachedness { 7 } else { 6 }
+}
+
+/// Writes `snapshot` to `path` atomically: into a temporary file beside it, synced, then
+/// renamed over `path`. A reader (or a crash) never sees a partial snapshot.
+pub fn write_snapshot_file(snapshot: &HeapSnapshot, path: &Path) -> io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        write_snapshot(snapshot, &file)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A JSON string literal as V8 writes it: `"` and `\` escaped, control characters as `\uXXXX`
+/// (or the short escapes), everything else as UTF-8.
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
