@@ -1,0 +1,371 @@
+//! Property tests: every pass against an independent, obviously correct reference on random
+//! graphs, the reader against the writer, and the reader against mutated input.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{HashSet, VecDeque};
+
+use heapscope::analysis::Analysis;
+use heapscope::analysis::distances::{BASE_SYSTEM_DISTANCE, NO_DISTANCE};
+use heapscope::progress::NoProgress;
+use heapscope::snapshot::builder::SnapshotBuilder;
+use heapscope::snapshot::writer::write_snapshot;
+use heapscope::snapshot::{EdgeType, HeapSnapshot, NodeType, read_from};
+use petgraph::algo::dominators::simple_fast;
+use petgraph::graph::{DiGraph, NodeIndex};
+use proptest::prelude::*;
+
+/// A random heap: node 0 is the synthetic root; others are objects or arrays (arrays are
+/// "unowned" for the shallow-size transfer).
+#[derive(Clone, Debug)]
+struct Graph {
+    n: usize,
+    sizes: Vec<u32>,
+    arrays: Vec<bool>,
+    /// (from, to, weak)
+    edges: Vec<(usize, usize, bool)>,
+}
+
+fn graphs(max_nodes: usize) -> impl Strategy<Value = Graph> {
+    (2..max_nodes).prop_flat_map(|n| {
+        (
+            prop::collection::vec(0u32..1000, n),
+            prop::collection::vec(prop::bool::weighted(0.25), n),
+            prop::collection::vec((0..n, 0..n, prop::bool::weighted(0.15)), 0..n * 3),
+        )
+            .prop_map(move |(sizes, arrays, edges)| Graph { n, sizes, arrays, edges })
+    })
+}
+
+fn build(g: &Graph) -> HeapSnapshot {
+    let mut b = SnapshotBuilder::new();
+    for i in 0..g.n {
+        if i == 0 {
+            b.node(NodeType::SYNTHETIC, "", 0);
+        } else if g.arrays[i] {
+            b.node(NodeType::ARRAY, "", g.sizes[i]);
+        } else {
+            b.node(NodeType::OBJECT, &format!("C{}", i % 4), g.sizes[i]);
+        }
+    }
+    for (k, &(from, to, weak)) in g.edges.iter().enumerate() {
+        let t = if weak {
+            EdgeType::WEAK
+        } else if from == 0 {
+            EdgeType::ELEMENT
+        } else {
+            EdgeType::PROPERTY
+        };
+        if t == EdgeType::ELEMENT {
+            b.edge(from as u32, t, k as u32, to as u32);
+        } else {
+            b.edge(from as u32, t, format!("e{k}").as_str(), to as u32);
+        }
+    }
+    b.build()
+}
+
+/// Successors over edges that matter for dominators: not weak, not self edges.
+fn strong_successors(g: &Graph) -> Vec<Vec<usize>> {
+    let mut succ = vec![Vec::new(); g.n];
+    for &(from, to, weak) in &g.edges {
+        if !weak && from != to {
+            succ[from].push(to);
+        }
+    }
+    succ
+}
+
+/// The graph the dominator pass effectively works on (DevTools
+/// `calculateDominatorsAndRetainedSizes`): nodes the root cannot reach but that have no strong
+/// retainer are given an edge from the root, in ascending order, each followed by a DFS. Returns
+/// the successors and the nodes still unreached (retained only by each other).
+fn augmented_successors(g: &Graph) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let mut succ = strong_successors(g);
+    let mut has_strong_pred = vec![false; g.n];
+    for list in &succ {
+        for &w in list {
+            has_strong_pred[w] = true;
+        }
+    }
+    let mut seen = reachable(&succ, 0, None);
+    for v in 1..g.n {
+        if !seen[v] && !has_strong_pred[v] {
+            succ[0].push(v);
+            let more = reachable(&succ, v, None);
+            for (u, m) in more.iter().enumerate() {
+                seen[u] |= m;
+            }
+        }
+    }
+    let unreached = (0..g.n).filter(|&v| !seen[v]).collect();
+    (succ, unreached)
+}
+
+fn reachable(succ: &[Vec<usize>], from: usize, removed: Option<usize>) -> Vec<bool> {
+    let mut seen = vec![false; succ.len()];
+    if Some(from) == removed {
+        return seen;
+    }
+    let mut stack = vec![from];
+    seen[from] = true;
+    while let Some(v) = stack.pop() {
+        for &w in &succ[v] {
+            if !seen[w] && Some(w) != removed {
+                seen[w] = true;
+                stack.push(w);
+            }
+        }
+    }
+    seen
+}
+
+/// Self sizes after the transfer, by definition: an unowned node whose set of owners (self-owned
+/// nodes reaching it through unowned nodes only) is exactly one non-root node gives its size to it.
+fn reference_self_sizes(g: &Graph) -> Vec<u32> {
+    let unowned = |v: usize| v != 0 && g.arrays[v];
+    let mut preds = vec![Vec::new(); g.n];
+    for &(from, to, weak) in &g.edges {
+        if !weak {
+            preds[to].push(from);
+        }
+    }
+    let mut sizes: Vec<u32> = (0..g.n).map(|v| if v == 0 { 0 } else { g.sizes[v] }).collect();
+    let has_user_roots = g.edges.iter().any(|&(f, t, _)| f == 0 && t != 0);
+    if !has_user_roots {
+        return sizes;
+    }
+    for u in (0..g.n).filter(|&u| unowned(u)) {
+        let mut owners = HashSet::new();
+        let mut seen = HashSet::from([u]);
+        let mut stack = vec![u];
+        while let Some(v) = stack.pop() {
+            for &p in &preds[v] {
+                if unowned(p) {
+                    if seen.insert(p) {
+                        stack.push(p);
+                    }
+                } else {
+                    owners.insert(p);
+                }
+            }
+        }
+        if owners.len() == 1 {
+            let owner = *owners.iter().next().unwrap();
+            if owner != 0 {
+                sizes[owner] += sizes[u];
+                sizes[u] = 0;
+            }
+        }
+    }
+    sizes
+}
+
+fn reference_distances(g: &Graph) -> Vec<i32> {
+    let mut succ = vec![Vec::new(); g.n];
+    for &(from, to, weak) in &g.edges {
+        if !weak {
+            succ[from].push(to);
+        }
+    }
+    let mut d = vec![NO_DISTANCE; g.n];
+    let mut queue = VecDeque::new();
+    for &(from, to, _) in &g.edges {
+        // Root edges are element edges to non-synthetic nodes: user roots, even if weak-typed?
+        // No: weak root edges are still root edges, and user roots are taken from all of them.
+        if from == 0 && to != 0 && d[to] == NO_DISTANCE {
+            d[to] = 1;
+            queue.push_back(to);
+        }
+    }
+    let had_user_roots = !queue.is_empty();
+    let bfs = |d: &mut Vec<i32>, queue: &mut VecDeque<usize>| {
+        while let Some(v) = queue.pop_front() {
+            for &w in &succ[v] {
+                if d[w] == NO_DISTANCE {
+                    d[w] = d[v] + 1;
+                    queue.push_back(w);
+                }
+            }
+        }
+    };
+    bfs(&mut d, &mut queue);
+    d[0] = if had_user_roots { BASE_SYSTEM_DISTANCE } else { 0 };
+    queue.push_back(0);
+    bfs(&mut d, &mut queue);
+    d
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Immediate dominators equal petgraph's Cooper–Harvey–Kennedy on the graph DevTools'
+    /// pass works on (see `augmented_successors`). Nodes retained only by each other (DevTools
+    /// attaches them one by one, outside the algorithm's assumptions) are left out, with
+    /// everything they reach.
+    #[test]
+    fn dominators_equal_petgraph(g in graphs(40)) {
+        let a = Analysis::run(build(&g), &NoProgress).unwrap();
+        let (succ, unreached) = augmented_successors(&g);
+        let mut affected = vec![false; g.n];
+        for &c in &unreached {
+            for (u, r) in reachable(&succ, c, None).iter().enumerate() {
+                affected[u] |= r;
+            }
+        }
+        let mut pg = DiGraph::<(), ()>::new();
+        let ids: Vec<NodeIndex> = (0..g.n).map(|_| pg.add_node(())).collect();
+        for (from, list) in succ.iter().enumerate() {
+            for &to in list {
+                pg.add_edge(ids[from], ids[to], ());
+            }
+        }
+        let doms = simple_fast(&pg, ids[0]);
+        prop_assert_eq!(a.dominator[0], 0);
+        for v in 1..g.n {
+            prop_assert!((a.dominator[v] as usize) < g.n);
+            if affected[v] {
+                continue;
+            }
+            let d = doms.immediate_dominator(ids[v]).unwrap();
+            prop_assert_eq!(a.dominator[v] as usize, d.index(), "node {}", v);
+        }
+    }
+
+    /// Retained size = the self sizes of everything that becomes unreachable from the root when
+    /// the node is removed (on the same augmented graph). The root retains everything.
+    #[test]
+    fn retained_sizes_equal_removal_reachability(g in graphs(30)) {
+        let a = Analysis::run(build(&g), &NoProgress).unwrap();
+        let sizes = reference_self_sizes(&g);
+        prop_assert_eq!(&a.self_size, &sizes);
+        prop_assert_eq!(a.retained_size[0], sizes.iter().map(|&s| u64::from(s)).sum::<u64>());
+        let (succ, unreached) = augmented_successors(&g);
+        prop_assume!(unreached.is_empty());
+        for v in 1..g.n {
+            let after = reachable(&succ, 0, Some(v));
+            let lost: u64 = (0..g.n).filter(|&u| !after[u]).map(|u| u64::from(sizes[u])).sum();
+            prop_assert_eq!(a.retained_size[v], lost, "node {}", v);
+        }
+    }
+
+    #[test]
+    fn distances_equal_plain_bfs(g in graphs(40)) {
+        let a = Analysis::run(build(&g), &NoProgress).unwrap();
+        prop_assert_eq!(a.distance.clone(), reference_distances(&g));
+    }
+
+    /// Summary rows never count a retained size twice: each class's retained size is at most the
+    /// total, and equals the sum over its members that have no same-class dominator ancestor.
+    #[test]
+    fn class_retained_sizes_skip_nested_members(g in graphs(40)) {
+        let a = Analysis::run(build(&g), &NoProgress).unwrap();
+        for (i, row) in a.aggregates.rows.iter().enumerate() {
+            let members = a.aggregates.members_of(i);
+            let mut expected = 0u64;
+            for &m in members {
+                let mut d = a.dominator[m as usize];
+                let mut nested = false;
+                while d != a.dominator[d as usize] {
+                    if a.classes.class_of[d as usize] == row.class && a.self_size[d as usize] > 0 {
+                        nested = true;
+                        break;
+                    }
+                    d = a.dominator[d as usize];
+                }
+                if !nested {
+                    expected += a.retained_size[m as usize];
+                }
+            }
+            prop_assert_eq!(row.retained_size, expected, "class {}", &row.name);
+            prop_assert!(row.retained_size <= a.total_size());
+        }
+    }
+
+    /// reader(writer(x)) == x, column by column.
+    #[test]
+    fn write_then_read_round_trips(g in graphs(40)) {
+        let s = build(&g);
+        let mut text = Vec::new();
+        write_snapshot(&s, &mut text).unwrap();
+        let back = read_from(&text[..], Some(text.len() as u64), &NoProgress).unwrap();
+        prop_assert_eq!(back.node_count(), s.node_count());
+        prop_assert_eq!(back.edge_count(), s.edge_count());
+        for n in 0..s.node_count() as u32 {
+            prop_assert_eq!(back.node_type(n), s.node_type(n));
+            prop_assert_eq!(back.node_name(n), s.node_name(n));
+            prop_assert_eq!(back.node_id(n), s.node_id(n));
+            prop_assert_eq!(back.raw_self_size(n), s.raw_self_size(n));
+            prop_assert_eq!(back.edges(n), s.edges(n));
+        }
+        for e in 0..s.edge_count() as u32 {
+            prop_assert_eq!(back.edge_type(e), s.edge_type(e));
+            prop_assert_eq!(back.edge_name(e), s.edge_name(e));
+            prop_assert_eq!(back.edge_to(e), s.edge_to(e));
+        }
+    }
+}
+
+/// The top-level keys in any order, with any whitespace, give the same snapshot.
+#[test]
+fn key_order_and_whitespace_do_not_matter() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/closure_leak/s1.heapsnapshot.gz");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()), &mut text)
+        .unwrap();
+    let original = Analysis::run(read_from(text.as_bytes(), None, &NoProgress).unwrap(), &NoProgress).unwrap();
+    // Split the top-level object into its sections by their known starts.
+    let keys = [
+        "\"snapshot\"",
+        "\"nodes\"",
+        "\"edges\"",
+        "\"trace_function_infos\"",
+        "\"trace_tree\"",
+        "\"samples\"",
+        "\"locations\"",
+        "\"strings\"",
+    ];
+    let mut starts: Vec<usize> = keys.iter().map(|k| text.find(k).unwrap()).collect();
+    starts.push(text.rfind('}').unwrap());
+    let mut sections: Vec<String> =
+        starts.windows(2).map(|w| text[w[0]..w[1]].trim_end().trim_end_matches(',').to_string()).collect();
+    // Strings first, nodes and edges before the header, pretty whitespace.
+    sections.reverse();
+    let shuffled = format!("{{\n  {}\n}}\n", sections.join(" ,\n\t "));
+    let again = Analysis::run(read_from(shuffled.as_bytes(), None, &NoProgress).unwrap(), &NoProgress).unwrap();
+    assert_eq!(again.retained_size, original.retained_size);
+    assert_eq!(again.distance, original.distance);
+    assert_eq!(again.aggregates.rows, original.aggregates.rows);
+    assert_eq!(again.snapshot.locations(), original.snapshot.locations());
+}
+
+/// A 200,000-long linked list: every pass is iterative, so a small stack is enough.
+#[test]
+fn long_chains_do_not_overflow_the_stack() {
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let mut b = SnapshotBuilder::new();
+            let root = b.node(NodeType::SYNTHETIC, "", 0);
+            let global = b.node(NodeType::OBJECT, "global", 10);
+            b.edge(root, EdgeType::SHORTCUT, "global", global);
+            let mut prev = global;
+            for _ in 0..200_000 {
+                let next = b.node(NodeType::OBJECT, "Link", 32);
+                b.edge(prev, EdgeType::PROPERTY, "next", next);
+                prev = next;
+            }
+            let a = Analysis::run(b.build(), &NoProgress).unwrap();
+            assert_eq!(a.distance[prev as usize], 200_001);
+            assert_eq!(a.retained_size[global as usize], 10 + 32 * 200_000);
+            assert_eq!(a.dominator[prev as usize], prev - 1);
+            let link = a.aggregates.rows.iter().find(|r| r.name == "Link").unwrap();
+            // Each link dominates the rest: only the first one counts.
+            assert_eq!(link.retained_size, 32 * 200_000);
+            let path = heapscope::analysis::paths::shortest_path(&a, &Default::default(), prev);
+            assert_eq!(path.edges.len(), 20);
+        })
+        .unwrap();
+    handle.join().unwrap();
+}
