@@ -32,4 +32,5 @@ pub mod cli;
 pub mod demo;
 pub mod progress;
 pub mod snapshot;
+#[cfg(feature = "gui")]
 pub mod ui;

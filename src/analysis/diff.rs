@@ -87,7 +87,7 @@ pub struct Comparison {
 }
 
 /// The base's Summary rows under `definitions` (re-using its own when they are the same).
-fn base_aggregates(base: &Analysis, definitions: &[InterfaceDefinition]) -> Aggregates {
+fn base_aggregates(base: &Analysis, definitions: &[InterfaceDefinition]) -> std::sync::Arc<Aggregates> {
     let same = base.interface_definitions.len() == definitions.len()
         && base
             .interface_definitions
@@ -99,7 +99,7 @@ fn base_aggregates(base: &Analysis, definitions: &[InterfaceDefinition]) -> Aggr
     }
     let classification = classes::classify(&base.snapshot, &base.dom.renamed, definitions);
     let dominated = aggregates::DominatedNodes::build(&base.dominator, base.snapshot.root());
-    aggregates::aggregate(&aggregates::AggregateInput {
+    std::sync::Arc::new(aggregates::aggregate(&aggregates::AggregateInput {
         classes: &classification,
         self_size: &base.self_size,
         distance: &base.distance,
@@ -107,7 +107,7 @@ fn base_aggregates(base: &Analysis, definitions: &[InterfaceDefinition]) -> Aggr
         dominated: &dominated,
         root: base.snapshot.root(),
         filter: None,
-    })
+    }))
 }
 
 fn sorted_by_id(a: &Analysis, members: &[NodeIdx]) -> Vec<NodeIdx> {

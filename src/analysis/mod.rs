@@ -43,6 +43,7 @@ pub mod paths;
 pub mod retainers;
 pub mod shallow;
 pub mod statistics;
+pub mod views;
 
 use std::borrow::Cow;
 
@@ -74,7 +75,7 @@ pub struct Analysis {
     pub interface_definitions: Vec<InterfaceDefinition>,
     pub classes: Classification,
     /// Summary rows ("All objects").
-    pub aggregates: Aggregates,
+    pub aggregates: std::sync::Arc<Aggregates>,
     pub statistics: Statistics,
     /// DevTools' console warnings (unreachable nodes), one string per report.
     pub problems: Vec<String>,
@@ -168,7 +169,7 @@ impl Analysis {
             retained_size,
             interface_definitions,
             classes,
-            aggregates,
+            aggregates: std::sync::Arc::new(aggregates),
             statistics,
             problems: Vec::new(),
         };

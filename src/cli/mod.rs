@@ -123,10 +123,33 @@ fn print(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Without the window: the tutorial's Comparison of the bundled samples (or a summary/diff of the
+/// given files), so `heapscope` alone still shows the leak.
+#[cfg(not(feature = "gui"))]
+fn headless_default(files: Vec<PathBuf>) -> anyhow::Result<()> {
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots");
+    let files = if files.is_empty() {
+        vec![samples.join("s2.heapsnapshot.gz"), samples.join("s3.heapsnapshot.gz")]
+    } else {
+        files
+    };
+    let args: Vec<String> = match files.as_slice() {
+        [one] => vec!["heapscope".into(), "summary".into(), one.display().to_string()],
+        [.., base, file] => {
+            vec!["heapscope".into(), "diff".into(), base.display().to_string(), file.display().to_string()]
+        }
+        [] => return Ok(()),
+    };
+    run(Cli::parse_from(args))
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let progress = std::io::stderr().is_terminal();
     match cli.command {
+        #[cfg(feature = "gui")]
         None => crate::ui::run(cli.files),
+        #[cfg(not(feature = "gui"))]
+        None => headless_default(cli.files),
         Some(Command::Summary { file, json: as_json, top }) => {
             let a = load(&file, progress)?;
             if as_json {

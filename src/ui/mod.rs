@@ -1,25 +1,69 @@
-//! The analyzer window (eframe/egui). Until it lands, `heapscope` with no arguments prints the
-//! tutorial's Comparison of the bundled samples, so the README's run command shows the leak.
+//! The analyzer window (eframe/egui).
+//!
+//! Views only ask the engine (`crate::analysis`) for rows; they keep view state (sort,
+//! expanded rows, selection, scroll) and issue [`app::Command`]s. Loading and Comparisons run
+//! on worker threads ([`loader`]); the UI thread swaps in finished `Arc<Analysis>`es.
+
+pub mod app;
+pub mod comparison;
+pub mod containment;
+pub mod demo_panel;
+pub mod loader;
+pub mod recent;
+pub mod retainers;
+pub mod rows;
+pub mod sidebar;
+pub mod statistics;
+pub mod summary;
+pub mod tree;
 
 use std::path::PathBuf;
 
-use clap::Parser;
+pub use app::{App, Command, Item, View};
 
-pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
-    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots");
-    let files = if files.is_empty() {
-        vec![samples.join("s2.heapsnapshot.gz"), samples.join("s3.heapsnapshot.gz")]
-    } else {
-        files
-    };
-    match files.as_slice() {
-        [one] => crate::cli::run(crate::cli::Cli::parse_from(["heapscope", "summary", &one.display().to_string()])),
-        [.., base, file] => crate::cli::run(crate::cli::Cli::parse_from([
-            "heapscope",
-            "diff",
-            &base.display().to_string(),
-            &file.display().to_string(),
-        ])),
-        [] => Ok(()),
+/// The bundled tutorial snapshots, opened when no file is given and none was opened before.
+pub fn sample_snapshots() -> Vec<PathBuf> {
+    let candidates = [
+        std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("sample-snapshots"))),
+        std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("../share/heapscope/sample-snapshots"))),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots")),
+    ];
+    for dir in candidates.into_iter().flatten() {
+        let files: Vec<PathBuf> = ["s1", "s2", "s3"]
+            .iter()
+            .map(|s| dir.join(format!("{s}.heapsnapshot.gz")))
+            .filter(|p| p.exists())
+            .collect();
+        if !files.is_empty() {
+            return files;
+        }
     }
+    Vec::new()
+}
+
+/// Opens the window on `files` (the samples if none and no recent files).
+pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
+    let recent = recent::RecentFiles::load();
+    let files = if files.is_empty() && recent.paths().is_empty() { sample_snapshots() } else { files };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Heapscope")
+            .with_app_id("heapscope")
+            .with_inner_size([1280.0, 800.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Heapscope",
+        options,
+        Box::new(move |cc| {
+            let mut app = App::empty();
+            app.recent = recent;
+            app.open(files, &cc.egui_ctx);
+            // Comparison of the tutorial is where the leak shows: open it once all are loaded.
+            app.view = View::Summary;
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }

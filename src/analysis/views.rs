@@ -1,0 +1,247 @@
+//! Queries the views ask: children of a row, filters, search, sort orders, path text.
+//!
+//! The GUI never walks the graph itself; it asks these functions (and [`super::paths`]) for
+//! rows, as DevTools' grids ask the worker's providers.
+
+use std::cmp::Ordering;
+
+use super::Analysis;
+use super::aggregates::{self, Aggregates};
+use super::bits::BitVec;
+use super::jsstr::cmp_utf16;
+use super::paths::{self, RetainersView};
+use crate::snapshot::{EdgeIdx, EdgeType, NodeIdx, NodeType};
+
+/// The edges a node shows when expanded (DevTools `containmentEdgesFilter`: all but invisible).
+pub fn containment_edges(a: &Analysis, n: NodeIdx) -> Vec<EdgeIdx> {
+    a.snapshot.edges(n).filter(|&e| a.snapshot.edge_type(e) != EdgeType::INVISIBLE).collect()
+}
+
+/// The Summary's preset filters (DevTools' "All objects", "Objects allocated between …",
+/// "Duplicated strings").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeFilter {
+    All,
+    /// Objects whose id is in `(min, max]` (`createNodeIdFilter`).
+    IdRange {
+        min: u32,
+        max: u32,
+    },
+    /// Strings whose text occurs in more than one string object (`createDuplicatedStringsFilter`).
+    DuplicatedStrings,
+}
+
+fn duplicated_strings(a: &Analysis) -> BitVec {
+    let s = &a.snapshot;
+    let mut bits = BitVec::new(a.node_count());
+    let mut first_by_name: std::collections::HashMap<std::borrow::Cow<'_, str>, NodeIdx> =
+        std::collections::HashMap::new();
+    for n in 0..a.node_count() as NodeIdx {
+        let t = s.node_type(n);
+        if t != NodeType::STRING && t != NodeType::CONS_STRING {
+            continue;
+        }
+        // A cons string one of whose halves is empty is already flat: not a duplicate of itself.
+        if t == NodeType::CONS_STRING
+            && s.edges(n).any(|e| {
+                s.edge_type(e) == EdgeType::INTERNAL
+                    && matches!(s.string(s.edge_name_or_index(e)), "first" | "second")
+                    && a.display_name(s.edge_to(e)).is_empty()
+            })
+        {
+            continue;
+        }
+        if a.self_size[n as usize] == 0 {
+            continue;
+        }
+        let name = a.display_name(n);
+        match first_by_name.get(&name) {
+            Some(&first) => {
+                bits.set(first as usize);
+                bits.set(n as usize);
+            }
+            None => {
+                first_by_name.insert(name, n);
+            }
+        }
+    }
+    bits
+}
+
+/// Summary rows under a filter (`aggregatesWithFilter`): only the nodes the filter keeps count,
+/// for counts, sizes and the no-double-counting retained sizes alike.
+pub fn filtered_aggregates(a: &Analysis, filter: &NodeFilter) -> std::sync::Arc<Aggregates> {
+    let bits = match filter {
+        NodeFilter::All => return a.aggregates.clone(),
+        NodeFilter::IdRange { min, max } => {
+            let mut bits = BitVec::new(a.node_count());
+            for n in 0..a.node_count() {
+                let id = a.snapshot.node_id(n as NodeIdx);
+                if id > *min && id <= *max {
+                    bits.set(n);
+                }
+            }
+            bits
+        }
+        NodeFilter::DuplicatedStrings => duplicated_strings(a),
+    };
+    let dominated = aggregates::DominatedNodes::build(&a.dominator, a.snapshot.root());
+    std::sync::Arc::new(aggregates::aggregate(&aggregates::AggregateInput {
+        classes: &a.classes,
+        self_size: &a.self_size,
+        distance: &a.distance,
+        retained_size: &a.retained_size,
+        dominated: &dominated,
+        root: a.snapshot.root(),
+        filter: Some(&bits),
+    }))
+}
+
+/// Nodes matching a search (DevTools `HeapSnapshot.search`, plain text, case-insensitive):
+/// `@123` finds that object; other text finds visible objects (self size > 0) whose name
+/// contains it. In node order.
+pub fn search(a: &Analysis, query: &str) -> Vec<NodeIdx> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Vec::new();
+    }
+    if let Some(id) = query.strip_prefix('@').and_then(|d| d.parse::<u32>().ok()) {
+        return a.find_node_by_id(id).into_iter().collect();
+    }
+    let needle = query.to_lowercase();
+    let s = &a.snapshot;
+    let matching: Vec<bool> = s.strings().iter().map(|t| t.to_lowercase().contains(&needle)).collect();
+    (0..a.node_count() as NodeIdx)
+        .filter(|&n| a.self_size[n as usize] > 0)
+        .filter(|&n| {
+            let t = s.node_type(n);
+            let custom = t == NodeType::CONS_STRING || (t == NodeType::OBJECT && s.node_name(n) == "Object");
+            if custom || a.dom.renamed.get(n as usize) {
+                a.display_name(n).to_lowercase().contains(&needle)
+            } else {
+                matching[s.node_name_idx(n) as usize]
+            }
+        })
+        .collect()
+}
+
+/// A sortable column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    Name,
+    Distance,
+    Count,
+    ShallowSize,
+    RetainedSize,
+    New,
+    Deleted,
+    Delta,
+    AllocSize,
+    FreedSize,
+    SizeDelta,
+}
+
+/// Sorts nodes by a column, ties by node order (as DevTools' providers tie-break by index).
+pub fn sort_nodes(a: &Analysis, nodes: &mut [NodeIdx], key: SortKey, ascending: bool) {
+    let dir = |o: Ordering| if ascending { o } else { o.reverse() };
+    match key {
+        SortKey::Name => {
+            let mut keyed: Vec<(std::borrow::Cow<'_, str>, NodeIdx)> =
+                nodes.iter().map(|&n| (a.display_name(n), n)).collect();
+            keyed.sort_by(|x, y| dir(cmp_utf16(&x.0, &y.0)).then(x.1.cmp(&y.1)));
+            for (slot, (_, n)) in nodes.iter_mut().zip(keyed) {
+                *slot = n;
+            }
+        }
+        SortKey::Distance => {
+            nodes.sort_by(|&x, &y| dir(a.distance[x as usize].cmp(&a.distance[y as usize])).then(x.cmp(&y)))
+        }
+        SortKey::ShallowSize | SortKey::Count => {
+            nodes.sort_by(|&x, &y| dir(a.self_size[x as usize].cmp(&a.self_size[y as usize])).then(x.cmp(&y)))
+        }
+        _ => nodes.sort_by(|&x, &y| dir(a.retained_size[x as usize].cmp(&a.retained_size[y as usize])).then(x.cmp(&y))),
+    }
+}
+
+/// Sorts a node's edges for display: by the target's value, or by edge name for the name column
+/// (DevTools `HeapSnapshotEdgesProvider.sort`: `__proto__` last, named edges before indexes).
+pub fn sort_edges(a: &Analysis, edges: &mut [EdgeIdx], key: SortKey, ascending: bool) {
+    let s = &a.snapshot;
+    let dir = |o: Ordering| if ascending { o } else { o.reverse() };
+    match key {
+        SortKey::Name => {
+            edges.sort_by(|&x, &y| {
+                let (nx, ny) = (s.edge_name(x), s.edge_name(y));
+                let proto = (nx == "__proto__").cmp(&(ny == "__proto__"));
+                if proto != Ordering::Equal {
+                    return proto;
+                }
+                let (sx, sy) = (s.edge_type(x).has_string_name(), s.edge_type(y).has_string_name());
+                let o = if sx == sy {
+                    if !sx { s.edge_name_or_index(x).cmp(&s.edge_name_or_index(y)) } else { cmp_utf16(&nx, &ny) }
+                } else if sx {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
+                dir(o).then(x.cmp(&y))
+            });
+        }
+        _ => {
+            let value = |e: EdgeIdx| -> i128 {
+                let n = s.edge_to(e) as usize;
+                match key {
+                    SortKey::Distance => i128::from(a.distance[n]),
+                    SortKey::ShallowSize | SortKey::Count => i128::from(a.self_size[n]),
+                    _ => i128::from(a.retained_size[n]),
+                }
+            };
+            edges.sort_by(|&x, &y| dir(value(x).cmp(&value(y))).then(x.cmp(&y)));
+        }
+    }
+}
+
+/// The auto-expanded retainer chain as text, one `edge in Object @id` per line, for "Path to GC
+/// root" (and the clipboard).
+pub fn path_to_root_text(a: &Analysis, view: &RetainersView, n: NodeIdx) -> String {
+    let s = &a.snapshot;
+    let path = paths::shortest_path(a, view, n);
+    let mut out = format!("{} @{}\n", a.display_name(n), s.node_id(n));
+    for (depth, r) in path.edges.iter().enumerate() {
+        out.push_str(&format!(
+            "{}<- {} in {} @{} (distance {})\n",
+            "  ".repeat(depth + 1),
+            s.edge_name(r.edge),
+            a.display_name(r.node),
+            s.node_id(r.node),
+            super::format::distance_ui(r.distance)
+        ));
+    }
+    out.push_str(&format!("({})\n", path.stop_reason.as_str()));
+    out
+}
+
+/// One slice of the Statistics chart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatisticsSlice {
+    pub label: &'static str,
+    pub bytes: u64,
+}
+
+/// DevTools' Statistics legend: Code, Strings, JS arrays, Typed arrays, System objects, Other
+/// JS objects, Other non-JS objects (`HeapSnapshotStatisticsView` via `HeapSnapshotView`).
+pub fn statistics_slices(a: &Analysis) -> Vec<StatisticsSlice> {
+    let st = &a.statistics;
+    let js_other =
+        st.v8heap.total.saturating_sub(st.v8heap.code + st.v8heap.strings + st.v8heap.js_arrays + st.v8heap.system);
+    let native_other = st.native.total.saturating_sub(st.native.typed_arrays);
+    vec![
+        StatisticsSlice { label: "Code", bytes: st.v8heap.code },
+        StatisticsSlice { label: "Strings", bytes: st.v8heap.strings },
+        StatisticsSlice { label: "JS arrays", bytes: st.v8heap.js_arrays },
+        StatisticsSlice { label: "Typed arrays", bytes: st.native.typed_arrays },
+        StatisticsSlice { label: "System objects", bytes: st.v8heap.system },
+        StatisticsSlice { label: "Other JS objects", bytes: js_other },
+        StatisticsSlice { label: "Other non-JS objects", bytes: native_other },
+    ]
+}

@@ -1,0 +1,429 @@
+//! The Comparison view (DevTools' `HeapSnapshotDiffDataGrid`), and the Grown objects that view
+//! cannot see.
+//!
+//! Rows are the engine's [`ClassDiff`]s; a class expands into its new objects (in the current
+//! snapshot) and its deleted ones (in the base). Below, the surviving objects that grew (same id,
+//! larger now), largest growth first.
+
+use std::sync::Arc;
+
+use egui::{Color32, RichText, Ui};
+
+use super::app::{App, Command, Item};
+use super::rows::{OBJECT_ACTIONS, RowKey, object_label_ui, object_menu_ui, right_ui, short};
+use super::summary::edge_children;
+use super::tree::{ColumnSpec, TreeModel, TreeState, hash_of, tree_grid_ui};
+use crate::analysis::Analysis;
+use crate::analysis::diff::Comparison;
+use crate::analysis::format::{bytes, count, distance_ui, signed, signed_bytes};
+use crate::analysis::jsstr::cmp_utf16;
+use crate::analysis::views::SortKey;
+
+pub const COLUMNS: [ColumnSpec; 7] = [
+    ColumnSpec { title: "Constructor", sort: Some(SortKey::Name), width: 300.0 },
+    ColumnSpec { title: "# New", sort: Some(SortKey::New), width: 80.0 },
+    ColumnSpec { title: "# Deleted", sort: Some(SortKey::Deleted), width: 80.0 },
+    ColumnSpec { title: "# Delta", sort: Some(SortKey::Delta), width: 80.0 },
+    ColumnSpec { title: "Alloc. Size", sort: Some(SortKey::AllocSize), width: 95.0 },
+    ColumnSpec { title: "Freed Size", sort: Some(SortKey::FreedSize), width: 95.0 },
+    ColumnSpec { title: "Size Delta", sort: Some(SortKey::SizeDelta), width: 95.0 },
+];
+
+pub const GROWN_COLUMNS: [ColumnSpec; 5] = [
+    ColumnSpec { title: "Grown object", sort: Some(SortKey::Name), width: 300.0 },
+    ColumnSpec { title: "Distance", sort: Some(SortKey::Distance), width: 70.0 },
+    ColumnSpec { title: "Shallow Size", sort: None, width: 150.0 },
+    ColumnSpec { title: "Δ Shallow", sort: Some(SortKey::ShallowSize), width: 90.0 },
+    ColumnSpec { title: "Δ Retained", sort: Some(SortKey::RetainedSize), width: 90.0 },
+];
+
+pub struct ComparisonView {
+    pub tree: TreeState<RowKey>,
+    pub grown: TreeState<RowKey>,
+    pub class_filter: String,
+}
+
+struct DiffModel<'a> {
+    cmp: &'a Comparison,
+    base: &'a Analysis,
+    current: &'a Analysis,
+    filter: String,
+}
+
+impl DiffModel<'_> {
+    fn analysis(&self, key: &RowKey) -> &Analysis {
+        if key.in_base() { self.base } else { self.current }
+    }
+}
+
+impl TreeModel<RowKey> for DiffModel<'_> {
+    fn roots(&self, sort: SortKey, ascending: bool) -> Vec<RowKey> {
+        let classes = &self.cmp.classes;
+        let mut rows: Vec<u32> = (0..classes.len() as u32)
+            .filter(|&i| self.filter.is_empty() || classes[i as usize].name.to_lowercase().contains(&self.filter))
+            .collect();
+        rows.sort_by(|&x, &y| {
+            let (x, y) = (&classes[x as usize], &classes[y as usize]);
+            let o = match sort {
+                SortKey::Name => cmp_utf16(&x.name, &y.name),
+                SortKey::New => x.new_count.cmp(&y.new_count),
+                SortKey::Deleted => x.deleted_count.cmp(&y.deleted_count),
+                SortKey::Delta => x.count_delta().cmp(&y.count_delta()),
+                SortKey::AllocSize => x.alloc_size.cmp(&y.alloc_size),
+                SortKey::FreedSize => x.freed_size.cmp(&y.freed_size),
+                _ => x.size_delta().cmp(&y.size_delta()),
+            };
+            let o = if ascending { o } else { o.reverse() };
+            o.then_with(|| cmp_utf16(&x.name, &y.name)).then_with(|| cmp_utf16(&x.key, &y.key))
+        });
+        rows.into_iter().map(RowKey::DiffClass).collect()
+    }
+
+    fn children(&self, key: &RowKey, sort: SortKey, ascending: bool) -> Vec<RowKey> {
+        match key {
+            RowKey::DiffClass(i) => {
+                let d = &self.cmp.classes[*i as usize];
+                let by = match sort {
+                    SortKey::Name => SortKey::Name,
+                    SortKey::Delta | SortKey::New | SortKey::Deleted => SortKey::Distance,
+                    _ => SortKey::ShallowSize,
+                };
+                let mut added = d.added.clone();
+                crate::analysis::views::sort_nodes(self.current, &mut added, by, ascending);
+                let mut deleted = d.deleted.clone();
+                crate::analysis::views::sort_nodes(self.base, &mut deleted, by, ascending);
+                added
+                    .into_iter()
+                    .map(|node| RowKey::Object { node, base: false })
+                    .chain(deleted.into_iter().map(|node| RowKey::Object { node, base: true }))
+                    .collect()
+            }
+            _ => edge_children(self.analysis(key), key, sort, ascending),
+        }
+    }
+
+    fn expandable(&self, key: &RowKey) -> bool {
+        match key {
+            RowKey::DiffClass(_) => true,
+            k => k.node().is_some_and(|n| !self.analysis(k).snapshot.edges(n).is_empty()),
+        }
+    }
+
+    fn identity(&self, key: &RowKey) -> u64 {
+        match key {
+            RowKey::DiffClass(i) => hash_of(("diff", &self.cmp.classes[*i as usize].key)),
+            other => hash_of(other),
+        }
+    }
+
+    fn object(&self, key: &RowKey) -> Option<u64> {
+        key.node().map(|n| u64::from(self.analysis(key).snapshot.node_id(n)) | if key.in_base() { 1 << 40 } else { 0 })
+    }
+}
+
+struct GrownModel<'a> {
+    cmp: &'a Comparison,
+    current: &'a Analysis,
+}
+
+impl TreeModel<RowKey> for GrownModel<'_> {
+    fn roots(&self, sort: SortKey, ascending: bool) -> Vec<RowKey> {
+        let g = &self.cmp.grown;
+        let mut rows: Vec<u32> = (0..g.len() as u32).collect();
+        if sort != SortKey::Count {
+            rows.sort_by(|&x, &y| {
+                let (x, y) = (&g[x as usize], &g[y as usize]);
+                let o = match sort {
+                    SortKey::Name => cmp_utf16(self.current.class_name(x.node), self.current.class_name(y.node)),
+                    SortKey::Distance => {
+                        self.current.distance[x.node as usize].cmp(&self.current.distance[y.node as usize])
+                    }
+                    SortKey::RetainedSize => x.retained_growth().cmp(&y.retained_growth()),
+                    _ => x.self_growth().cmp(&y.self_growth()),
+                };
+                let o = if ascending { o } else { o.reverse() };
+                o.then(x.id.cmp(&y.id))
+            });
+        }
+        rows.into_iter().map(RowKey::Grown).collect()
+    }
+
+    fn children(&self, key: &RowKey, sort: SortKey, ascending: bool) -> Vec<RowKey> {
+        match key {
+            RowKey::Grown(i) => {
+                let node = self.cmp.grown[*i as usize].node;
+                edge_children(self.current, &RowKey::Object { node, base: false }, sort, ascending)
+            }
+            _ => edge_children(self.current, key, sort, ascending),
+        }
+    }
+
+    fn expandable(&self, key: &RowKey) -> bool {
+        let node = match key {
+            RowKey::Grown(i) => self.cmp.grown[*i as usize].node,
+            k => match k.node() {
+                Some(n) => n,
+                None => return false,
+            },
+        };
+        !self.current.snapshot.edges(node).is_empty()
+    }
+
+    fn identity(&self, key: &RowKey) -> u64 {
+        match key {
+            RowKey::Grown(i) => hash_of(("grown", self.cmp.grown[*i as usize].id)),
+            other => hash_of(other),
+        }
+    }
+
+    fn object(&self, key: &RowKey) -> Option<u64> {
+        match key {
+            RowKey::Grown(i) => Some(u64::from(self.cmp.grown[*i as usize].node)),
+            k => k.node().map(u64::from),
+        }
+    }
+}
+
+impl ComparisonView {
+    pub fn new() -> ComparisonView {
+        ComparisonView {
+            // DevTools' default: Alloc. Size, largest first.
+            tree: TreeState::new(SortKey::AllocSize, false),
+            grown: TreeState::new(SortKey::ShallowSize, false),
+            class_filter: String::new(),
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.tree.expanded.clear();
+        self.tree.selected = None;
+        self.tree.invalidate();
+        self.grown.expanded.clear();
+        self.grown.selected = None;
+        self.grown.invalidate();
+    }
+
+    pub fn keyboard(&mut self, up: bool, down: bool, left: bool, right: bool) -> Option<RowKey> {
+        if up {
+            return self.tree.move_selection(-1);
+        }
+        if down {
+            return self.tree.move_selection(1);
+        }
+        if right {
+            self.tree.set_selected_expanded(true);
+        }
+        if left {
+            return self.tree.set_selected_expanded(false);
+        }
+        None
+    }
+}
+
+impl Default for ComparisonView {
+    fn default() -> Self {
+        ComparisonView::new()
+    }
+}
+
+fn signed_cell(ui: &mut Ui, text: String, value: i64) {
+    let color = if value > 0 {
+        Color32::from_rgb(210, 80, 60)
+    } else if value < 0 {
+        Color32::from_rgb(60, 160, 90)
+    } else {
+        ui.visuals().text_color()
+    };
+    right_ui(ui, RichText::new(text).color(color));
+}
+
+pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
+    let (Some(current_id), Some(base_id)) = (app.current, app.base) else {
+        ui.label("Comparison needs two snapshots.");
+        return;
+    };
+    let mut commands = Vec::new();
+    ui.horizontal(|ui| {
+        let base_title = app.loaded(base_id).map(|s| s.title.clone()).unwrap_or_default();
+        egui::ComboBox::from_label("Base snapshot").selected_text(base_title).width(240.0).show_ui(ui, |ui| {
+            for s in app.snapshots.iter().filter(|s| s.id != current_id) {
+                if ui.selectable_label(s.id == base_id, &s.title).clicked() {
+                    commands.push(Command::SetBase(s.id));
+                }
+            }
+        });
+        let current_title = app.loaded(current_id).map(|s| s.title.clone()).unwrap_or_default();
+        ui.label(RichText::new(format!("-> {current_title}")).weak());
+        ui.separator();
+        let label = ui.label("Class filter");
+        if ui
+            .add(
+                egui::TextEdit::singleline(&mut app.comparison.class_filter)
+                    .hint_text("Class filter")
+                    .desired_width(160.0),
+            )
+            .labelled_by(label.id)
+            .changed()
+        {
+            app.comparison.tree.invalidate();
+        }
+    });
+    app.ensure_comparison(ui.ctx());
+    let Some((cmp, base_id, current_id)) = app.comparison() else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Comparing…");
+        });
+        for c in commands {
+            app.push(c);
+        }
+        return;
+    };
+    let (Some(base), Some(current)) =
+        (app.loaded(base_id).map(|s| s.analysis.clone()), app.loaded(current_id).map(|s| s.analysis.clone()))
+    else {
+        return;
+    };
+    let size_delta: i64 = cmp.classes.iter().map(|d| d.size_delta()).sum();
+    let grown_bytes: i64 = cmp.grown.iter().map(|g| g.self_growth().max(0)).sum();
+    ui.label(format!(
+        "Heap {} -> {} ({}). Size Delta of all classes: {}; survivors grew another {} (Grown objects, below).",
+        bytes(base.total_size() as f64),
+        bytes(current.total_size() as f64),
+        signed_bytes(current.total_size() as i64 - base.total_size() as i64),
+        signed_bytes(size_delta),
+        signed_bytes(grown_bytes)
+    ));
+    let view = &mut app.comparison;
+    let model = DiffModel { cmp: &cmp, base: &base, current: &current, filter: view.class_filter.to_lowercase() };
+    let grown_height = (ui.available_height() * 0.32).max(120.0);
+    let class_height = (ui.available_height() - grown_height - 30.0).max(120.0);
+    let mut clicked = None;
+    ui.allocate_ui(egui::vec2(ui.available_width(), class_height), |ui| {
+        let events = tree_grid_ui(
+            ui,
+            "comparison",
+            &mut view.tree,
+            &model,
+            &COLUMNS,
+            &mut |ui, key, col| diff_cell_ui(ui, &cmp, &base, &current, key, col),
+            &mut |ui, key| {
+                if let Some(node) = key.node() {
+                    let (a, id) = if key.in_base() { (&base, base_id) } else { (&current, current_id) };
+                    object_menu_ui(ui, a, id, node, &OBJECT_ACTIONS, &mut commands);
+                }
+            },
+        );
+        if let Some(k) = events.clicked {
+            clicked = Some(k);
+        }
+    });
+    ui.separator();
+    ui.label(RichText::new(format!("Grown objects: {} survivors larger than in the base (same id)", count(cmp.grown.len() as u64))).strong())
+        .on_hover_text("DevTools' Comparison matches objects by id and counts only new and deleted ones; an object that exists in both snapshots and grew (a cache, a session map) is invisible there.");
+    let grown_model = GrownModel { cmp: &cmp, current: &current };
+    let total = current.total_size() as f64;
+    let events = tree_grid_ui(
+        ui,
+        "grown",
+        &mut view.grown,
+        &grown_model,
+        &GROWN_COLUMNS,
+        &mut |ui, key, col| match key {
+            RowKey::Grown(i) => {
+                let g = &cmp.grown[*i as usize];
+                match col {
+                    0 => {
+                        ui.label(RichText::new(current.class_name(g.node)).strong());
+                        object_label_ui(ui, &current, g.node, None);
+                    }
+                    1 => {
+                        ui.label(distance_ui(i64::from(current.distance[g.node as usize])));
+                    }
+                    2 => right_ui(ui, format!("{} -> {}", bytes(g.self_before as f64), bytes(g.self_after as f64))),
+                    3 => signed_cell(ui, signed_bytes(g.self_growth()), g.self_growth()),
+                    _ => signed_cell(ui, signed_bytes(g.retained_growth()), g.retained_growth()),
+                }
+            }
+            RowKey::Edge { edge, node, .. } => match col {
+                0 => object_label_ui(ui, &current, *node, Some(*edge)),
+                1 => {
+                    ui.label(distance_ui(i64::from(current.distance[*node as usize])));
+                }
+                2 => super::rows::size_ui(ui, f64::from(current.self_size[*node as usize]), total),
+                _ => {}
+            },
+            _ => {}
+        },
+        &mut |ui, key| {
+            let node = match key {
+                RowKey::Grown(i) => Some(cmp.grown[*i as usize].node),
+                k => k.node(),
+            };
+            if let Some(node) = node {
+                object_menu_ui(ui, &current, current_id, node, &OBJECT_ACTIONS, &mut commands);
+            }
+        },
+    );
+    if let Some(k) = events.clicked {
+        clicked = Some(match k {
+            RowKey::Grown(i) => RowKey::Object { node: cmp.grown[i as usize].node, base: false },
+            other => other,
+        });
+    }
+    if let Some(k) = clicked
+        && let Some(node) = k.node()
+    {
+        let snapshot = if k.in_base() { base_id } else { current_id };
+        commands.push(Command::Select(Item::Node { snapshot, node }));
+    }
+    for c in commands {
+        app.push(c);
+    }
+}
+
+fn diff_cell_ui(ui: &mut Ui, cmp: &Arc<Comparison>, base: &Analysis, current: &Analysis, key: &RowKey, col: usize) {
+    match key {
+        RowKey::DiffClass(i) => {
+            let d = &cmp.classes[*i as usize];
+            match col {
+                0 => {
+                    ui.label(RichText::new(&d.name).strong());
+                }
+                1 => right_ui(ui, count(u64::from(d.new_count))),
+                2 => right_ui(ui, count(u64::from(d.deleted_count))),
+                3 => signed_cell(ui, signed(d.count_delta()), d.count_delta()),
+                4 => right_ui(ui, bytes(d.alloc_size as f64)),
+                5 => right_ui(ui, bytes(d.freed_size as f64)),
+                _ => signed_cell(ui, signed_bytes(d.size_delta()), d.size_delta()),
+            }
+        }
+        RowKey::Object { node, base: in_base } => {
+            let a = if *in_base { base } else { current };
+            let size = a.self_size[*node as usize] as f64;
+            match col {
+                0 => {
+                    let (mark, tip) = if *in_base {
+                        ("−", "deleted: only in the base snapshot")
+                    } else {
+                        ("+", "new: only in this snapshot")
+                    };
+                    ui.label(RichText::new(mark).strong()).on_hover_text(tip);
+                    object_label_ui(ui, a, *node, None);
+                }
+                4 if !in_base => right_ui(ui, bytes(size)),
+                5 if *in_base => right_ui(ui, bytes(size)),
+                _ => {}
+            }
+        }
+        RowKey::Edge { edge, node, base: in_base } => {
+            let a = if *in_base { base } else { current };
+            if col == 0 {
+                object_label_ui(ui, a, *node, Some(*edge));
+            } else if col == 1 {
+                ui.label(RichText::new(short(&distance_ui(i64::from(a.distance[*node as usize])), 8)).weak());
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,369 @@
+//! The analyzer window driven as a user drives it (egui_kittest, no display needed): widgets are
+//! found by their labels, clicked, right-clicked and typed into, and the resulting state and
+//! numbers are checked against the engine and DevTools' expected files.
+
+#![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use heapscope::analysis::Analysis;
+use heapscope::progress::NoProgress;
+use heapscope::ui::{App, Item, View};
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots").join(name)
+}
+
+/// The tutorial's three snapshots, loaded once for all tests.
+fn samples() -> &'static [Arc<Analysis>] {
+    static LOADED: OnceLock<Vec<Arc<Analysis>>> = OnceLock::new();
+    LOADED.get_or_init(|| {
+        ["s1", "s2", "s3"]
+            .iter()
+            .map(|s| {
+                let snap =
+                    heapscope::snapshot::read_file(&sample(&format!("{s}.heapsnapshot.gz")), &NoProgress).unwrap();
+                Arc::new(Analysis::run(snap, &NoProgress).unwrap())
+            })
+            .collect()
+    })
+}
+
+fn app_with_samples() -> App {
+    let mut app = App::empty();
+    for (i, a) in samples().iter().enumerate() {
+        app.add_analysis(sample(&format!("s{}.heapsnapshot.gz", i + 1)), a.clone());
+    }
+    app
+}
+
+fn harness(app: App) -> Harness<'static, App> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    settle(&mut h);
+    h
+}
+
+/// Runs frames until the UI and its background work are done.
+fn settle(h: &mut Harness<'static, App>) {
+    for _ in 0..20 {
+        // Spinners repaint while work runs: step, wait for the work, then run to rest.
+        h.run_steps(2);
+        let ctx = h.ctx.clone();
+        h.state_mut().wait_for_background_work(&ctx);
+        if h.run_ok().is_some() && !h.state().comparison_pending() && h.state().jobs.is_empty() {
+            break;
+        }
+    }
+}
+
+fn expected_diff() -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/corpus/tutorial_session_leak/expected/s2-s3.diff.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn selected_node(h: &Harness<'static, App>) -> Option<(u64, u32)> {
+    h.state().selection.as_ref().map(|Item::Node { snapshot, node }| (*snapshot, *node))
+}
+
+/// The whole tutorial: Comparison s2 → s3 by Size Delta, expand the top class, reveal an instance
+/// in the Summary, sort by Retained Size, and read the Retainers pane down to `loginUsers`.
+#[test]
+fn tutorial_workflow_from_comparison_to_login_users() {
+    let mut h = harness(app_with_samples());
+    assert_eq!(h.state().current().unwrap().title, "Snapshot 3: s3");
+
+    h.get_by_label("Comparison").click();
+    settle(&mut h);
+    assert_eq!(h.state().view, View::Comparison);
+    // The base defaults to the previous snapshot.
+    h.get_by_label("Snapshot 2: s2");
+
+    // DevTools sorts by Alloc. Size; click Size Delta until it sorts descending.
+    for _ in 0..3 {
+        if h.query_by_label("Size Delta ⬇").is_some() {
+            break;
+        }
+        h.get_by_label("Size Delta").click();
+        h.run();
+    }
+    h.get_by_label("Size Delta ⬇");
+
+    // The top row is the class with the largest Size Delta in DevTools' own numbers.
+    let expected = expected_diff();
+    let top = expected["classes"].as_array().unwrap().iter().max_by_key(|c| c["size_delta"].as_i64().unwrap()).unwrap();
+    assert_eq!(top["name"], "{username}");
+    let (cmp, _, _) = h.state().comparison().unwrap();
+    let row = cmp.classes.iter().max_by_key(|d| d.size_delta()).unwrap();
+    assert_eq!(row.name, top["name"].as_str().unwrap());
+    assert_eq!(i64::from(row.new_count), top["new"].as_i64().unwrap());
+    assert_eq!(row.size_delta(), top["size_delta"].as_i64().unwrap());
+    // … and it is the first row on screen, with DevTools' numbers.
+    let first_class = h.state().comparison.tree.rows()[0].key.clone();
+    assert_eq!(
+        first_class,
+        heapscope::ui::rows::RowKey::DiffClass(cmp.classes.iter().position(|d| d.name == "{username}").unwrap() as u32)
+    );
+    assert!(h.query_all_by_label("+100,000").count() >= 1);
+    h.get_by_label("+4.0MB");
+
+    // Expand it: select the row, press →.
+    h.get_by_label("{username}").click();
+    h.run();
+    h.key_press(Key::ArrowRight);
+    h.run();
+    let rows = h.state().comparison.tree.rows().to_vec();
+    assert!(rows.len() > 100, "the class expanded into its new objects");
+    let first_instance = rows[1].key.node().unwrap();
+    let a3 = samples()[2].clone();
+    let instance_label = format!("@{}", a3.snapshot.node_id(first_instance));
+
+    // Right-click the first instance → Reveal in Summary view.
+    h.get_by_label(&instance_label).click_secondary();
+    h.run();
+    h.get_by_label("Reveal in Summary view").click();
+    settle(&mut h);
+    assert_eq!(h.state().view, View::Summary);
+    let (snapshot, node) = selected_node(&h).unwrap();
+    assert_eq!(node, first_instance);
+    assert_eq!(h.state().current, Some(snapshot));
+    // The Summary shows it, selected, inside its expanded class.
+    h.get_by_label(&instance_label);
+    let selected = h.state().summary.tree.selected_row().unwrap().key.clone();
+    assert_eq!(selected.node(), Some(first_instance));
+
+    // Sort by Retained Size (descending).
+    for _ in 0..3 {
+        if h.query_by_label("Retained Size ⬇").is_some() {
+            break;
+        }
+        h.get_all_by_label_contains("Retained Size").next().unwrap().click();
+        h.run();
+    }
+    h.get_by_label("Retained Size ⬇");
+
+    // The Retainers pane expanded the path: the session map, held by `loginUsers`.
+    h.get_by_label("loginUsers");
+    let map_id = a3.snapshot.node_id(a3.find_node_by_id(82201).unwrap());
+    h.get_by_label(&format!("@{map_id}"));
+}
+
+#[test]
+fn loading_runs_in_the_background_and_bad_files_leave_the_others_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.heapsnapshot");
+    std::fs::write(&bad, br#"{"snapshot":{"meta":{}},"nodes":[1,2"#).unwrap();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), App::empty());
+    let ctx = h.ctx.clone();
+    h.state_mut().open(vec![sample("s1.heapsnapshot.gz"), bad.clone()], &ctx);
+    h.step();
+    // While loading, the sidebar shows a progress bar with a Cancel button.
+    assert!(h.query_all_by_label("Cancel").count() >= 1 || h.state().jobs.is_empty());
+    settle(&mut h);
+    assert_eq!(h.state().snapshots.len(), 1);
+    h.get_by_label("Snapshot 1: s1");
+    h.get_by_label("Could not load broken.heapsnapshot");
+    h.get_by_label_contains("bad header");
+    h.get_by_label("Dismiss").click();
+    h.run();
+    assert!(h.query_by_label("Could not load broken.heapsnapshot").is_none());
+}
+
+#[test]
+fn cancelling_a_load() {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), App::empty());
+    let ctx = h.ctx.clone();
+    h.state_mut().open(vec![sample("s3.heapsnapshot.gz")], &ctx);
+    h.step();
+    h.get_by_label("Cancel").click();
+    h.step();
+    let ctx = h.ctx.clone();
+    h.state_mut().wait_for_background_work(&ctx);
+    h.step();
+    // Either it finished before the click landed, or it was cancelled without an error entry.
+    assert!(h.state().errors.is_empty());
+}
+
+#[test]
+fn summary_sorts_both_ways_and_filters_classes() {
+    let mut h = harness(app_with_samples());
+    h.get_by_label("Retained Size ⬇");
+    h.get_by_label("Retained Size ⬇").click();
+    h.run();
+    h.get_by_label("Retained Size ⬆");
+    h.get_by_label("Constructor").click();
+    h.run();
+    h.get_by_label("Constructor ⬆");
+    h.get_by_label("Distance").click();
+    h.run();
+    h.get_by_label("Distance ⬇");
+
+    let filter = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Class filter");
+    filter.focus();
+    filter.type_text("usern");
+    h.run();
+    let classes: Vec<_> = h.state().summary.tree.rows().iter().map(|r| r.key.clone()).collect();
+    assert_eq!(classes.len(), 1, "only {{username}} matches");
+    h.get_by_label("{username}");
+    h.get_by_label("Total: 645,471 objects, 33.8MB");
+}
+
+#[test]
+fn expanding_a_class_of_200000_instances_keeps_the_grid_virtualized() {
+    let mut h = harness(app_with_samples());
+    h.get_by_label("{username}").click();
+    h.run();
+    h.key_press(Key::ArrowRight);
+    h.run();
+    assert!(h.state().summary.tree.rows().len() > 200_000);
+    let labels = h.query_all_by_role(egui::accesskit::Role::Label).count();
+    assert!(labels < 2_000, "only visible rows are laid out: {labels} labels");
+    // Arrow keys move the selection down the instances and back.
+    h.key_press(Key::ArrowDown);
+    h.run();
+    let first = selected_node(&h).unwrap().1;
+    h.key_press(Key::ArrowDown);
+    h.run();
+    assert_ne!(selected_node(&h).unwrap().1, first);
+    h.key_press(Key::ArrowUp);
+    h.run();
+    assert_eq!(selected_node(&h).unwrap().1, first);
+    // ← on an instance goes to its class; ← again collapses it.
+    h.key_press(Key::ArrowLeft);
+    h.run();
+    h.key_press(Key::ArrowLeft);
+    h.run();
+    assert!(h.state().summary.tree.rows().len() < 500);
+}
+
+#[test]
+fn search_by_id_reveals_the_object_and_history_goes_back() {
+    let mut h = harness(app_with_samples());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::F);
+    h.run();
+    let search = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Find");
+    assert!(search.is_focused(), "Ctrl+F focuses the search box");
+    search.type_text("@82201");
+    h.run();
+    h.key_press(Key::Enter);
+    settle(&mut h);
+    let a3 = samples()[2].clone();
+    let map = a3.find_node_by_id(82201).unwrap();
+    assert_eq!(selected_node(&h).unwrap().1, map);
+    h.get_by_label("1 of 1");
+    // Select something else, then Alt+← returns to the map.
+    let global = a3.find_node_by_id(6047).unwrap();
+    let id = h.state().current.unwrap();
+    h.state_mut().push(heapscope::ui::Command::Select(Item::Node { snapshot: id, node: global }));
+    h.run();
+    assert_eq!(selected_node(&h).unwrap().1, global);
+    h.key_press_modifiers(egui::Modifiers::ALT, Key::ArrowLeft);
+    h.run();
+    assert_eq!(selected_node(&h).unwrap().1, map);
+    h.key_press_modifiers(egui::Modifiers::ALT, Key::ArrowRight);
+    h.run();
+    assert_eq!(selected_node(&h).unwrap().1, global);
+}
+
+#[test]
+fn retainers_ignore_and_restore() {
+    let mut h = harness(app_with_samples());
+    let a3 = samples()[2].clone();
+    let id = h.state().current.unwrap();
+    let map = a3.find_node_by_id(82201).unwrap();
+    h.state_mut().push(heapscope::ui::Command::RevealInSummary(Item::Node { snapshot: id, node: map }));
+    settle(&mut h);
+    // The map's only retainer is the module context, reached through `loginUsers`.
+    h.get_by_label("loginUsers");
+    h.get_by_label("@6199").click_secondary();
+    h.run();
+    h.get_by_label("Ignore this retainer").click();
+    settle(&mut h);
+    h.get_by_label("Restore ignored retainers");
+    h.get_by_label("(ignored)");
+    // With its only retainer ignored, the map is unreachable: its distance shows "−".
+    let view = &h.state().current().unwrap().retainers_view;
+    assert!(view.distance(&a3, a3.find_node_by_id(6199).unwrap()) >= 200_000_000);
+    h.get_by_label("Restore ignored retainers").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Restore ignored retainers").is_none());
+}
+
+#[test]
+fn path_to_gc_root_and_copy_id() {
+    let mut h = harness(app_with_samples());
+    let a3 = samples()[2].clone();
+    let id = h.state().current.unwrap();
+    let map = a3.find_node_by_id(82201).unwrap();
+    h.state_mut().push(heapscope::ui::Command::RevealInSummary(Item::Node { snapshot: id, node: map }));
+    settle(&mut h);
+    h.get_all_by_label("@82201").next().unwrap().click_secondary();
+    h.run();
+    h.get_by_label("Path to GC root").click();
+    h.run();
+    let text = h.get_by_label_contains("<- loginUsers in system / Context @6199");
+    let path = text.value().unwrap();
+    assert!(path.contains("<- get process in global @6047 (distance 1)"), "{path}");
+    assert!(path.ends_with("(reached distance <= 1 (a user root))\n"), "{path}");
+    h.get_by_label("Copy").click();
+    h.run();
+    h.get_all_by_label("@82201").next().unwrap().click_secondary();
+    h.run();
+    h.get_by_label("Copy @id").click();
+    h.step();
+    let copied = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .any(|c| matches!(c, egui::OutputCommand::CopyText(t) if t == "@82201"));
+    assert!(copied);
+}
+
+#[test]
+fn containment_and_statistics_views() {
+    let mut h = harness(app_with_samples());
+    h.get_by_label("Containment").click();
+    h.run();
+    assert_eq!(h.state().view, View::Containment);
+    h.get_by_label("(GC roots)");
+    h.get_by_label("global");
+    h.get_by_label("Statistics").click();
+    h.run();
+    let a3 = samples()[2].clone();
+    h.get_by_label("Strings");
+    h.get_by_label(&heapscope::analysis::format::kb(a3.statistics.v8heap.strings as f64));
+    h.get_by_label("Total");
+}
+
+#[test]
+fn closing_a_snapshot_and_choosing_another_base() {
+    let mut h = harness(app_with_samples());
+    h.get_by_label("Comparison").click();
+    settle(&mut h);
+    h.get_by_label("Base snapshot").click();
+    h.run();
+    h.get_all_by_label("Snapshot 1: s1").last().unwrap().click();
+    settle(&mut h);
+    let (cmp, base, _) = h.state().comparison().unwrap();
+    assert_eq!(h.state().loaded(base).unwrap().title, "Snapshot 1: s1");
+    assert!(cmp.classes.iter().any(|d| d.name == "{username}" && d.new_count == 200_001));
+    let s2 = h.state().snapshots[1].id;
+    h.state_mut().push(heapscope::ui::Command::CloseSnapshot(s2));
+    settle(&mut h);
+    assert_eq!(h.state().snapshots.len(), 2);
+    assert!(h.query_by_label("Snapshot 2: s2").is_none());
+}
