@@ -354,7 +354,7 @@ fn closing_a_snapshot_and_choosing_another_base() {
     let mut h = harness(app_with_samples());
     h.get_by_label("Comparison").click();
     settle(&mut h);
-    h.get_by_label("Base snapshot").click();
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Base snapshot").click();
     h.run();
     h.get_all_by_label("Snapshot 1: s1").last().unwrap().click();
     settle(&mut h);
@@ -366,4 +366,66 @@ fn closing_a_snapshot_and_choosing_another_base() {
     settle(&mut h);
     assert_eq!(h.state().snapshots.len(), 2);
     assert!(h.query_by_label("Snapshot 2: s2").is_none());
+}
+
+/// The Demo panel with the real server: start it, run the tutorial, end on the Comparison of the
+/// last two dumps with the top class's object selected and its retainers reaching `loginUsers`.
+#[test]
+fn demo_panel_runs_the_tutorial_against_the_real_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::empty();
+    app.demo = heapscope::ui::demo_panel::DemoPanel::new()
+        .with_binary(PathBuf::from(env!("CARGO_BIN_EXE_heapscope")), dir.path().join("dumps"));
+    app.demo.leak_count = 2000;
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.run_ok();
+    h.get_by_label("Demo").click();
+    h.run_ok();
+    h.get_by_label("Start server").click();
+    h.run_ok();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while h.state().demo.url().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the server did not start");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h.step();
+    h.step();
+    assert!(h.query_all_by_label_contains("http://127.0.0.1:").count() >= 1);
+    h.get_by_label("Run the tutorial").click();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !h.state().demo.tutorial_finished() {
+        assert!(std::time::Instant::now() < deadline, "tutorial stuck: {:?}", h.state().demo.steps());
+        h.step();
+        let ctx = h.ctx.clone();
+        h.state_mut().wait_for_background_work(&ctx);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    settle(&mut h);
+    let app = h.state();
+    assert_eq!(app.view, View::Comparison);
+    assert_eq!(app.snapshots.len(), 3);
+    let (cmp, base, current) = app.comparison().unwrap();
+    assert_eq!(base, app.snapshots[1].id);
+    assert_eq!(current, app.snapshots[2].id);
+    let top = cmp.classes.iter().max_by_key(|d| d.size_delta()).unwrap();
+    assert_eq!(top.name, "{username}");
+    assert_eq!(top.new_count, 2000);
+    h.get_by_label("Size Delta ⬇");
+    // The top class is expanded and one of its new objects selected; its retainers reach loginUsers.
+    let (snapshot, node) = selected_node(&h).unwrap();
+    assert_eq!(snapshot, current);
+    assert!(top.added.contains(&node));
+    h.get_by_label("loginUsers");
+    // The steps and the server's access log are shown.
+    h.get_by_label("Demo").click();
+    h.run_ok();
+    assert_eq!(h.query_all_by_label_contains("GET /v1/mem-leak 200").count(), 2, "two leak calls in the access log");
+    h.get_by_label("Stop server").click();
+    h.run_ok();
+    assert!(!h.state().demo.is_running());
+    h.get_by_label("Start server");
 }

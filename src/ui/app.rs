@@ -117,6 +117,8 @@ pub struct App {
     path_window: Option<(String, String)>,
     pub recent: super::recent::RecentFiles,
     next_id: u64,
+    /// Snapshots opened so far ("Snapshot N" numbering, as DevTools).
+    snapshot_count: usize,
     pending: Vec<Command>,
     dialog: Option<std::sync::mpsc::Receiver<Vec<PathBuf>>>,
     pub status: String,
@@ -146,6 +148,7 @@ impl App {
             path_window: None,
             recent: super::recent::RecentFiles::in_memory(),
             next_id: 1,
+            snapshot_count: 0,
             pending: Vec::new(),
             dialog: None,
             status: String::new(),
@@ -164,26 +167,35 @@ impl App {
     pub fn add_analysis(&mut self, path: PathBuf, analysis: Arc<Analysis>) -> SnapshotId {
         let id = self.next_id;
         self.next_id += 1;
-        let title = self.title_for(&path);
+        self.snapshot_count += 1;
+        let title = self.title_for(&path, self.snapshot_count);
+        self.insert_loaded(id, title, path, analysis)
+    }
+
+    /// A finished load: keeps the id and title it got when it was opened, so snapshots stay in
+    /// the order they were opened whatever order they finish in.
+    fn insert_loaded(&mut self, id: SnapshotId, title: String, path: PathBuf, analysis: Arc<Analysis>) -> SnapshotId {
         let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         self.snapshots.push(Loaded { id, path, title, file_size, analysis, retainers_view: RetainersView::new() });
+        // In the order they were opened, like DevTools' profiles list.
+        self.snapshots.sort_by_key(|s| s.id);
         // The newest snapshot becomes current (loads finish in any order).
         if self.current.is_none_or(|c| id > c) {
             self.current = Some(id);
             self.base = self.previous_of(id);
-        } else if self.base.is_none() {
+            self.summary.reset();
+            self.containment.reset();
+            self.comparison.reset();
+        } else if self.base.is_none() || self.base == self.current {
             self.base = self.current.and_then(|c| self.previous_of(c));
         }
-        self.summary.reset();
-        self.containment.reset();
-        self.comparison.reset();
         id
     }
 
-    fn title_for(&self, path: &Path) -> String {
+    fn title_for(&self, path: &Path, number: usize) -> String {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let name = name.trim_end_matches(".gz").trim_end_matches(".heapsnapshot").to_string();
-        format!("Snapshot {}: {name}", self.snapshots.len() + 1)
+        format!("Snapshot {number}: {name}")
     }
 
     pub fn open(&mut self, files: Vec<PathBuf>, ctx: &egui::Context) {
@@ -191,7 +203,9 @@ impl App {
             self.recent.add(&path);
             let id = self.next_id;
             self.next_id += 1;
-            self.jobs.push(LoadJob::start(id, path, ctx.clone()));
+            self.snapshot_count += 1;
+            let title = self.title_for(&path, self.snapshot_count);
+            self.jobs.push(LoadJob::start(id, title, path, ctx.clone()));
         }
     }
 
@@ -260,7 +274,7 @@ impl App {
                 Ok(analysis) => {
                     let secs = job.started.elapsed().as_secs_f32();
                     self.status = format!("Loaded {} in {secs:.1} s", job.path.display());
-                    self.add_analysis(job.path, Arc::new(analysis));
+                    self.insert_loaded(job.id, job.title, job.path, Arc::new(analysis));
                 }
                 Err(message) => {
                     if !message.contains("cancelled") {
@@ -269,8 +283,6 @@ impl App {
                 }
             }
         }
-        // Keep snapshots in load order (by id), like DevTools' profiles list.
-        self.snapshots.sort_by_key(|s| s.id);
         let mut done = Vec::new();
         for (i, job) in self.compare_jobs.iter().enumerate() {
             if let Some(cmp) = job.poll() {
@@ -304,6 +316,10 @@ impl App {
         self.frame_started = Some(Instant::now());
         let ctx = ui.ctx().clone();
         self.poll_jobs(&ctx);
+        super::demo_panel::DemoPanel::tick(self);
+        if self.demo.is_busy() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
         self.handle_dropped_files(&ctx);
         self.handle_keys(&ctx);
 

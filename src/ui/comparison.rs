@@ -111,7 +111,7 @@ impl TreeModel<RowKey> for DiffModel<'_> {
 
     fn identity(&self, key: &RowKey) -> u64 {
         match key {
-            RowKey::DiffClass(i) => hash_of(("diff", &self.cmp.classes[*i as usize].key)),
+            RowKey::DiffClass(i) => class_identity(&self.cmp.classes[*i as usize].key),
             other => hash_of(other),
         }
     }
@@ -184,7 +184,26 @@ impl TreeModel<RowKey> for GrownModel<'_> {
     }
 }
 
+/// Identity of a class row (by class key, stable across re-sorting).
+fn class_identity(key: &str) -> u64 {
+    hash_of(("diff", key))
+}
+
 impl ComparisonView {
+    /// Expands the class row with this key.
+    pub fn expand_class(&mut self, key: &str) {
+        self.tree.expanded.insert(super::tree::child_path(0, class_identity(key)));
+        self.tree.invalidate();
+    }
+
+    /// Selects a new object under its (expanded) class row and scrolls to it.
+    pub fn select_new_object(&mut self, key: &str, node: crate::snapshot::NodeIdx) {
+        let class = super::tree::child_path(0, class_identity(key));
+        let row = super::tree::child_path(class, hash_of(&RowKey::Object { node, base: false }));
+        self.tree.selected = Some(row);
+        self.tree.scroll_to = Some(row);
+    }
+
     pub fn new() -> ComparisonView {
         ComparisonView {
             // DevTools' default: Alloc. Size, largest first.
@@ -245,13 +264,15 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
     let mut commands = Vec::new();
     ui.horizontal(|ui| {
         let base_title = app.loaded(base_id).map(|s| s.title.clone()).unwrap_or_default();
-        egui::ComboBox::from_label("Base snapshot").selected_text(base_title).width(240.0).show_ui(ui, |ui| {
+        let label = ui.label("Base snapshot");
+        let combo = egui::ComboBox::from_id_salt("base").selected_text(base_title).width(240.0).show_ui(ui, |ui| {
             for s in app.snapshots.iter().filter(|s| s.id != current_id) {
                 if ui.selectable_label(s.id == base_id, &s.title).clicked() {
                     commands.push(Command::SetBase(s.id));
                 }
             }
         });
+        combo.response.labelled_by(label.id);
         let current_title = app.loaded(current_id).map(|s| s.title.clone()).unwrap_or_default();
         ui.label(RichText::new(format!("-> {current_title}")).weak());
         ui.separator();

@@ -16,6 +16,7 @@ use crate::progress::{Phase, SharedProgress};
 /// A snapshot being read and analysed.
 pub struct LoadJob {
     pub id: u64,
+    pub title: String,
     pub path: PathBuf,
     pub progress: Arc<SharedProgress>,
     pub started: Instant,
@@ -23,7 +24,7 @@ pub struct LoadJob {
 }
 
 impl LoadJob {
-    pub fn start(id: u64, path: PathBuf, ctx: egui::Context) -> LoadJob {
+    pub fn start(id: u64, title: String, path: PathBuf, ctx: egui::Context) -> LoadJob {
         let progress = Arc::new(SharedProgress::new());
         let (tx, rx) = channel();
         let (p, worker_path) = (progress.clone(), path.clone());
@@ -38,7 +39,7 @@ impl LoadJob {
             })
             .map_err(|e| eprintln!("heapscope: cannot start a loader thread: {e}"))
             .ok();
-        LoadJob { id, path, progress, started: Instant::now(), rx }
+        LoadJob { id, title, path, progress, started: Instant::now(), rx }
     }
 
     /// The result once the thread is done.

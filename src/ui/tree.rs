@@ -69,7 +69,8 @@ pub fn hash_of(value: impl Hash) -> u64 {
     h.finish()
 }
 
-fn child_path(parent: u64, identity: u64) -> u64 {
+/// The path of a row with `identity` under the row at `parent` (0 for top-level rows).
+pub fn child_path(parent: u64, identity: u64) -> u64 {
     hash_of((parent, identity))
 }
 
