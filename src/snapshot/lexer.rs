@@ -15,8 +15,6 @@ use std::io::Read;
 use super::error::{ReadError, ReadErrorKind, Section};
 
 const BUFFER_SIZE: usize = 1 << 20;
-/// How many integers are handed out at a time by [`Lexer::uint_array`].
-pub const CHUNK_LEN: usize = 1 << 14;
 
 /// Byte-level reader with one-token lookahead and exact offsets.
 pub struct Lexer<R> {
@@ -34,11 +32,29 @@ pub struct Lexer<R> {
 
 /// Integers parsed from an array, with the offset of each (for error messages).
 /// Receives each chunk of integers.
-pub type UintSink<'s, R> = dyn FnMut(&Lexer<R>, UintChunk<'_>) -> Result<(), ReadError> + 's;
+pub type UintSink<'s> = dyn FnMut(&Where, UintChunk<'_>) -> Result<(), ReadError> + 's;
 /// Receives each string.
-pub type StringSink<'s, R> = dyn FnMut(&Lexer<R>, &str) -> Result<(), ReadError> + 's;
+pub type StringSink<'s> = dyn FnMut(&Where, &str) -> Result<(), ReadError> + 's;
 /// Runs between chunks (progress, cancellation).
-pub type Tick<'s, R> = dyn FnMut(&Lexer<R>) -> Result<(), ReadError> + 's;
+pub type Tick<'s> = dyn FnMut(&Where) -> Result<(), ReadError> + 's;
+
+/// Where the lexer is: enough to build a [`ReadError`] without borrowing the lexer.
+#[derive(Clone, Debug)]
+pub struct Where {
+    pub section: Section,
+    pub decompressed: bool,
+    pub offset: u64,
+}
+
+impl Where {
+    pub fn error(&self, kind: ReadErrorKind) -> ReadError {
+        self.error_at(self.offset, kind)
+    }
+
+    pub fn error_at(&self, offset: u64, kind: ReadErrorKind) -> ReadError {
+        ReadError { kind, section: self.section.clone(), offset, decompressed: self.decompressed }
+    }
+}
 
 pub struct UintChunk<'a> {
     pub values: &'a [u32],
@@ -82,6 +98,10 @@ impl<R> Lexer<R> {
 
     pub fn error(&self, kind: ReadErrorKind) -> ReadError {
         self.error_at(self.offset(), kind)
+    }
+
+    pub fn here(&self) -> Where {
+        Where { section: self.section.clone(), decompressed: self.decompressed, offset: self.offset() }
     }
 
     pub fn error_at(&self, offset: u64, kind: ReadErrorKind) -> ReadError {
@@ -409,96 +429,111 @@ impl<R: Read> Lexer<R> {
     }
 
     /// Reads an array of non-negative integers (the `[` is next), handing them to `sink` in
-    /// chunks of up to [`CHUNK_LEN`]. `sink` may return an error to stop. `tick` runs after
-    /// every chunk (progress, cancellation). Returns the count of integers read.
-    pub fn uint_array(&mut self, sink: &mut UintSink<'_, R>, tick: &mut Tick<'_, R>) -> Result<u64, ReadError> {
+    /// chunks of `chunk_len` (the last one may be shorter), so a caller whose records have `k`
+    /// fields gets whole records when `chunk_len` is a multiple of `k`. `sink` may return an
+    /// error to stop. `tick` runs after every chunk (progress, cancellation). Returns the count
+    /// of integers read.
+    ///
+    /// This is the hot loop of loading: a byte state machine over the buffer with the state in
+    /// locals, one pass per integer, refilling only when fewer than 24 bytes remain.
+    pub fn uint_array(&mut self, chunk_len: usize, sink: &mut UintSink<'_>, tick: &mut Tick<'_>) -> Result<u64, ReadError> {
         self.expect(b'[', "'[' (an array of numbers)")?;
-        let mut values = vec![0u32; CHUNK_LEN];
-        let mut offsets = vec![0u32; CHUNK_LEN];
+        let chunk_len = chunk_len.max(1);
+        let mut values = vec![0u32; chunk_len];
+        let mut offsets = vec![0u32; chunk_len];
         let mut count = 0u64;
         let mut n = 0usize;
         let mut chunk_base = self.offset();
-        // After '[' a number or ']' may come; after a number ',' or ']'; after ',' a number.
-        let mut expect_number = true;
-        let mut allow_close = true;
+        let mut here = self.here();
+        // 0: after '[' (a number or ']'), 1: after ',' (a number), 2: after a number.
+        let mut state = 0u8;
+        const LOOKAHEAD: usize = 24;
         loop {
-            // Make sure a whole number (at most 20 digits) plus a separator is in the buffer,
-            // so the digit loop below never crosses a refill.
-            if self.end - self.pos < 32 && !self.eof {
+            // `<=`: with exactly LOOKAHEAD bytes left the fast loop below could not advance.
+            if self.end - self.pos <= LOOKAHEAD && !self.eof {
                 self.fill()?;
             }
             if self.pos == self.end {
                 return Err(self.error(ReadErrorKind::UnexpectedEof { expected: "the rest of a number array" }));
             }
-            let b = self.buf[self.pos];
-            match b {
-                b'0'..=b'9' if expect_number => {
-                    let start = self.pos;
-                    let mut v: u64 = 0;
-                    let mut p = self.pos;
-                    while p < self.end && self.buf[p].is_ascii_digit() {
-                        v = v.saturating_mul(10).saturating_add(u64::from(self.buf[p] - b'0'));
-                        p += 1;
-                        if p - start > 20 {
+            let end = self.end;
+            let limit = if self.eof { end } else { end - LOOKAHEAD };
+            let base = self.base;
+            let buf = &self.buf[..end];
+            let mut p = self.pos;
+            while p < limit {
+                let b = buf[p];
+                let d = b.wrapping_sub(b'0');
+                if d < 10 {
+                    if state == 2 {
+                        self.pos = p;
+                        return Err(self.syntax("',' or ']'", Some(b)));
+                    }
+                    let start = p;
+                    let mut v = u64::from(d);
+                    p += 1;
+                    while p < end {
+                        let d = buf[p].wrapping_sub(b'0');
+                        if d >= 10 || p - start >= 20 {
                             break;
                         }
+                        v = v * 10 + u64::from(d);
+                        p += 1;
                     }
-                    if p == self.end && !self.eof {
-                        // A number longer than the look-ahead: only possible with absurd input.
-                        return Err(self.error(ReadErrorKind::NumberTooLarge { value: "(over 20 digits)".into() }));
-                    }
-                    let Ok(v32) = u32::try_from(v) else {
-                        let text = String::from_utf8_lossy(&self.buf[start..p]).into_owned();
+                    if v > u64::from(u32::MAX) || (p < end && buf[p].is_ascii_digit()) {
+                        let text = String::from_utf8_lossy(&buf[start..p.min(start + 24)]).into_owned();
+                        self.pos = start;
                         return Err(self.error(ReadErrorKind::NumberTooLarge { value: text }));
-                    };
-                    let start_offset = self.base + start as u64;
+                    }
+                    let at = base + start as u64;
                     if n == 0 {
-                        chunk_base = start_offset;
+                        chunk_base = at;
                     }
-                    values[n] = v32;
-                    offsets[n] = (start_offset - chunk_base) as u32;
+                    values[n] = v as u32;
+                    offsets[n] = (at - chunk_base) as u32;
                     n += 1;
-                    self.pos = p;
-                    expect_number = false;
-                    allow_close = true;
-                    if n == CHUNK_LEN {
+                    state = 2;
+                    if n == chunk_len {
                         count += n as u64;
-                        sink(self, UintChunk { values: &values[..n], offsets: &offsets[..n], base: chunk_base })?;
+                        here.offset = base + p as u64;
+                        sink(&here, UintChunk { values: &values, offsets: &offsets, base: chunk_base })?;
+                        tick(&here)?;
                         n = 0;
-                        tick(self)?;
+                    }
+                    continue;
+                }
+                match b {
+                    b',' if state == 2 => state = 1,
+                    b']' if state != 1 => {
+                        self.pos = p + 1;
+                        if n > 0 {
+                            count += n as u64;
+                            here.offset = self.offset();
+                            sink(&here, UintChunk { values: &values[..n], offsets: &offsets[..n], base: chunk_base })?;
+                        }
+                        here.offset = self.offset();
+                        tick(&here)?;
+                        return Ok(count);
+                    }
+                    b' ' | b'\n' | b'\r' | b'\t' => {}
+                    _ => {
+                        self.pos = p;
+                        let expected = match state {
+                            0 => "a non-negative integer or ']'",
+                            1 => "a non-negative integer",
+                            _ => "',' or ']'",
+                        };
+                        return Err(self.syntax(expected, Some(b)));
                     }
                 }
-                b',' if !expect_number => {
-                    self.pos += 1;
-                    expect_number = true;
-                    allow_close = false;
-                }
-                b']' if allow_close => {
-                    self.pos += 1;
-                    if n > 0 {
-                        count += n as u64;
-                        sink(self, UintChunk { values: &values[..n], offsets: &offsets[..n], base: chunk_base })?;
-                    }
-                    tick(self)?;
-                    return Ok(count);
-                }
-                b' ' | b'\n' | b'\r' | b'\t' => self.pos += 1,
-                _ => {
-                    let expected = if expect_number && !allow_close {
-                        "a non-negative integer"
-                    } else if expect_number {
-                        "a non-negative integer or ']'"
-                    } else {
-                        "',' or ']'"
-                    };
-                    return Err(self.syntax(expected, Some(b)));
-                }
+                p += 1;
             }
+            self.pos = p;
         }
     }
 
     /// Reads an array of strings (the `[` is next), calling `sink` with each one's UTF-8.
-    pub fn string_array(&mut self, sink: &mut StringSink<'_, R>, tick: &mut Tick<'_, R>) -> Result<u64, ReadError> {
+    pub fn string_array(&mut self, sink: &mut StringSink<'_>, tick: &mut Tick<'_>) -> Result<u64, ReadError> {
         self.expect(b'[', "'[' (an array of strings)")?;
         let mut raw = Vec::with_capacity(256);
         let mut count = 0u64;
@@ -509,16 +544,17 @@ impl<R: Read> Lexer<R> {
         loop {
             self.string(&mut raw)?;
             let text = String::from_utf8_lossy(&raw);
-            sink(self, &text)?;
+            let here = self.here();
+            sink(&here, &text)?;
             count += 1;
             if count.is_multiple_of(1 << 14) {
-                tick(self)?;
+                tick(&here)?;
             }
             match self.peek_token()? {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    tick(self)?;
+                    tick(&self.here())?;
                     return Ok(count);
                 }
                 found => return Err(self.syntax("',' or ']' in an array of strings", found)),

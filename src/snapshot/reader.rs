@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Deserialize;
 
 use super::error::{ReadError, ReadErrorKind, Section};
-use super::lexer::{Lexer, UintChunk};
+use super::lexer::{Lexer, UintChunk, Where};
 use super::strings::StringTable;
 use super::types::TypeTable;
 use super::{HeapSnapshot, Location};
@@ -110,9 +110,9 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn tick<R>(&self, lexer: &Lexer<R>) -> Result<(), ReadError> {
+    fn tick(&self, here: &Where) -> Result<(), ReadError> {
         if self.progress.is_cancelled() {
-            return Err(lexer.error(ReadErrorKind::Cancelled));
+            return Err(here.error(ReadErrorKind::Cancelled));
         }
         if let Some(size) = self.size.filter(|&s| s > 0) {
             let done = self.count.load(Ordering::Relaxed) as f64 / size as f64;
@@ -178,8 +178,29 @@ enum LocationField {
     Other,
 }
 
+/// Positions of the fields a node record must have.
+struct NodeLayout {
+    type_at: usize,
+    name_at: usize,
+    id_at: usize,
+    self_size_at: usize,
+    edge_count_at: usize,
+    detachedness_at: Option<usize>,
+}
+
+/// Positions of the fields of an edge record.
+struct EdgeLayout {
+    type_at: usize,
+    name_at: usize,
+    to_at: usize,
+}
+
 /// The header, resolved: field roles by position, type code maps.
 struct Header {
+    node_layout: NodeLayout,
+    edge_layout: EdgeLayout,
+    /// By canonical edge type code: does `name_or_index` hold a string index?
+    named_edge_type: [bool; 256],
     title: String,
     node_fields: Vec<NodeField>,
     edge_fields: Vec<EdgeField>,
@@ -288,7 +309,27 @@ fn resolve_header(raw: RawHeader) -> Result<Header, ReadErrorKind> {
         Some(serde_json::Value::String(s)) => s,
         _ => String::new(),
     };
+    let pos = |fields: &[String], name: &str| fields.iter().position(|f| f == name).unwrap_or(0);
+    let node_layout = NodeLayout {
+        type_at: node_type_at,
+        name_at: pos(&m.node_fields, "name"),
+        id_at: pos(&m.node_fields, "id"),
+        self_size_at: pos(&m.node_fields, "self_size"),
+        edge_count_at: pos(&m.node_fields, "edge_count"),
+        detachedness_at: m.node_fields.iter().position(|f| f == "detachedness"),
+    };
+    let edge_layout = EdgeLayout {
+        type_at: edge_type_at,
+        name_at: pos(&m.edge_fields, "name_or_index"),
+        to_at: pos(&m.edge_fields, "to_node"),
+    };
+    let mut named_edge_type = [true; 256];
+    named_edge_type[super::types::EdgeType::ELEMENT.0 as usize] = false;
+    named_edge_type[super::types::EdgeType::HIDDEN.0 as usize] = false;
     Ok(Header {
+        node_layout,
+        edge_layout,
+        named_edge_type,
         title,
         node_fields,
         edge_fields,
@@ -361,25 +402,66 @@ impl NodeColumns {
         }
     }
 
-    fn feed<R>(&mut self, h: &Header, lx: &Lexer<R>, chunk: &UintChunk<'_>) -> Result<(), ReadError> {
+    fn length_error(&self, h: &Header, w: &Where, chunk: &UintChunk<'_>) -> Option<ReadError> {
         let nf = h.node_fields.len();
         let expected = h.node_count * nf as u64;
-        if self.values + chunk.values.len() as u64 > expected {
+        let found = self.values + chunk.values.len() as u64;
+        (found > expected).then(|| {
             let i = (expected - self.values) as usize;
-            return Err(lx.error_at(
+            w.error_at(
                 chunk.offset_of(i),
                 ReadErrorKind::ArrayLength {
                     what: format!("node_count {} × {} node fields", h.node_count, nf),
                     expected,
-                    found: self.values + chunk.values.len() as u64,
+                    found,
                 },
-            ));
+            )
+        })
+    }
+
+    /// Scatters a chunk of `nodes` values into the columns. Whole records take the fast path
+    /// (fields at fixed positions of the record); a record split across chunks (only possible
+    /// in a malformed file) goes value by value.
+    fn feed(&mut self, h: &Header, w: &Where, chunk: &UintChunk<'_>) -> Result<(), ReadError> {
+        if let Some(e) = self.length_error(h, w, chunk) {
+            return Err(e);
         }
-        for (i, &v) in chunk.values.iter().enumerate() {
+        let nf = h.node_fields.len();
+        let l = &h.node_layout;
+        let whole = if self.field == 0 { chunk.values.len() / nf * nf } else { 0 };
+        for (r, rec) in chunk.values[..whole].chunks_exact(nf).enumerate() {
+            let at = |field: usize| chunk.offset_of(r * nf + field);
+            let t = rec[l.type_at];
+            let Some(&code) = h.node_type_map.get(t as usize) else {
+                let node = self.values / nf as u64 + r as u64;
+                return Err(w.error_at(at(l.type_at), ReadErrorKind::NodeType { node, code: t, count: h.node_type_map.len() }));
+            };
+            self.node_type.push(code);
+            let name = rec[l.name_at];
+            if self.max_name.is_none_or(|(m, _)| name > m) {
+                self.max_name = Some((name, at(l.name_at)));
+            }
+            self.name.push(name);
+            self.id.push(rec[l.id_at]);
+            self.self_size.push(rec[l.self_size_at]);
+            self.first_edge.push(self.edge_sum as u32);
+            self.edge_sum += u64::from(rec[l.edge_count_at]);
+            if self.edge_sum > h.edge_count {
+                return Err(w.error_at(
+                    at(l.edge_count_at),
+                    ReadErrorKind::EdgeCountMismatch { sum: self.edge_sum, edge_count: h.edge_count },
+                ));
+            }
+            if let Some(d) = l.detachedness_at {
+                self.detachedness.push(rec[d].min(255) as u8);
+            }
+        }
+        self.values += whole as u64;
+        for (i, &v) in chunk.values.iter().enumerate().skip(whole) {
             match h.node_fields[self.field] {
                 NodeField::Type => {
                     let Some(&code) = h.node_type_map.get(v as usize) else {
-                        return Err(lx.error_at(
+                        return Err(w.error_at(
                             chunk.offset_of(i),
                             ReadErrorKind::NodeType {
                                 node: self.values / nf as u64,
@@ -402,7 +484,7 @@ impl NodeColumns {
                     self.first_edge.push(self.edge_sum as u32);
                     self.edge_sum += u64::from(v);
                     if self.edge_sum > h.edge_count {
-                        return Err(lx.error_at(
+                        return Err(w.error_at(
                             chunk.offset_of(i),
                             ReadErrorKind::EdgeCountMismatch { sum: self.edge_sum, edge_count: h.edge_count },
                         ));
@@ -432,27 +514,34 @@ impl EdgeColumns {
         }
     }
 
-    fn feed<R>(&mut self, h: &Header, lx: &Lexer<R>, chunk: &UintChunk<'_>) -> Result<(), ReadError> {
+    /// Scatters a chunk of `edges` values: targets become ordinals, checked against the node
+    /// count and the field count; type codes become canonical; the largest string-name index is
+    /// remembered for the check against the strings section.
+    fn feed(&mut self, h: &Header, w: &Where, chunk: &UintChunk<'_>) -> Result<(), ReadError> {
         let ef = h.edge_fields.len();
-        let nf = h.node_fields.len() as u64;
         let expected = h.edge_count * ef as u64;
-        if self.values + chunk.values.len() as u64 > expected {
+        let found = self.values + chunk.values.len() as u64;
+        if found > expected {
             let i = (expected - self.values) as usize;
-            return Err(lx.error_at(
+            return Err(w.error_at(
                 chunk.offset_of(i),
-                ReadErrorKind::ArrayLength {
-                    what: format!("edge_count {} × {} edge fields", h.edge_count, ef),
-                    expected,
-                    found: self.values + chunk.values.len() as u64,
-                },
+                ReadErrorKind::ArrayLength { what: format!("edge_count {} × {} edge fields", h.edge_count, ef), expected, found },
             ));
         }
-        for (i, &v) in chunk.values.iter().enumerate() {
+        let whole = if self.field == 0 { chunk.values.len() / ef * ef } else { 0 };
+        // Division by a constant compiles to a multiplication: specialise the usual layouts.
+        match h.node_fields.len() {
+            7 => self.feed_records::<7>(h, w, chunk, whole)?,
+            6 => self.feed_records::<6>(h, w, chunk, whole)?,
+            _ => self.feed_records::<0>(h, w, chunk, whole)?,
+        }
+        let nf = h.node_fields.len() as u64;
+        for (i, &v) in chunk.values.iter().enumerate().skip(whole) {
             let edge = self.values / ef as u64;
             match h.edge_fields[self.field] {
                 EdgeField::Type => {
                     let Some(&code) = h.edge_type_map.get(v as usize) else {
-                        return Err(lx.error_at(
+                        return Err(w.error_at(
                             chunk.offset_of(i),
                             ReadErrorKind::EdgeType { edge, code: v, count: h.edge_type_map.len() },
                         ));
@@ -465,22 +554,7 @@ impl EdgeColumns {
                     self.rec_name_offset = chunk.offset_of(i);
                     self.name_or_index.push(v);
                 }
-                EdgeField::ToNode => {
-                    if u64::from(v) % nf != 0 {
-                        return Err(lx.error_at(
-                            chunk.offset_of(i),
-                            ReadErrorKind::EdgeTargetMisaligned { edge, to_node: v, field_count: nf as usize },
-                        ));
-                    }
-                    let ordinal = u64::from(v) / nf;
-                    if ordinal >= h.node_count {
-                        return Err(lx.error_at(
-                            chunk.offset_of(i),
-                            ReadErrorKind::EdgeTargetOutOfRange { edge, to_node: v, node_count: h.node_count },
-                        ));
-                    }
-                    self.to.push(ordinal as u32);
-                }
+                EdgeField::ToNode => self.to.push(target(h, w, chunk.offset_of(i), edge, v, nf)?),
                 EdgeField::Other => {}
             }
             self.values += 1;
@@ -495,6 +569,53 @@ impl EdgeColumns {
         }
         Ok(())
     }
+
+    /// The fast path over whole records; `NF` is the node field count (0: not a constant).
+    fn feed_records<const NF: u64>(&mut self, h: &Header, w: &Where, chunk: &UintChunk<'_>, whole: usize) -> Result<(), ReadError> {
+        let ef = h.edge_fields.len();
+        let nf = if NF == 0 { h.node_fields.len() as u64 } else { NF };
+        let l = &h.edge_layout;
+        let node_count = h.node_count;
+        let first_edge = self.values / ef as u64;
+        for (r, rec) in chunk.values[..whole].chunks_exact(ef).enumerate() {
+            let edge = first_edge + r as u64;
+            let t = rec[l.type_at];
+            let Some(&code) = h.edge_type_map.get(t as usize) else {
+                return Err(w.error_at(
+                    chunk.offset_of(r * ef + l.type_at),
+                    ReadErrorKind::EdgeType { edge, code: t, count: h.edge_type_map.len() },
+                ));
+            };
+            let name = rec[l.name_at];
+            let to = u64::from(rec[l.to_at]);
+            let ordinal = to / nf;
+            if ordinal * nf != to || ordinal >= node_count {
+                return Err(target(h, w, chunk.offset_of(r * ef + l.to_at), edge, rec[l.to_at], nf).err().unwrap_or_else(|| {
+                    w.error_at(chunk.offset_of(r * ef + l.to_at), ReadErrorKind::EdgeTargetOutOfRange { edge, to_node: rec[l.to_at], node_count })
+                }));
+            }
+            if h.named_edge_type[code as usize] && self.max_string_name.is_none_or(|(m, _, _)| name > m) {
+                self.max_string_name = Some((name, chunk.offset_of(r * ef + l.name_at), edge));
+            }
+            self.edge_type.push(code);
+            self.name_or_index.push(name);
+            self.to.push(ordinal as u32);
+        }
+        self.values += whole as u64;
+        Ok(())
+    }
+}
+
+/// Checks an edge's `to_node` and returns the target's ordinal.
+fn target(h: &Header, w: &Where, offset: u64, edge: u64, v: u32, nf: u64) -> Result<u32, ReadError> {
+    if u64::from(v) % nf != 0 {
+        return Err(w.error_at(offset, ReadErrorKind::EdgeTargetMisaligned { edge, to_node: v, field_count: nf as usize }));
+    }
+    let ordinal = u64::from(v) / nf;
+    if ordinal >= h.node_count {
+        return Err(w.error_at(offset, ReadErrorKind::EdgeTargetOutOfRange { edge, to_node: v, node_count: h.node_count }));
+    }
+    Ok(ordinal as u32)
 }
 
 fn scatter_locations(h: &Header, raw: &[u32]) -> Vec<Location> {
@@ -545,17 +666,19 @@ fn read_raw<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>) -> Result<(Vec<u32>, 
     let offset = lx.offset();
     let mut values = Vec::new();
     lx.uint_array(
+        1 << 14,
         &mut |_, c| {
             values.extend_from_slice(c.values);
             Ok(())
         },
-        &mut |lx| ctx.tick(lx),
+        &mut |w| ctx.tick(w),
     )?;
     Ok((values, offset))
 }
 
 fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> Result<HeapSnapshot, ReadError> {
     ctx.progress.report(Phase::Reading, 0.0);
+    let started = std::time::Instant::now();
     match lx.peek_token()? {
         None => return Err(lx.error(ReadErrorKind::Empty)),
         Some(b'{') => {}
@@ -603,14 +726,14 @@ fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> 
                         lx.section = Section::Nodes;
                         let mut cols = NodeColumns::with_capacity(&h, budget);
                         let offsets = vec![0u32; values.len()];
-                        cols.feed(&h, lx, &UintChunk { values: &values, offsets: &offsets, base: offset })?;
+                        cols.feed(&h, &lx.here(), &UintChunk { values: &values, offsets: &offsets, base: offset })?;
                         nodes = Some(cols);
                     }
                     if let Pending::Raw { values, offset } = std::mem::replace(&mut pending_edges, Pending::None) {
                         lx.section = Section::Edges;
                         let mut cols = EdgeColumns::with_capacity(&h, budget);
                         let offsets = vec![0u32; values.len()];
-                        cols.feed(&h, lx, &UintChunk { values: &values, offsets: &offsets, base: offset })?;
+                        cols.feed(&h, &lx.here(), &UintChunk { values: &values, offsets: &offsets, base: offset })?;
                         edges = Some(cols);
                     }
                     header = Some(h);
@@ -619,7 +742,8 @@ fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> 
                     lx.section = Section::Nodes;
                     if let Some(h) = &header {
                         let mut cols = NodeColumns::with_capacity(h, budget);
-                        lx.uint_array(&mut |lx, c| cols.feed(h, lx, &c), &mut |lx| ctx.tick(lx))?;
+                        let chunk = (1 << 14) / h.node_fields.len() * h.node_fields.len();
+                        lx.uint_array(chunk, &mut |w, c| cols.feed(h, w, &c), &mut |w| ctx.tick(w))?;
                         nodes = Some(cols);
                     } else {
                         let (values, offset) = read_raw(lx, ctx)?;
@@ -631,7 +755,8 @@ fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> 
                     lx.section = Section::Edges;
                     if let Some(h) = &header {
                         let mut cols = EdgeColumns::with_capacity(h, budget);
-                        lx.uint_array(&mut |lx, c| cols.feed(h, lx, &c), &mut |lx| ctx.tick(lx))?;
+                        let chunk = (1 << 14) / h.edge_fields.len() * h.edge_fields.len();
+                        lx.uint_array(chunk, &mut |w, c| cols.feed(h, w, &c), &mut |w| ctx.tick(w))?;
                         edges = Some(cols);
                     } else {
                         let (values, offset) = read_raw(lx, ctx)?;
@@ -643,12 +768,12 @@ fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> 
                     lx.section = Section::Strings;
                     let mut table = StringTable::new();
                     lx.string_array(
-                        &mut |lx, s| {
+                        &mut |w, s| {
                             table.push(s).map(|_| ()).map_err(|_| {
-                                lx.error(ReadErrorKind::TooLarge("the strings add up to over 4 GiB".into()))
+                                w.error(ReadErrorKind::TooLarge("the strings add up to over 4 GiB".into()))
                             })
                         },
-                        &mut |lx| ctx.tick(lx),
+                        &mut |w| ctx.tick(w),
                     )?;
                     table.shrink_to_fit();
                     strings = Some(table);
@@ -662,6 +787,9 @@ fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> 
                     lx.section = Section::Other(key.clone());
                     lx.skip_value()?;
                 }
+            }
+            if std::env::var_os("HEAPSCOPE_TRACE").is_some() {
+                eprintln!("[read] {key} done at {:.3}s, byte {}", started.elapsed().as_secs_f64(), lx.offset());
             }
             seen_keys.push(key);
             lx.section = Section::TopLevel;

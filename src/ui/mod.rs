@@ -45,8 +45,13 @@ pub fn sample_snapshots() -> Vec<PathBuf> {
 pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
     let recent = recent::RecentFiles::load();
     let files = if files.is_empty() && recent.paths().is_empty() { sample_snapshots() } else { files };
+    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/heapscope.png")).ok();
+    let mut viewport = egui::ViewportBuilder::default();
+    if let Some(icon) = icon {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
+        viewport: viewport
             .with_title("Heapscope")
             .with_app_id("heapscope")
             .with_inner_size([1280.0, 800.0])
