@@ -30,24 +30,61 @@ pub struct ClassAggregate {
     pub distance: i32,
     pub self_size: u64,
     pub retained_size: u64,
-    /// Where this row's members start in [`Aggregates::members`].
-    pub members_start: u32,
 }
 
-/// All rows, and the members of each row in node order.
+/// All rows. A row's members are not stored (4 bytes a node for data a view needs only for the
+/// classes a user expands): [`Aggregates::members`] finds them in one pass over the nodes.
 #[derive(Clone, Debug, Default)]
 pub struct Aggregates {
     /// In order of first appearance (the order DevTools inserts them), not sorted.
     pub rows: Vec<ClassAggregate>,
-    pub members: Vec<NodeIdx>,
+    /// Row of each class id (`u32::MAX`: no row, or replaced by a class with the same key).
+    row_of_class: Vec<u32>,
+    /// The filter the rows were built with.
+    filter: Option<std::sync::Arc<BitVec>>,
 }
 
 impl Aggregates {
-    /// The nodes of row `i`, in node order.
-    pub fn members_of(&self, i: usize) -> &[NodeIdx] {
-        let row = &self.rows[i];
-        let start = row.members_start as usize;
-        &self.members[start..start + row.count as usize]
+    fn row_of(&self, classes: &Classification, self_size: &[u32], n: usize) -> Option<usize> {
+        if self_size[n] == 0 || self.filter.as_ref().is_some_and(|f| !f.get(n)) {
+            return None;
+        }
+        let r = *self.row_of_class.get(classes.class_of[n] as usize)?;
+        (r != u32::MAX).then_some(r as usize)
+    }
+
+    /// The nodes of row `i`, in node order (one pass over the nodes).
+    pub fn members(&self, i: usize, classes: &Classification, self_size: &[u32]) -> Vec<NodeIdx> {
+        let mut out = Vec::with_capacity(self.rows.get(i).map_or(0, |r| r.count as usize));
+        for n in 0..self_size.len() {
+            if self.row_of(classes, self_size, n) == Some(i) {
+                out.push(n as NodeIdx);
+            }
+        }
+        out
+    }
+
+    /// Whether node `n` is counted in row `i`.
+    pub fn contains(&self, i: usize, n: NodeIdx, classes: &Classification, self_size: &[u32]) -> bool {
+        self.row_of(classes, self_size, n as usize) == Some(i)
+    }
+
+    /// The members of every row at once: `(starts, nodes)`, row `i`'s nodes (in node order) being
+    /// `nodes[starts[i]..starts[i + 1]]`. One counting pass.
+    pub fn group_members(&self, classes: &Classification, self_size: &[u32]) -> (Vec<u32>, Vec<NodeIdx>) {
+        let mut starts = vec![0u32; self.rows.len() + 1];
+        for (i, r) in self.rows.iter().enumerate() {
+            starts[i + 1] = starts[i] + r.count;
+        }
+        let mut cursor = starts.clone();
+        let mut nodes = vec![0; starts[self.rows.len()] as usize];
+        for n in 0..self_size.len() {
+            if let Some(r) = self.row_of(classes, self_size, n) {
+                nodes[cursor[r] as usize] = n as NodeIdx;
+                cursor[r] += 1;
+            }
+        }
+        (starts, nodes)
     }
 
     pub fn total_count(&self) -> u64 {
@@ -63,7 +100,7 @@ impl Aggregates {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.members.capacity() * 4 + self.rows.iter().map(|r| r.key.len() + r.name.len() + 80).sum::<usize>()
+        self.row_of_class.capacity() * 4 + self.rows.iter().map(|r| r.key.len() + r.name.len() + 80).sum::<usize>()
     }
 }
 
@@ -110,12 +147,12 @@ pub struct AggregateInput<'a> {
     pub dominated: &'a DominatedNodes,
     pub root: NodeIdx,
     /// Only nodes whose bit is set count (`None`: all objects).
-    pub filter: Option<&'a BitVec>,
+    pub filter: Option<std::sync::Arc<BitVec>>,
 }
 
 pub fn aggregate(input: &AggregateInput<'_>) -> Aggregates {
     let class_count = input.classes.classes.len();
-    let keep = |n: usize| input.filter.is_none_or(|f| f.get(n));
+    let keep = |n: usize| input.filter.as_ref().is_none_or(|f| f.get(n));
     let mut count = vec![0u32; class_count];
     let mut self_size = vec![0u64; class_count];
     let mut distance = vec![i32::MAX; class_count];
@@ -171,10 +208,8 @@ pub fn aggregate(input: &AggregateInput<'_>) -> Aggregates {
             }
         }
     }
-    // Members grouped by row, in node order.
     let mut row_of_class = vec![u32::MAX; class_count];
     let mut rows = Vec::with_capacity(winners.len());
-    let mut start = 0u32;
     for (r, &c) in winners.iter().enumerate() {
         row_of_class[c] = r as u32;
         let info = &input.classes.classes[c];
@@ -186,21 +221,7 @@ pub fn aggregate(input: &AggregateInput<'_>) -> Aggregates {
             distance: distance[c],
             self_size: self_size[c],
             retained_size: retained[c],
-            members_start: start,
         });
-        start += count[c];
     }
-    let mut cursor: Vec<u32> = rows.iter().map(|r| r.members_start).collect();
-    let mut members = vec![0u32; start as usize];
-    for (n, &size) in input.self_size.iter().enumerate() {
-        if size == 0 || !keep(n) {
-            continue;
-        }
-        let r = row_of_class[input.classes.class_of[n] as usize];
-        if r != u32::MAX {
-            members[cursor[r as usize] as usize] = n as NodeIdx;
-            cursor[r as usize] += 1;
-        }
-    }
-    Aggregates { rows, members }
+    Aggregates { rows, row_of_class, filter: input.filter.clone() }
 }

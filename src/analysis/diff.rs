@@ -17,7 +17,7 @@
 
 use super::Analysis;
 use super::aggregates::{self, Aggregates};
-use super::classes::{self, InterfaceDefinition};
+use super::classes::{self, Classification, InterfaceDefinition};
 use crate::snapshot::NodeIdx;
 
 /// One Comparison row.
@@ -86,34 +86,13 @@ pub struct Comparison {
     pub interface_definitions_used: Vec<InterfaceDefinition>,
 }
 
-/// The base's Summary rows under `definitions` (re-using its own when they are the same).
-fn base_aggregates(base: &Analysis, definitions: &[InterfaceDefinition]) -> std::sync::Arc<Aggregates> {
-    let same = base.interface_definitions.len() == definitions.len()
-        && base
-            .interface_definitions
-            .iter()
-            .zip(definitions)
-            .all(|(a, b)| a.name == b.name && a.properties == b.properties);
-    if same {
-        return base.aggregates.clone();
+/// The members of every row of `aggs`, each row's sorted by id: `(starts, nodes)`.
+fn members_by_id(a: &Analysis, aggs: &Aggregates, classes: &Classification) -> (Vec<u32>, Vec<NodeIdx>) {
+    let (starts, mut nodes) = aggs.group_members(classes, &a.self_size);
+    for w in starts.windows(2) {
+        nodes[w[0] as usize..w[1] as usize].sort_unstable_by_key(|&n| a.snapshot.node_id(n));
     }
-    let classification = classes::classify(&base.snapshot, &base.dom.renamed, definitions);
-    let dominated = aggregates::DominatedNodes::build(&base.dominator, base.snapshot.root());
-    std::sync::Arc::new(aggregates::aggregate(&aggregates::AggregateInput {
-        classes: &classification,
-        self_size: &base.self_size,
-        distance: &base.distance,
-        retained_size: &base.retained_size,
-        dominated: &dominated,
-        root: base.snapshot.root(),
-        filter: None,
-    }))
-}
-
-fn sorted_by_id(a: &Analysis, members: &[NodeIdx]) -> Vec<NodeIdx> {
-    let mut v = members.to_vec();
-    v.sort_by_key(|&n| a.snapshot.node_id(n));
-    v
+    (starts, nodes)
 }
 
 /// `calculateDiffForClass`.
@@ -162,13 +141,42 @@ fn diff_class(
 /// Compares `current` against `base`.
 pub fn compare(base: &Analysis, current: &Analysis) -> Comparison {
     let definitions = current.interface_definitions.clone();
-    let base_aggs = base_aggregates(base, &definitions);
+    // The base re-classified with the current snapshot's interface definitions (its own rows
+    // when they are the same definitions).
+    let same = base.interface_definitions.len() == definitions.len()
+        && base
+            .interface_definitions
+            .iter()
+            .zip(&definitions)
+            .all(|(a, b)| a.name == b.name && a.properties == b.properties);
+    let reclassified;
+    let (base_aggs, base_classes) = if same {
+        (base.aggregates.clone(), &base.classes)
+    } else {
+        reclassified = classes::classify(&base.snapshot, &base.dom.renamed, &definitions);
+        let dominated = aggregates::DominatedNodes::build(&base.dominator, base.snapshot.root());
+        let aggs = aggregates::aggregate(&aggregates::AggregateInput {
+            classes: &reclassified,
+            self_size: &base.self_size,
+            distance: &base.distance,
+            retained_size: &base.retained_size,
+            dominated: &dominated,
+            root: base.snapshot.root(),
+            filter: None,
+        });
+        (std::sync::Arc::new(aggs), &reclassified)
+    };
     let current_aggs = &current.aggregates;
+    let (bstarts, bnodes) = members_by_id(base, &base_aggs, base_classes);
+    let (cstarts, cnodes) = members_by_id(current, current_aggs, &current.classes);
+    let slice = |starts: &[u32], nodes: &'_ [NodeIdx], i: usize| -> Vec<NodeIdx> {
+        nodes[starts[i] as usize..starts[i + 1] as usize].to_vec()
+    };
     let mut classes = Vec::new();
     for (i, row) in base_aggs.rows.iter().enumerate() {
-        let base_members = sorted_by_id(base, base_aggs.members_of(i));
+        let base_members = slice(&bstarts, &bnodes, i);
         let (members, name) = match current_aggs.row_by_key(&row.key) {
-            Some(k) => (sorted_by_id(current, current_aggs.members_of(k)), current_aggs.rows[k].name.as_str()),
+            Some(k) => (slice(&cstarts, &cnodes, k), current_aggs.rows[k].name.as_str()),
             None => (Vec::new(), row.name.as_str()),
         };
         if let Some(d) = diff_class(base, &base_members, current, &members, &row.key, name) {
@@ -179,7 +187,7 @@ pub fn compare(base: &Analysis, current: &Analysis) -> Comparison {
         if base_aggs.row_by_key(&row.key).is_some() {
             continue;
         }
-        let members = sorted_by_id(current, current_aggs.members_of(k));
+        let members = slice(&cstarts, &cnodes, k);
         if let Some(d) = diff_class(base, &[], current, &members, &row.key, &row.name) {
             classes.push(d);
         }

@@ -54,7 +54,7 @@ fn find_all(snapshot: &HeapSnapshot, wanted: &[&str]) -> Vec<Vec<u32>> {
 }
 
 /// Distances of every node; `ignored` nodes are never entered.
-pub fn calculate(snapshot: &HeapSnapshot, ephemerons: &mut EphemeronNames, ignored: Option<&BitVec>) -> Vec<i32> {
+pub fn calculate(snapshot: &HeapSnapshot, ephemerons: &EphemeronNames, ignored: Option<&BitVec>) -> Vec<i32> {
     let n = snapshot.node_count();
     let mut found = find_all(snapshot, &["sloppy_function_map", "system / NativeContext", "(map descriptors)"]);
     let names = FilterNames {
@@ -88,7 +88,7 @@ pub fn calculate(snapshot: &HeapSnapshot, ephemerons: &mut EphemeronNames, ignor
 fn bfs<'s>(
     snapshot: &'s HeapSnapshot,
     names: &FilterNames,
-    ephemerons: &mut EphemeronNames,
+    ephemerons: &EphemeronNames,
     ignored: Option<&BitVec>,
     pending: &mut HashSet<&'s str>,
     distances: &mut [i32],
@@ -129,7 +129,7 @@ fn bfs<'s>(
 fn follows<'s>(
     snapshot: &'s HeapSnapshot,
     names: &FilterNames,
-    ephemerons: &mut EphemeronNames,
+    ephemerons: &EphemeronNames,
     pending: &mut HashSet<&'s str>,
     e: u32,
     t: EdgeType,
@@ -146,7 +146,7 @@ fn follows<'s>(
         return index < 2.0 || index % 3.0 != 1.0;
     }
     if t == EdgeType::INTERNAL
-        && let Some(eph) = ephemerons.get(snapshot, raw)
+        && let Some(eph) = ephemerons.get(raw)
     {
         let duplicated_part = &snapshot.string(raw)[eph.duplicated_part_start..];
         if !pending.remove(duplicated_part) {
@@ -182,7 +182,7 @@ mod tests {
         bld.edge(gc, EdgeType::ELEMENT, 2, global);
         bld.edge(b, EdgeType::WEAK, "d", d);
         let s = bld.build();
-        let d = calculate(&s, &mut EphemeronNames::new(), None);
+        let d = calculate(&s, &EphemeronNames::new(&s), None);
         assert_eq!(
             d,
             vec![BASE_SYSTEM_DISTANCE, 1, BASE_SYSTEM_DISTANCE + 1, 2, 3, BASE_SYSTEM_DISTANCE + 2, NO_DISTANCE]
@@ -210,7 +210,7 @@ mod tests {
         bld.edge(x, EdgeType::PROPERTY, "k", key);
         bld.edge(key, EdgeType::INTERNAL, name, value);
         let s = bld.build();
-        let d = calculate(&s, &mut EphemeronNames::new(), None);
+        let d = calculate(&s, &EphemeronNames::new(&s), None);
         assert_eq!(d[value as usize], 4);
         assert_eq!(d[key as usize], 3);
     }

@@ -27,7 +27,8 @@ use crate::snapshot::NodeIdx;
 pub struct DominatorInput<'a> {
     pub root: NodeIdx,
     pub first_edge: &'a [u32],
-    pub edge_to: &'a [NodeIdx],
+    /// Packed targets and types (`snapshot::pack_edge`).
+    pub edges: &'a [u32],
     pub essential_edge: &'a BitVec,
     pub first_retainer: &'a [u32],
     pub retainer_node: &'a [NodeIdx],
@@ -90,7 +91,7 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
                 if !input.essential_edge.get(e as usize) {
                     continue;
                 }
-                let w = input.edge_to[e as usize] + 1;
+                let w = (input.edges[e as usize] & 0x0FFF_FFFF) + 1;
                 if semi[w as usize] == 0 {
                     parent[w as usize] = v;
                     ancestor[w as usize] = input.first_edge[w as usize - 1];

@@ -26,10 +26,12 @@ pub struct DomState {
     pub renamed: BitVec,
 }
 
-pub fn propagate(snapshot: &HeapSnapshot) -> DomState {
+/// Propagates the state. `detachedness` is the snapshot's own column (empty if the snapshot
+/// has none), taken by value and updated in place: it becomes [`DomState::detachedness`].
+pub fn propagate(snapshot: &HeapSnapshot, detachedness: Vec<u8>) -> DomState {
     let n = snapshot.node_count();
     let mut renamed = BitVec::new(n);
-    if !snapshot.has_detachedness() {
+    if detachedness.is_empty() {
         // Old snapshots: native nodes whose name already says "Detached " are detached.
         let detachedness = (0..n as u32)
             .map(|i| {
@@ -41,7 +43,10 @@ pub fn propagate(snapshot: &HeapSnapshot) -> DomState {
         return DomState { detachedness, renamed };
     }
 
-    let mut state: Vec<u8> = (0..n as u32).map(|i| snapshot.detachedness(i) & 3).collect();
+    let mut state = detachedness;
+    for s in &mut state {
+        *s &= 3;
+    }
     let mut visited = BitVec::new(n);
     let mut attached: Vec<u32> = Vec::new();
     let mut detached: Vec<u32> = Vec::new();
@@ -124,7 +129,7 @@ mod tests {
         b.edge(c, EdgeType::INTERNAL, "d", d);
         b.edge(a, EdgeType::HIDDEN, 0, e);
         let s = b.build();
-        let dom = propagate(&s);
+        let dom = propagate(&s, s.node_detachedness.clone());
         assert_eq!(dom.detachedness, vec![0, DETACHED, DETACHED, 0, 0, 0]);
         assert!(dom.renamed.get(a as usize) && dom.renamed.get(bb as usize));
         assert!(!dom.renamed.get(c as usize) && !dom.renamed.get(d as usize) && !dom.renamed.get(e as usize));

@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+use super::bits::BitVec;
 use crate::snapshot::{HeapSnapshot, StringIdx};
 
 /// A recognised ephemeron edge name.
@@ -73,19 +74,40 @@ pub fn parse(name: &str) -> Option<Ephemeron> {
     None
 }
 
-/// Per-string cache of [`parse`] results, filled lazily.
+/// Every ephemeron name of a snapshot, found in one pass over its strings: a bit per string
+/// (cheap to test in the hot loops of the distance and dominator passes) and the parse of each
+/// match. Immutable once built, so passes on different threads share it.
 #[derive(Default)]
 pub struct EphemeronNames {
-    cache: HashMap<StringIdx, Option<Ephemeron>>,
+    is_ephemeron: BitVec,
+    parsed: HashMap<StringIdx, Ephemeron>,
 }
 
 impl EphemeronNames {
-    pub fn new() -> EphemeronNames {
-        EphemeronNames::default()
+    pub fn new(snapshot: &HeapSnapshot) -> EphemeronNames {
+        let strings = snapshot.strings();
+        let mut is_ephemeron = BitVec::new(strings.len());
+        let mut parsed = HashMap::new();
+        for (i, s) in strings.iter().enumerate() {
+            if s.as_bytes().first().is_some_and(u8::is_ascii_digit)
+                && s.contains(" / part of key (")
+                && let Some(e) = parse(s)
+            {
+                is_ephemeron.set(i);
+                parsed.insert(i as StringIdx, e);
+            }
+        }
+        EphemeronNames { is_ephemeron, parsed }
     }
 
-    pub fn get(&mut self, snapshot: &HeapSnapshot, name: StringIdx) -> Option<Ephemeron> {
-        *self.cache.entry(name).or_insert_with(|| parse(snapshot.string(name)))
+    /// The parse of string `name` if it is an ephemeron edge name.
+    #[inline]
+    pub fn get(&self, name: StringIdx) -> Option<Ephemeron> {
+        if (name as usize) < self.is_ephemeron.len() && self.is_ephemeron.get(name as usize) {
+            self.parsed.get(&name).copied()
+        } else {
+            None
+        }
     }
 }
 

@@ -52,7 +52,7 @@ pub fn page_owned(snapshot: &HeapSnapshot) -> BitVec {
 }
 
 /// One bit per edge: does it count for dominators.
-pub fn essential_edges(snapshot: &HeapSnapshot, page_owned: &BitVec, ephemerons: &mut EphemeronNames) -> BitVec {
+pub fn essential_edges(snapshot: &HeapSnapshot, page_owned: &BitVec, ephemerons: &EphemeronNames) -> BitVec {
     let mut bits = BitVec::new(snapshot.edge_count());
     let root = snapshot.root();
     for n in 0..snapshot.node_count() as NodeIdx {
@@ -60,7 +60,7 @@ pub fn essential_edges(snapshot: &HeapSnapshot, page_owned: &BitVec, ephemerons:
         for e in snapshot.edges(n) {
             let t = snapshot.edge_type(e);
             if t == EdgeType::INTERNAL
-                && let Some(eph) = ephemerons.get(snapshot, snapshot.edge_name_or_index(e))
+                && let Some(eph) = ephemerons.get(snapshot.edge_name_or_index(e))
                 && eph.table_id == Some(u64::from(snapshot.node_id(n)))
             {
                 continue;

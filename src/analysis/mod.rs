@@ -87,15 +87,19 @@ fn check(progress: &dyn Progress) -> Result<(), Cancelled> {
 
 impl Analysis {
     /// Runs every pass, in DevTools' order where order matters.
-    pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<Analysis, Cancelled> {
+    pub fn run(mut snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<Analysis, Cancelled> {
         progress.report(Phase::DomState, 0.0);
-        let dom = domstate::propagate(&snapshot);
+        // Two per-node columns move out of the snapshot and are updated in place (DevTools
+        // rewrites them in its `nodes` array too): no second copy at any time.
+        let detachedness = std::mem::take(&mut snapshot.node_detachedness);
+        let raw_self_size = std::mem::take(&mut snapshot.node_self_size);
+        let dom = domstate::propagate(&snapshot, detachedness);
         check(progress)?;
 
         progress.report(Phase::Flags, 0.0);
         let page_owned = essential::page_owned(&snapshot);
-        let mut ephemerons = ephemeron::EphemeronNames::new();
-        let essential_edges = essential::essential_edges(&snapshot, &page_owned, &mut ephemerons);
+        let ephemerons = ephemeron::EphemeronNames::new(&snapshot);
+        let essential_edges = essential::essential_edges(&snapshot, &page_owned, &ephemerons);
         check(progress)?;
 
         progress.report(Phase::Retainers, 0.0);
@@ -103,18 +107,18 @@ impl Analysis {
         check(progress)?;
 
         progress.report(Phase::ShallowSizes, 0.0);
-        let self_size = shallow::transferred_self_sizes(&snapshot, &dom);
+        let self_size = shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size);
         check(progress)?;
 
         progress.report(Phase::Distances, 0.0);
-        let distance = distances::calculate(&snapshot, &mut ephemerons, None);
+        let distance = distances::calculate(&snapshot, &ephemerons, None);
         check(progress)?;
 
         progress.report(Phase::Dominators, 0.0);
         let tree = dominators::compute(&dominators::DominatorInput {
             root: snapshot.root(),
             first_edge: &snapshot.first_edge,
-            edge_to: &snapshot.edge_to,
+            edges: snapshot.edge_column(),
             essential_edge: &essential_edges,
             first_retainer: &retainers.first_retainer,
             retainer_node: &retainers.retainer_node,

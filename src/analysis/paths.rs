@@ -91,8 +91,8 @@ impl RetainersView {
         for &n in &self.ignored {
             bits.set(n as usize);
         }
-        let mut ephemerons = EphemeronNames::new();
-        let d = distances::calculate(&a.snapshot, &mut ephemerons, Some(&bits));
+        let ephemerons = EphemeronNames::new(&a.snapshot);
+        let d = distances::calculate(&a.snapshot, &ephemerons, Some(&bits));
         // A WeakMap value needs both its table and its key: if one of the two retainers became
         // unreachable, the other edge alone no longer retains it.
         let s = &a.snapshot;
@@ -106,7 +106,7 @@ impl RetainersView {
                     continue;
                 }
                 let name = s.edge_name_or_index(e);
-                if let Some(eph) = ephemerons.get(s, name) {
+                if let Some(eph) = ephemerons.get(name) {
                     let part = &s.string(name)[eph.duplicated_part_start..];
                     unreachable_parts.entry(s.edge_to(e)).or_default().insert(part);
                 }
@@ -118,7 +118,7 @@ impl RetainersView {
                     continue;
                 }
                 let name = s.edge_name_or_index(e);
-                if let Some(eph) = ephemerons.get(s, name)
+                if let Some(eph) = ephemerons.get(name)
                     && parts.contains(&s.string(name)[eph.duplicated_part_start..])
                 {
                     self.ignored_edges.insert(e);

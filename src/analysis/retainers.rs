@@ -27,8 +27,8 @@ impl Retainers {
         let n = snapshot.node_count();
         let e = snapshot.edge_count();
         let mut first_retainer = vec![0u32; n + 1];
-        for &to in &snapshot.edge_to {
-            first_retainer[to as usize] += 1;
+        for e in 0..e as u32 {
+            first_retainer[snapshot.edge_to(e) as usize] += 1;
         }
         // Prefix sums; the count goes into the first slot of each range, to be counted down.
         let mut retainer_node = vec![0u32; e];

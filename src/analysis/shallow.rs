@@ -22,10 +22,10 @@ use crate::snapshot::{EdgeType, HeapSnapshot, NodeIdx, NodeType};
 const UNVISITED: u32 = u32::MAX;
 const MULTIPLE_OWNERS: u32 = u32::MAX - 1;
 
-/// The self sizes after the transfer.
-pub fn transferred_self_sizes(snapshot: &HeapSnapshot, dom: &DomState) -> Vec<u32> {
+/// The self sizes after the transfer. `sizes` is the snapshot's raw column, taken by value and
+/// transferred in place (no second copy of a per-node column).
+pub fn transferred_self_sizes(snapshot: &HeapSnapshot, dom: &DomState, mut sizes: Vec<u32>) -> Vec<u32> {
     let n = snapshot.node_count();
-    let mut sizes = snapshot.node_self_size.clone();
     let root = snapshot.root();
     let has_user_roots = snapshot.edges(root).any(|e| is_user_root(snapshot, snapshot.edge_to(e)));
     if !has_user_roots {
@@ -108,8 +108,8 @@ mod tests {
         b.edge(q, EdgeType::WEAK, "w", w);
         b.edge(o, EdgeType::INTERNAL, "w", w);
         let snap = b.build();
-        let dom = domstate::propagate(&snap);
-        let sizes = transferred_self_sizes(&snap, &dom);
+        let dom = domstate::propagate(&snap, snap.node_detachedness.clone());
+        let sizes = transferred_self_sizes(&snap, &dom, snap.node_self_size.clone());
         // P and W belong to O alone; S is shared by O and Q and keeps its size.
         assert_eq!(sizes, vec![0, 10, 125, 0, 30, 7, 0]);
     }

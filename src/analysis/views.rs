@@ -93,7 +93,7 @@ pub fn filtered_aggregates(a: &Analysis, filter: &NodeFilter) -> std::sync::Arc<
         retained_size: &a.retained_size,
         dominated: &dominated,
         root: a.snapshot.root(),
-        filter: Some(&bits),
+        filter: Some(std::sync::Arc::new(bits)),
     }))
 }
 

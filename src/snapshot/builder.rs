@@ -157,9 +157,9 @@ impl SnapshotBuilder {
             order[cursor[f as usize] as usize] = i as u32;
             cursor[f as usize] += 1;
         }
-        let edge_type = order.iter().map(|&i| self.edge_type[i as usize]).collect();
         let edge_name_or_index = order.iter().map(|&i| self.edge_name[i as usize]).collect();
-        let edge_to = order.iter().map(|&i| self.edge_to[i as usize]).collect();
+        let edge_to_and_type =
+            order.iter().map(|&i| super::pack_edge(self.edge_to[i as usize], self.edge_type[i as usize])).collect();
         let mut locations = self.locations;
         locations.reverse();
         locations.sort_by_key(|l| l.node);
@@ -173,9 +173,8 @@ impl SnapshotBuilder {
             node_self_size: self.node_self_size,
             first_edge,
             node_detachedness: if self.with_detachedness { self.node_detachedness } else { Vec::new() },
-            edge_type,
             edge_name_or_index,
-            edge_to,
+            edge_to_and_type,
             strings: self.strings,
             locations,
             root: 0,

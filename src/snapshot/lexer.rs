@@ -436,7 +436,12 @@ impl<R: Read> Lexer<R> {
     ///
     /// This is the hot loop of loading: a byte state machine over the buffer with the state in
     /// locals, one pass per integer, refilling only when fewer than 24 bytes remain.
-    pub fn uint_array(&mut self, chunk_len: usize, sink: &mut UintSink<'_>, tick: &mut Tick<'_>) -> Result<u64, ReadError> {
+    pub fn uint_array(
+        &mut self,
+        chunk_len: usize,
+        sink: &mut UintSink<'_>,
+        tick: &mut Tick<'_>,
+    ) -> Result<u64, ReadError> {
         self.expect(b'[', "'[' (an array of numbers)")?;
         let chunk_len = chunk_len.max(1);
         let mut values = vec![0u32; chunk_len];
@@ -575,6 +580,7 @@ mod tests {
         let mut lx = lexer(text);
         let mut out = Vec::new();
         lx.uint_array(
+            7,
             &mut |_, c| {
                 out.extend_from_slice(c.values);
                 Ok(())

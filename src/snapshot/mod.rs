@@ -15,8 +15,12 @@
 //!
 //! [`HeapSnapshot`] keeps one `Vec` per field, indexed by ordinal, and nothing per node on the
 //! heap. Per node: type (1 byte), name, id, self size, first edge (4 bytes each) and, for
-//! snapshots that have it, detachedness (1 byte): 18 bytes. Per edge: type (1), name or index (4),
-//! target ordinal (4): 9 bytes. Strings live in one arena ([`StringTable`]).
+//! snapshots that have it, detachedness (1 byte): 18 bytes. Per edge: name or index (4 bytes) and
+//! the target ordinal with the type in its top 4 bits (4 bytes): 8 bytes. Strings live in one
+//! arena ([`StringTable`]).
+//!
+//! The packing bounds a snapshot to 2^28 − 1 nodes (a file of about 20 GB) and 16 edge types; the
+//! reader says so if a file exceeds either.
 
 pub mod builder;
 pub mod error;
@@ -33,6 +37,18 @@ pub use types::{EdgeType, NodeType, TypeTable};
 
 /// A node's row in the columns (see the module docs).
 pub type NodeIdx = u32;
+
+/// Most nodes a snapshot may have (targets share a `u32` with the edge type).
+pub const MAX_NODES: u64 = (1 << 28) - 1;
+/// Most edge types (canonical codes fit in 4 bits).
+pub const MAX_EDGE_TYPES: usize = 16;
+
+/// An edge's target ordinal and type code in one `u32`.
+#[inline]
+pub fn pack_edge(to: NodeIdx, edge_type: u8) -> u32 {
+    debug_assert!(u64::from(to) <= MAX_NODES && usize::from(edge_type) < MAX_EDGE_TYPES);
+    (to & 0x0FFF_FFFF) | (u32::from(edge_type) << 28)
+}
 /// An edge's row in the columns.
 pub type EdgeIdx = u32;
 
@@ -62,9 +78,9 @@ pub struct HeapSnapshot {
     pub(crate) first_edge: Vec<EdgeIdx>,
     /// Empty when the snapshot has no `detachedness` field (older V8).
     pub(crate) node_detachedness: Vec<u8>,
-    pub(crate) edge_type: Vec<u8>,
     pub(crate) edge_name_or_index: Vec<u32>,
-    pub(crate) edge_to: Vec<NodeIdx>,
+    /// Target ordinal in the low 28 bits, canonical type code in the top 4 ([`pack_edge`]).
+    pub(crate) edge_to_and_type: Vec<u32>,
     pub(crate) strings: StringTable,
     /// Sorted by node, one per node at most (the last one in the file wins, as in DevTools'
     /// `buildLocationMap`).
@@ -82,7 +98,7 @@ impl HeapSnapshot {
     }
 
     pub fn edge_count(&self) -> usize {
-        self.edge_to.len()
+        self.edge_to_and_type.len()
     }
 
     /// The synthetic root (the snapshot's `root_index`, normally node 0).
@@ -120,12 +136,14 @@ impl HeapSnapshot {
     }
 
     /// The self size as written in the file (before DevTools' shallow-size transfer; see
-    /// `analysis::shallow`).
+    /// `analysis::shallow`). [`crate::analysis::Analysis::run`] moves this column into
+    /// `Analysis::self_size` and transfers it in place; afterwards this returns 0.
     pub fn raw_self_size(&self, n: NodeIdx) -> u32 {
-        self.node_self_size[n as usize]
+        self.node_self_size.get(n as usize).copied().unwrap_or(0)
     }
 
-    /// 0 unknown, 1 attached, 2 detached (V8's `detachedness`); 0 when absent.
+    /// 0 unknown, 1 attached, 2 detached (V8's `detachedness`); 0 when absent. After
+    /// [`crate::analysis::Analysis::run`], the state DevTools propagates (`analysis::domstate`).
     pub fn detachedness(&self, n: NodeIdx) -> u8 {
         self.node_detachedness.get(n as usize).copied().unwrap_or(0)
     }
@@ -139,16 +157,23 @@ impl HeapSnapshot {
         self.first_edge[n as usize]..self.first_edge[n as usize + 1]
     }
 
+    #[inline]
     pub fn edge_type(&self, e: EdgeIdx) -> EdgeType {
-        EdgeType(self.edge_type[e as usize])
+        EdgeType((self.edge_to_and_type[e as usize] >> 28) as u8)
     }
 
     pub fn edge_type_name(&self, e: EdgeIdx) -> &str {
-        self.edge_types().name(self.edge_type[e as usize])
+        self.edge_types().name(self.edge_type(e).0)
     }
 
+    #[inline]
     pub fn edge_to(&self, e: EdgeIdx) -> NodeIdx {
-        self.edge_to[e as usize]
+        self.edge_to_and_type[e as usize] & 0x0FFF_FFFF
+    }
+
+    /// The packed target-and-type column, for passes that walk every edge.
+    pub fn edge_column(&self) -> &[u32] {
+        &self.edge_to_and_type
     }
 
     /// The raw `name_or_index` field: a string index for named edges, a number for element and
@@ -228,9 +253,8 @@ impl HeapSnapshot {
             + self.node_self_size.capacity() * 4
             + self.first_edge.capacity() * 4
             + self.node_detachedness.capacity()
-            + self.edge_type.capacity()
             + self.edge_name_or_index.capacity() * 4
-            + self.edge_to.capacity() * 4
+            + self.edge_to_and_type.capacity() * 4
             + self.strings.heap_bytes()
             + self.locations.capacity() * std::mem::size_of::<Location>()
     }

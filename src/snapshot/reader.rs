@@ -298,10 +298,19 @@ fn resolve_header(raw: RawHeader) -> Result<Header, ReadErrorKind> {
         .iter()
         .map(|n| edge_types.code_for(n).ok_or_else(|| header_error("more than 255 edge types")))
         .collect::<Result<Vec<u8>, _>>()?;
-    if raw.node_count >= u64::from(u32::MAX) || raw.edge_count >= u64::from(u32::MAX) {
+    if raw.node_count > super::MAX_NODES || raw.edge_count >= u64::from(u32::MAX) {
         return Err(ReadErrorKind::TooLarge(format!(
-            "{} nodes and {} edges; at most 2^32 - 1 of each are supported",
-            raw.node_count, raw.edge_count
+            "{} nodes and {} edges; at most {} nodes and 2^32 - 1 edges are supported",
+            raw.node_count,
+            raw.edge_count,
+            super::MAX_NODES
+        )));
+    }
+    if edge_types.len() > super::MAX_EDGE_TYPES {
+        return Err(header_error(format!(
+            "{} edge types; at most {} are supported",
+            edge_types.len(),
+            super::MAX_EDGE_TYPES
         )));
     }
     let extra_native_bytes = raw.extra_native_bytes.and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)));
@@ -368,13 +377,14 @@ struct NodeColumns {
 
 #[derive(Default)]
 struct EdgeColumns {
-    edge_type: Vec<u8>,
     name_or_index: Vec<u32>,
+    /// Packed target and type ([`super::pack_edge`]).
     to: Vec<u32>,
     field: usize,
     values: u64,
     /// Current record, validated when complete.
     rec_type: u8,
+    rec_to: u32,
     rec_name: u32,
     rec_name_offset: u64,
     max_string_name: Option<(u32, u64, u64)>,
@@ -434,7 +444,9 @@ impl NodeColumns {
             let t = rec[l.type_at];
             let Some(&code) = h.node_type_map.get(t as usize) else {
                 let node = self.values / nf as u64 + r as u64;
-                return Err(w.error_at(at(l.type_at), ReadErrorKind::NodeType { node, code: t, count: h.node_type_map.len() }));
+                return Err(
+                    w.error_at(at(l.type_at), ReadErrorKind::NodeType { node, code: t, count: h.node_type_map.len() })
+                );
             };
             self.node_type.push(code);
             let name = rec[l.name_at];
@@ -506,12 +518,7 @@ impl NodeColumns {
 impl EdgeColumns {
     fn with_capacity(h: &Header, budget: Option<u64>) -> EdgeColumns {
         let n = reserve_count(h.edge_count, h.edge_fields.len(), budget);
-        EdgeColumns {
-            edge_type: Vec::with_capacity(n),
-            name_or_index: Vec::with_capacity(n),
-            to: Vec::with_capacity(n),
-            ..EdgeColumns::default()
-        }
+        EdgeColumns { name_or_index: Vec::with_capacity(n), to: Vec::with_capacity(n), ..EdgeColumns::default() }
     }
 
     /// Scatters a chunk of `edges` values: targets become ordinals, checked against the node
@@ -525,7 +532,11 @@ impl EdgeColumns {
             let i = (expected - self.values) as usize;
             return Err(w.error_at(
                 chunk.offset_of(i),
-                ReadErrorKind::ArrayLength { what: format!("edge_count {} × {} edge fields", h.edge_count, ef), expected, found },
+                ReadErrorKind::ArrayLength {
+                    what: format!("edge_count {} × {} edge fields", h.edge_count, ef),
+                    expected,
+                    found,
+                },
             ));
         }
         let whole = if self.field == 0 { chunk.values.len() / ef * ef } else { 0 };
@@ -547,20 +558,20 @@ impl EdgeColumns {
                         ));
                     };
                     self.rec_type = code;
-                    self.edge_type.push(code);
                 }
                 EdgeField::NameOrIndex => {
                     self.rec_name = v;
                     self.rec_name_offset = chunk.offset_of(i);
                     self.name_or_index.push(v);
                 }
-                EdgeField::ToNode => self.to.push(target(h, w, chunk.offset_of(i), edge, v, nf)?),
+                EdgeField::ToNode => self.rec_to = target(h, w, chunk.offset_of(i), edge, v, nf)?,
                 EdgeField::Other => {}
             }
             self.values += 1;
             self.field += 1;
             if self.field == ef {
                 self.field = 0;
+                self.to.push(super::pack_edge(self.rec_to, self.rec_type));
                 let named = super::types::EdgeType(self.rec_type).has_string_name();
                 if named && self.max_string_name.is_none_or(|(m, _, _)| self.rec_name > m) {
                     self.max_string_name = Some((self.rec_name, self.rec_name_offset, edge));
@@ -571,7 +582,13 @@ impl EdgeColumns {
     }
 
     /// The fast path over whole records; `NF` is the node field count (0: not a constant).
-    fn feed_records<const NF: u64>(&mut self, h: &Header, w: &Where, chunk: &UintChunk<'_>, whole: usize) -> Result<(), ReadError> {
+    fn feed_records<const NF: u64>(
+        &mut self,
+        h: &Header,
+        w: &Where,
+        chunk: &UintChunk<'_>,
+        whole: usize,
+    ) -> Result<(), ReadError> {
         let ef = h.edge_fields.len();
         let nf = if NF == 0 { h.node_fields.len() as u64 } else { NF };
         let l = &h.edge_layout;
@@ -590,16 +607,20 @@ impl EdgeColumns {
             let to = u64::from(rec[l.to_at]);
             let ordinal = to / nf;
             if ordinal * nf != to || ordinal >= node_count {
-                return Err(target(h, w, chunk.offset_of(r * ef + l.to_at), edge, rec[l.to_at], nf).err().unwrap_or_else(|| {
-                    w.error_at(chunk.offset_of(r * ef + l.to_at), ReadErrorKind::EdgeTargetOutOfRange { edge, to_node: rec[l.to_at], node_count })
-                }));
+                return Err(target(h, w, chunk.offset_of(r * ef + l.to_at), edge, rec[l.to_at], nf)
+                    .err()
+                    .unwrap_or_else(|| {
+                        w.error_at(
+                            chunk.offset_of(r * ef + l.to_at),
+                            ReadErrorKind::EdgeTargetOutOfRange { edge, to_node: rec[l.to_at], node_count },
+                        )
+                    }));
             }
             if h.named_edge_type[code as usize] && self.max_string_name.is_none_or(|(m, _, _)| name > m) {
                 self.max_string_name = Some((name, chunk.offset_of(r * ef + l.name_at), edge));
             }
-            self.edge_type.push(code);
             self.name_or_index.push(name);
-            self.to.push(ordinal as u32);
+            self.to.push(super::pack_edge(ordinal as u32, code));
         }
         self.values += whole as u64;
         Ok(())
@@ -609,11 +630,15 @@ impl EdgeColumns {
 /// Checks an edge's `to_node` and returns the target's ordinal.
 fn target(h: &Header, w: &Where, offset: u64, edge: u64, v: u32, nf: u64) -> Result<u32, ReadError> {
     if u64::from(v) % nf != 0 {
-        return Err(w.error_at(offset, ReadErrorKind::EdgeTargetMisaligned { edge, to_node: v, field_count: nf as usize }));
+        return Err(
+            w.error_at(offset, ReadErrorKind::EdgeTargetMisaligned { edge, to_node: v, field_count: nf as usize })
+        );
     }
     let ordinal = u64::from(v) / nf;
     if ordinal >= h.node_count {
-        return Err(w.error_at(offset, ReadErrorKind::EdgeTargetOutOfRange { edge, to_node: v, node_count: h.node_count }));
+        return Err(
+            w.error_at(offset, ReadErrorKind::EdgeTargetOutOfRange { edge, to_node: v, node_count: h.node_count })
+        );
     }
     Ok(ordinal as u32)
 }
@@ -885,9 +910,8 @@ fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> 
         node_self_size: nodes.self_size,
         first_edge: nodes.first_edge,
         node_detachedness: nodes.detachedness,
-        edge_type: edges.edge_type,
         edge_name_or_index: edges.name_or_index,
-        edge_to: edges.to,
+        edge_to_and_type: edges.to,
         strings,
         locations,
         root: (h.root_index / nf) as u32,

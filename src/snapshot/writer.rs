@@ -25,7 +25,7 @@ pub fn write_snapshot(snapshot: &HeapSnapshot, out: impl Write) -> io::Result<()
         .join(",");
     // V8 writes 7 edge types; DevTools adds "invisible" itself. Write what the data uses.
     // Codes are positions, so "invisible" (code 7) is dropped only when it is the last name.
-    let uses_invisible = snapshot.edge_type.contains(&7);
+    let uses_invisible = (0..snapshot.edge_count() as u32).any(|e| snapshot.edge_type(e).0 == 7);
     let edge_type_count =
         if snapshot.edge_types().len() == 8 && !uses_invisible { 7 } else { snapshot.edge_types().len() };
     let edge_types =
@@ -75,11 +75,11 @@ pub fn write_snapshot(snapshot: &HeapSnapshot, out: impl Write) -> io::Result<()
         if e > 0 {
             w.write_all(b"\n,")?;
         }
-        w.write_all(num.format(snapshot.edge_type[e as usize]).as_bytes())?;
+        w.write_all(num.format(snapshot.edge_type(e).0).as_bytes())?;
         w.write_all(b",")?;
         w.write_all(num.format(snapshot.edge_name_or_index[e as usize]).as_bytes())?;
         w.write_all(b",")?;
-        w.write_all(num.format(u64::from(snapshot.edge_to[e as usize]) * nf).as_bytes())?;
+        w.write_all(num.format(u64::from(snapshot.edge_to(e)) * nf).as_bytes())?;
     }
     w.write_all(b"],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n\"locations\":[")?;
     for (i, l) in snapshot.locations().iter().enumerate() {

@@ -43,9 +43,13 @@ enum Event {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Tutorial {
     /// HTTP steps running; dumps arrive as `Dumped`.
-    Requests { dumps: Vec<PathBuf> },
+    Requests {
+        dumps: Vec<PathBuf>,
+    },
     /// All dumps written; waiting for them to load.
-    Loading { dumps: Vec<PathBuf> },
+    Loading {
+        dumps: Vec<PathBuf>,
+    },
     /// Comparison shown; waiting for it to compute, then select the top row.
     Comparing,
     Finished,
@@ -142,7 +146,13 @@ impl DemoPanel {
             .spawn()?;
         let url = Arc::new(Mutex::new(None));
         let log = Arc::new(Mutex::new(VecDeque::new()));
-        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>)].into_iter().flatten() {
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
             let (url, log) = (url.clone(), log.clone());
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
@@ -271,7 +281,8 @@ impl DemoPanel {
         }
         match app.demo.tutorial.clone() {
             Some(Tutorial::Loading { dumps }) => {
-                let ids: Vec<_> = dumps.iter().filter_map(|p| app.snapshots.iter().find(|s| s.path == *p).map(|s| s.id)).collect();
+                let ids: Vec<_> =
+                    dumps.iter().filter_map(|p| app.snapshots.iter().find(|s| s.path == *p).map(|s| s.id)).collect();
                 let failed = dumps.iter().any(|p| app.errors.iter().any(|e| e.path == *p));
                 if failed {
                     app.demo.tutorial = None;
@@ -317,7 +328,11 @@ impl Drop for DemoPanel {
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(300))).build().into()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(300)))
+        .build()
+        .into()
 }
 
 fn call(url: &str) -> Result<(u16, String), String> {
@@ -333,7 +348,8 @@ fn heap_dump(url: &str, name: &str, tx: &Sender<Event>) -> Result<PathBuf, Strin
     if status != 200 {
         return Err(format!("heap dump failed ({status}): {body}"));
     }
-    let v: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("bad heap dump answer {body:?}: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| format!("bad heap dump answer {body:?}: {e}"))?;
     v["path"].as_str().map(PathBuf::from).ok_or_else(|| format!("no path in {body:?}"))
 }
 
@@ -368,10 +384,10 @@ pub fn demo_ui(app: &mut App, ui: &mut Ui) {
                     ui.label("starting…");
                 }
             }
-        } else if ui.button("Start server").clicked() {
-            if let Err(e) = demo.start() {
-                demo.error = Some(format!("cannot start the demo server: {e}"));
-            }
+        } else if ui.button("Start server").clicked()
+            && let Err(e) = demo.start()
+        {
+            demo.error = Some(format!("cannot start the demo server: {e}"));
         }
     });
     let running = demo.is_running();
@@ -399,11 +415,14 @@ pub fn demo_ui(app: &mut App, ui: &mut Ui) {
     ui.add_space(6.0);
     ui.columns(2, |cols| {
         cols[0].label(RichText::new("Steps").strong());
-        egui::ScrollArea::vertical().id_salt("steps").stick_to_bottom(true).max_height(300.0).show(&mut cols[0], |ui| {
-            for s in demo.steps() {
-                ui.label(s);
-            }
-        });
+        egui::ScrollArea::vertical().id_salt("steps").stick_to_bottom(true).max_height(300.0).show(
+            &mut cols[0],
+            |ui| {
+                for s in demo.steps() {
+                    ui.label(s);
+                }
+            },
+        );
         cols[1].label(RichText::new("Server output (access log)").strong());
         egui::ScrollArea::vertical().id_salt("log").stick_to_bottom(true).max_height(300.0).show(&mut cols[1], |ui| {
             for line in demo.log_tail().iter().rev().take(60).collect::<Vec<_>>().into_iter().rev() {

@@ -80,7 +80,7 @@ impl TreeModel<RowKey> for SummaryModel<'_> {
     fn children(&self, key: &RowKey, sort: SortKey, ascending: bool) -> Vec<RowKey> {
         match key {
             RowKey::Class(i) => {
-                let mut members = self.aggs.members_of(*i as usize).to_vec();
+                let mut members = self.aggs.members(*i as usize, &self.a.classes, &self.a.self_size);
                 views::sort_nodes(self.a, &mut members, sort, ascending);
                 members.into_iter().map(|node| RowKey::Object { node, base: false }).collect()
             }
@@ -169,7 +169,7 @@ impl SummaryView {
             .aggregates
             .as_ref()
             .map(|(_, _, g)| g.clone())
-            .filter(|g| g.row_by_key(&key).is_some_and(|r| g.members_of(r).contains(&node)));
+            .filter(|g| g.row_by_key(&key).is_some_and(|r| g.contains(r, node, &a.classes, &a.self_size)));
         let aggs = match shown {
             Some(g) => g,
             None => {
