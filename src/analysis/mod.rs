@@ -96,44 +96,50 @@ impl Analysis {
         let dom = domstate::propagate(&snapshot, detachedness);
         check(progress)?;
 
-        progress.report(Phase::Flags, 0.0);
-        let page_owned = essential::page_owned(&snapshot);
         let ephemerons = ephemeron::EphemeronNames::new(&snapshot);
-        let essential_edges = essential::essential_edges(&snapshot, &page_owned, &ephemerons);
-        check(progress)?;
-
-        progress.report(Phase::Retainers, 0.0);
-        let retainers = retainers::Retainers::build(&snapshot, &essential_edges);
-        check(progress)?;
-
-        progress.report(Phase::ShallowSizes, 0.0);
-        let self_size = shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size);
-        check(progress)?;
-
-        progress.report(Phase::Distances, 0.0);
-        let distance = distances::calculate(&snapshot, &ephemerons, None);
-        check(progress)?;
-
-        progress.report(Phase::Dominators, 0.0);
-        let tree = dominators::compute(&dominators::DominatorInput {
-            root: snapshot.root(),
-            first_edge: &snapshot.first_edge,
-            edges: snapshot.edge_column(),
-            essential_edge: &essential_edges,
-            first_retainer: &retainers.first_retainer,
-            retainer_node: &retainers.retainer_node,
-            essential_retainer: &retainers.essential,
+        // Two independent chains, one per core: the dominator chain (flags, essential edges,
+        // retainers, Lengauer–Tarjan) and the per-node chain (shallow sizes, distances, class
+        // names). Progress is reported from the first, the longer one.
+        let (chain_a, chain_b) = std::thread::scope(|scope| {
+            let b = scope.spawn(|| -> Result<_, Cancelled> {
+                let self_size = shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size);
+                check(progress)?;
+                let distance = distances::calculate(&snapshot, &ephemerons, None);
+                check(progress)?;
+                let interface_definitions = classes::infer_interface_definitions(&snapshot);
+                let classes = classes::classify(&snapshot, &dom.renamed, &interface_definitions);
+                Ok((self_size, distance, interface_definitions, classes))
+            });
+            let a = (|| -> Result<_, Cancelled> {
+                progress.report(Phase::Flags, 0.0);
+                let page_owned = essential::page_owned(&snapshot);
+                let essential_edges = essential::essential_edges(&snapshot, &page_owned, &ephemerons);
+                check(progress)?;
+                progress.report(Phase::Retainers, 0.0);
+                let retainers = retainers::Retainers::build(&snapshot, &essential_edges);
+                check(progress)?;
+                progress.report(Phase::Dominators, 0.0);
+                let tree = dominators::compute(&dominators::DominatorInput {
+                    root: snapshot.root(),
+                    first_edge: &snapshot.first_edge,
+                    edges: snapshot.edge_column(),
+                    essential_edge: &essential_edges,
+                    first_retainer: &retainers.first_retainer,
+                    retainer_node: &retainers.retainer_node,
+                    essential_retainer: &retainers.essential,
+                });
+                Ok((page_owned, retainers, tree))
+            })();
+            // A panic on the other thread is a bug; re-raise it here.
+            let b = b.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (a, b)
         });
-        drop(essential_edges);
+        let (page_owned, retainers, tree) = chain_a?;
+        let (self_size, distance, interface_definitions, classes) = chain_b?;
         check(progress)?;
 
         progress.report(Phase::RetainedSizes, 0.0);
         let retained_size = dominators::retained_sizes(&tree, &self_size);
-        check(progress)?;
-
-        progress.report(Phase::Classes, 0.0);
-        let interface_definitions = classes::infer_interface_definitions(&snapshot);
-        let classes = classes::classify(&snapshot, &dom.renamed, &interface_definitions);
         check(progress)?;
 
         progress.report(Phase::Aggregates, 0.0);
