@@ -369,3 +369,47 @@ fn long_chains_do_not_overflow_the_stack() {
         .unwrap();
     handle.join().unwrap();
 }
+
+/// The two-thread reader (edges parsed ahead) gives the same snapshot as the one-thread reader,
+/// also when `"edges"` is not where it is looked for first.
+#[test]
+fn reading_edges_ahead_gives_the_same_columns() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/closure_leak/s1.heapsnapshot.gz");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()), &mut text)
+        .unwrap();
+    // As V8 writes it, and with the strings (which contain "edges") moved before the edges.
+    let strings_at = text.find("\"strings\"").unwrap();
+    let edges_at = text.find("\"edges\"").unwrap();
+    let end = text.rfind('}').unwrap();
+    let moved = format!(
+        "{}{},\n{}}}",
+        &text[..edges_at],
+        text[strings_at..end].trim_end(),
+        text[edges_at..strings_at].trim_end().trim_end_matches(',')
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [("v8-order.heapsnapshot", &text), ("strings-first.heapsnapshot", &moved)] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, body).unwrap();
+        let one = heapscope::snapshot::read_file_with(&file, &NoProgress, u64::MAX).unwrap();
+        let two = heapscope::snapshot::read_file_with(&file, &NoProgress, 0).unwrap();
+        assert_eq!(one.edge_count(), two.edge_count(), "{name}");
+        assert!(
+            (0..one.edge_count() as u32).all(|e| one.edge_to(e) == two.edge_to(e)
+                && one.edge_type(e) == two.edge_type(e)
+                && one.edge_name_or_index(e) == two.edge_name_or_index(e)),
+            "{name}"
+        );
+        let (a, b) = (Analysis::run(one, &NoProgress).unwrap(), Analysis::run(two, &NoProgress).unwrap());
+        assert_eq!(a.retained_size, b.retained_size, "{name}");
+    }
+    // A bad edge is reported the same way by both.
+    let bad = text.replacen("\"edges\":[", "\"edges\":[x", 1);
+    let file = dir.path().join("bad.heapsnapshot");
+    std::fs::write(&file, &bad).unwrap();
+    let e1 = heapscope::snapshot::read_file_with(&file, &NoProgress, u64::MAX).unwrap_err().to_string();
+    let e2 = heapscope::snapshot::read_file_with(&file, &NoProgress, 0).unwrap_err().to_string();
+    assert_eq!(e1, e2);
+}

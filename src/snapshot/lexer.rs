@@ -537,6 +537,40 @@ impl<R: Read> Lexer<R> {
         }
     }
 
+    /// Moves to the next occurrence of `needle` (its first byte) and returns its offset, or
+    /// `None` at the end of the input. Scans with SIMD `memmem`, without looking at the text's
+    /// structure: for finding a section ahead of the parser, which checks the guess.
+    pub fn find(&mut self, needle: &[u8]) -> Result<Option<u64>, ReadError> {
+        let finder = memchr::memmem::Finder::new(needle);
+        loop {
+            if let Some(i) = finder.find(&self.buf[self.pos..self.end]) {
+                self.pos += i;
+                return Ok(Some(self.offset()));
+            }
+            // Keep a possible partial match at the end of the buffer.
+            self.pos = self.end.saturating_sub(needle.len() - 1).max(self.pos);
+            if !self.fill()? || self.end - self.pos < needle.len() && self.eof {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Skips an array of numbers whose content another reader has already parsed and checked:
+    /// only looks for its closing `]`.
+    pub fn skip_number_array(&mut self) -> Result<(), ReadError> {
+        self.expect(b'[', "'[' (an array of numbers)")?;
+        loop {
+            if let Some(i) = memchr::memchr(b']', &self.buf[self.pos..self.end]) {
+                self.pos += i + 1;
+                return Ok(());
+            }
+            self.pos = self.end;
+            if !self.fill()? {
+                return Err(self.error(ReadErrorKind::UnexpectedEof { expected: "the end of a number array" }));
+            }
+        }
+    }
+
     /// Reads an array of strings (the `[` is next), calling `sink` with each one's UTF-8.
     pub fn string_array(&mut self, sink: &mut StringSink<'_>, tick: &mut Tick<'_>) -> Result<u64, ReadError> {
         self.expect(b'[', "'[' (an array of strings)")?;

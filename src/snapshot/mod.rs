@@ -31,7 +31,7 @@ pub mod types;
 pub mod writer;
 
 pub use error::{ReadError, ReadErrorKind, Section};
-pub use reader::{LoadPhase, ReadOptions, read_file, read_from};
+pub use reader::{LoadPhase, ReadOptions, read_file, read_file_with, read_from};
 pub use strings::{StringIdx, StringTable};
 pub use types::{EdgeType, NodeType, TypeTable};
 

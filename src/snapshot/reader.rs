@@ -60,17 +60,130 @@ impl<R: Read> Read for CountingReader<R> {
 
 type Prefixed<R> = Chain<Cursor<Vec<u8>>, R>;
 
+/// Plain files at least this large read their `edges` on a second thread.
+const PARALLEL_THRESHOLD: u64 = 16 << 20;
+
 /// Reads a snapshot file, plain or gzip-compressed.
+///
+/// A large plain file is read by two threads: this one parses the header, `nodes`, `strings` and
+/// the rest; a second one finds `"edges"` ahead (a SIMD search over the digits of `nodes`) and
+/// parses it at the same time. When this thread reaches the `edges` key, it takes the second
+/// thread's columns if they start where it stands, and otherwise parses the section itself: the
+/// guess can only save time, never change a result.
 pub fn read_file(path: &Path, progress: &dyn Progress) -> Result<HeapSnapshot, ReadError> {
+    read_file_with(path, progress, PARALLEL_THRESHOLD)
+}
+
+/// [`read_file`] with the size from which plain files are read by two threads (tests force it).
+pub fn read_file_with(path: &Path, progress: &dyn Progress, parallel_from: u64) -> Result<HeapSnapshot, ReadError> {
     let io = |e: std::io::Error| ReadError {
         kind: ReadErrorKind::Io(e),
         section: Section::TopLevel,
         offset: 0,
         decompressed: false,
     };
-    let file = File::open(path).map_err(io)?;
+    let mut file = File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
-    read_from(file, Some(size), progress)
+    let mut magic = [0u8; 2];
+    let is_gzip = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(io)?;
+    if is_gzip || size < parallel_from {
+        return read_from(file, Some(size), progress);
+    }
+    let found = Found::default();
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| edges_ahead(path, size, &found));
+        let mut ahead = Ahead { found: &found, join: Some(Box::new(move || helper.join().ok().flatten())) };
+        let count = Arc::new(AtomicU64::new(0));
+        let ctx = Context { progress, count: count.clone(), size: Some(size) };
+        let mut lexer = Lexer::new(CountingReader { inner: file, count }, false);
+        parse(&mut lexer, &ctx, Some(size), Some(&mut ahead))
+    })
+}
+
+/// Where the helper thread found `"edges"`, published as soon as it knows.
+#[derive(Default)]
+struct Found {
+    /// `None`: still looking; `Some(None)`: gave up; `Some(Some(offset))`: the key's offset.
+    state: std::sync::Mutex<Option<Option<u64>>>,
+    ready: std::sync::Condvar,
+}
+
+impl Found {
+    fn publish(&self, at: Option<u64>) {
+        if let Ok(mut s) = self.state.lock() {
+            *s = Some(at);
+        }
+        self.ready.notify_all();
+    }
+
+    /// Waits until the helper knows whether (and where) it found the key.
+    fn wait(&self) -> Option<u64> {
+        let Ok(mut s) = self.state.lock() else { return None };
+        loop {
+            if let Some(at) = *s {
+                return at;
+            }
+            s = match self.ready.wait(s) {
+                Ok(s) => s,
+                Err(_) => return None,
+            };
+        }
+    }
+}
+
+/// The main reader's handle on the helper thread.
+struct Ahead<'a> {
+    found: &'a Found,
+    join: Option<Box<dyn FnOnce() -> Option<EdgesAhead> + 'a>>,
+}
+
+impl Ahead<'_> {
+    /// The helper's result; only called once the helper found the key where the main reader
+    /// stands.
+    fn take(&mut self) -> Option<EdgesAhead> {
+        self.join.take().and_then(|j| j())
+    }
+}
+
+/// The `edges` section, parsed by a thread that went looking for it.
+struct EdgesAhead {
+    /// Offset of the `"edges"` key's opening quote.
+    key_offset: u64,
+    result: Result<(EdgeColumns, u64), ReadError>,
+}
+
+/// Finds and parses `edges` on its own (V8 writes `snapshot` first and `edges` after `nodes`).
+/// `None` when the file does not look like that; the main reader then does it all.
+fn edges_ahead(path: &Path, size: u64, found: &Found) -> Option<EdgesAhead> {
+    let result = parse_edges_ahead(path, size, found);
+    // Whatever happened, the main reader must not wait forever.
+    found.publish(result.as_ref().map(|r| r.key_offset));
+    result
+}
+
+fn parse_edges_ahead(path: &Path, size: u64, found: &Found) -> Option<EdgesAhead> {
+    let file = File::open(path).ok()?;
+    let mut lx = Lexer::new(file, false);
+    lx.expect(b'{', "'{'").ok()?;
+    let mut key = Vec::new();
+    lx.string(&mut key).ok()?;
+    if key != b"snapshot" {
+        return None;
+    }
+    lx.expect(b':', "':'").ok()?;
+    let mut raw = Vec::new();
+    lx.capture_value(HEADER_LIMIT, &mut raw).ok()?;
+    let h = resolve_header(serde_json::from_slice(&raw).ok()?).ok()?;
+    let key_offset = lx.find(b"\"edges\"").ok()??;
+    found.publish(Some(key_offset));
+    lx.string(&mut key).ok()?;
+    lx.expect(b':', "':'").ok()?;
+    lx.section = Section::Edges;
+    let mut cols = EdgeColumns::with_capacity(&h, Some(size));
+    let chunk = (1 << 14) / h.edge_fields.len() * h.edge_fields.len();
+    let result = lx.uint_array(chunk, &mut |w, c| cols.feed(&h, w, &c), &mut |_| Ok(())).map(|_| (cols, lx.offset()));
+    Some(EdgesAhead { key_offset, result })
 }
 
 /// Reads a snapshot from any byte stream, plain or gzip-compressed. `size` is the stream's
@@ -96,10 +209,10 @@ pub fn read_from<R: Read>(mut input: R, size: Option<u64>, progress: &dyn Progre
     if is_gzip {
         let decoder = flate2::read::MultiGzDecoder::new(stream);
         let mut lexer = Lexer::new(std::io::BufReader::with_capacity(1 << 16, decoder), true);
-        parse(&mut lexer, &ctx, size.map(|s| s.saturating_mul(MAX_GZIP_RATIO)))
+        parse(&mut lexer, &ctx, size.map(|s| s.saturating_mul(MAX_GZIP_RATIO)), None)
     } else {
         let mut lexer = Lexer::new(stream, false);
-        parse(&mut lexer, &ctx, size)
+        parse(&mut lexer, &ctx, size, None)
     }
 }
 
@@ -701,7 +814,14 @@ fn read_raw<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>) -> Result<(Vec<u32>, 
     Ok((values, offset))
 }
 
-fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> Result<HeapSnapshot, ReadError> {
+fn parse<R: Read>(
+    lx: &mut Lexer<R>,
+    ctx: &Context<'_>,
+    budget: Option<u64>,
+    mut ahead: Option<&mut Ahead<'_>>,
+) -> Result<HeapSnapshot, ReadError> {
+    // Set when the helper thread parses `edges`: its result is collected at the end.
+    let mut edges_from_helper = false;
     ctx.progress.report(Phase::Reading, 0.0);
     let started = std::time::Instant::now();
     match lx.peek_token()? {
@@ -732,6 +852,8 @@ fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> 
     } else {
         loop {
             lx.section = Section::TopLevel;
+            lx.skip_ws()?;
+            let key_offset = lx.offset();
             lx.string(&mut key_bytes)?;
             let key = String::from_utf8_lossy(&key_bytes).into_owned();
             lx.expect(b':', "':' after a key")?;
@@ -778,7 +900,13 @@ fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> 
                 }
                 "edges" => {
                     lx.section = Section::Edges;
-                    if let Some(h) = &header {
+                    let helper_here =
+                        header.is_some() && ahead.as_ref().is_some_and(|a| a.found.wait() == Some(key_offset));
+                    if helper_here {
+                        // The helper parses (and checks) these bytes; skip them and go on.
+                        lx.skip_number_array()?;
+                        edges_from_helper = true;
+                    } else if let Some(h) = &header {
                         let mut cols = EdgeColumns::with_capacity(h, budget);
                         let chunk = (1 << 14) / h.edge_fields.len() * h.edge_fields.len();
                         lx.uint_array(chunk, &mut |w, c| cols.feed(h, w, &c), &mut |w| ctx.tick(w))?;
@@ -834,6 +962,18 @@ fn parse<R: Read>(lx: &mut Lexer<R>, ctx: &Context<'_>, budget: Option<u64>) -> 
     }
     let end = lx.offset();
 
+    if edges_from_helper && let Some(a) = ahead.as_mut() {
+        match a.take() {
+            Some(EdgesAhead { result: Ok((cols, end)), .. }) => {
+                edges = Some(cols);
+                edges_end = end;
+            }
+            Some(EdgesAhead { result: Err(e), .. }) => return Err(e),
+            None => {
+                return Err(lx.error_at(end, ReadErrorKind::Io(std::io::Error::other("the edges reader thread failed"))));
+            }
+        }
+    }
     let missing = |name: &'static str| lx.error_at(end, ReadErrorKind::MissingSection(name));
     let h = header.ok_or_else(|| missing("snapshot"))?;
     let mut nodes = nodes.ok_or_else(|| missing("nodes"))?;
