@@ -16,9 +16,10 @@
 //! Retained size = self size (after the shallow-size transfer) + the retained sizes of the nodes
 //! it immediately dominates, summed bottom-up in reverse DFS order.
 //!
-//! Memory: eight `u32` arrays of `node_count + 1` (parent, ancestor — reused as the DFS edge
-//! cursor —, vertex, label, semi, dom, bucket head and link), freed on return except `dom`, which
-//! becomes the result, and `vertex`, which the retained-size sum needs.
+//! Memory: 32 bytes a node: parent, ancestor (reused as the DFS edge cursor), label and semi
+//! together in one 16-byte record per vertex, plus vertex, dom, bucket head and bucket link;
+//! freed on return except `dom`, which becomes the result, and `vertex`, which the
+//! retained-size sum needs.
 
 use super::bits::BitVec;
 use crate::snapshot::NodeIdx;
@@ -54,47 +55,52 @@ pub struct DominatorTree {
 /// Problem reports keep at most this many node entries (DevTools `appendToProblemReport`).
 const REPORT_LIMIT: usize = 100;
 
+/// Per-vertex state of Lengauer–Tarjan, kept together: the algorithm reads a vertex's parent,
+/// ancestor, label and semi-dominator at once, so one cache line serves all four (on the
+/// 12-million-node snapshots this is what the pass waits for).
+#[derive(Clone, Copy, Default)]
+struct Vertex {
+    parent: u32,
+    /// Forest link for `eval`; during the DFS, the next edge to examine.
+    ancestor: u32,
+    label: u32,
+    /// DFS number until the main loop replaces it by the semi-dominator's.
+    semi: u32,
+}
+
 pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
     let node_count = input.first_edge.len() - 1;
     let len = node_count + 1;
     // 1-based vertex numbers; 0 means "none". vertex v is node ordinal v - 1.
-    let mut parent = vec![0u32; len];
-    let mut ancestor = vec![0u32; len];
+    let mut v_: Vec<Vertex> = vec![Vertex::default(); len];
     let mut vertex = vec![0u32; len];
-    let mut label = vec![0u32; len];
-    let mut semi = vec![0u32; len];
     let mut n: u32 = 0;
 
-    // Iterative DFS. `ancestor` is unused until the main loop, so it holds each vertex's next
-    // edge to examine.
-    let dfs = |root: u32,
-               parent: &mut [u32],
-               ancestor: &mut [u32],
-               vertex: &mut [u32],
-               label: &mut [u32],
-               semi: &mut [u32],
-               n: &mut u32| {
-        ancestor[root as usize] = input.first_edge[root as usize - 1];
+    // Iterative DFS; `ancestor` holds each vertex's next edge to examine.
+    let dfs = |root: u32, v_: &mut [Vertex], vertex: &mut [u32], n: &mut u32| {
+        v_[root as usize].ancestor = input.first_edge[root as usize - 1];
         let mut v = root;
         while v != 0 {
-            if semi[v as usize] == 0 {
+            let vi = v as usize;
+            if v_[vi].semi == 0 {
                 *n += 1;
-                semi[v as usize] = *n;
+                v_[vi].semi = *n;
                 vertex[*n as usize] = v;
-                label[v as usize] = v;
+                v_[vi].label = v;
             }
-            let mut v_next = parent[v as usize];
-            let end = input.first_edge[v as usize];
-            while ancestor[v as usize] < end {
-                let e = ancestor[v as usize];
-                ancestor[v as usize] += 1;
+            let mut v_next = v_[vi].parent;
+            let end = input.first_edge[vi];
+            while v_[vi].ancestor < end {
+                let e = v_[vi].ancestor;
+                v_[vi].ancestor += 1;
                 if !input.essential_edge.get(e as usize) {
                     continue;
                 }
                 let w = (input.edges[e as usize] & 0x0FFF_FFFF) + 1;
-                if semi[w as usize] == 0 {
-                    parent[w as usize] = v;
-                    ancestor[w as usize] = input.first_edge[w as usize - 1];
+                let wi = w as usize;
+                if v_[wi].semi == 0 {
+                    v_[wi].parent = v;
+                    v_[wi].ancestor = input.first_edge[wi - 1];
                     v_next = w;
                     break;
                 }
@@ -104,13 +110,13 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
     };
 
     let r = input.root + 1;
-    dfs(r, &mut parent, &mut ancestor, &mut vertex, &mut label, &mut semi, &mut n);
+    dfs(r, &mut v_, &mut vertex, &mut n);
 
     let mut weakly_retained = Vec::new();
     let unreachable_from_root = node_count - n as usize;
     if (n as usize) < node_count {
         for v in 1..=node_count as u32 {
-            if semi[v as usize] != 0 {
+            if v_[v as usize].semi != 0 {
                 continue;
             }
             let o = (v - 1) as usize;
@@ -120,8 +126,8 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
                 if weakly_retained.len() < REPORT_LIMIT - 1 {
                     weakly_retained.push(v - 1);
                 }
-                parent[v as usize] = r;
-                dfs(v, &mut parent, &mut ancestor, &mut vertex, &mut label, &mut semi, &mut n);
+                v_[v as usize].parent = r;
+                dfs(v, &mut v_, &mut vertex, &mut n);
             }
         }
     }
@@ -129,19 +135,22 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
     let still_unreachable_count = node_count - n as usize;
     if (n as usize) < node_count {
         for v in 1..=node_count as u32 {
-            if semi[v as usize] == 0 {
+            let x = &mut v_[v as usize];
+            if x.semi == 0 {
                 if still_unreachable.len() < REPORT_LIMIT {
                     still_unreachable.push(v - 1);
                 }
-                parent[v as usize] = r;
+                x.parent = r;
                 n += 1;
-                semi[v as usize] = n;
+                x.semi = n;
                 vertex[n as usize] = v;
-                label[v as usize] = v;
+                x.label = v;
             }
         }
     }
-    ancestor.fill(0);
+    for x in v_.iter_mut() {
+        x.ancestor = 0;
+    }
 
     let mut dom = vec![0u32; len];
     let mut bucket_head = vec![0u32; len];
@@ -149,72 +158,73 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
     let mut compress_stack: Vec<u32> = Vec::new();
 
     // `compress` and `eval` of the paper, iterative.
-    let evaluate = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], stack: &mut Vec<u32>| -> u32 {
-        if ancestor[v as usize] == 0 {
+    let evaluate = |v: u32, v_: &mut [Vertex], stack: &mut Vec<u32>| -> u32 {
+        if v_[v as usize].ancestor == 0 {
             return v;
         }
         let mut x = v;
-        while ancestor[ancestor[x as usize] as usize] != 0 {
+        while v_[v_[x as usize].ancestor as usize].ancestor != 0 {
             stack.push(x);
-            x = ancestor[x as usize];
+            x = v_[x as usize].ancestor;
         }
         while let Some(w) = stack.pop() {
-            let a = ancestor[w as usize] as usize;
-            if semi[label[a] as usize] < semi[label[w as usize] as usize] {
-                label[w as usize] = label[a];
+            let wi = w as usize;
+            let a = v_[wi].ancestor as usize;
+            let (label_a, ancestor_a) = (v_[a].label, v_[a].ancestor);
+            if v_[label_a as usize].semi < v_[v_[wi].label as usize].semi {
+                v_[wi].label = label_a;
             }
-            ancestor[w as usize] = ancestor[a];
+            v_[wi].ancestor = ancestor_a;
         }
-        label[v as usize]
+        v_[v as usize].label
     };
 
+    let root_semi = v_[r as usize].semi;
     for i in (2..=n).rev() {
         let w = vertex[i as usize];
+        let wi = w as usize;
         let o = (w - 1) as usize;
         let mut is_orphan = true;
+        let mut semi_w = v_[wi].semi;
         for slot in input.first_retainer[o]..input.first_retainer[o + 1] {
             if !input.essential_retainer.get(slot as usize) {
                 continue;
             }
             is_orphan = false;
             let v = input.retainer_node[slot as usize] + 1;
-            let u = evaluate(v, &mut ancestor, &mut label, &semi, &mut compress_stack);
-            if semi[u as usize] < semi[w as usize] {
-                semi[w as usize] = semi[u as usize];
-            }
+            let u = evaluate(v, &mut v_, &mut compress_stack);
+            semi_w = semi_w.min(v_[u as usize].semi);
         }
         if is_orphan {
             // Orphans act as if their only predecessor were the root.
-            semi[w as usize] = semi[r as usize];
+            semi_w = root_semi;
         }
-        let b = vertex[semi[w as usize] as usize] as usize;
-        bucket_next[w as usize] = bucket_head[b];
+        v_[wi].semi = semi_w;
+        let b = vertex[semi_w as usize] as usize;
+        bucket_next[wi] = bucket_head[b];
         bucket_head[b] = w;
-        let p = parent[w as usize];
-        ancestor[w as usize] = p; // link(parent[w], w)
+        let p = v_[wi].parent;
+        v_[wi].ancestor = p; // link(parent[w], w)
         let mut v = std::mem::take(&mut bucket_head[p as usize]);
         while v != 0 {
             let next = bucket_next[v as usize];
-            let u = evaluate(v, &mut ancestor, &mut label, &semi, &mut compress_stack);
-            dom[v as usize] = if semi[u as usize] < semi[v as usize] { u } else { p };
+            let u = evaluate(v, &mut v_, &mut compress_stack);
+            dom[v as usize] = if v_[u as usize].semi < v_[v as usize].semi { u } else { p };
             v = next;
         }
     }
     drop(bucket_head);
     drop(bucket_next);
-    drop(ancestor);
-    drop(label);
-    drop(parent);
 
     dom[0] = r;
     dom[r as usize] = r;
     for i in 2..=n {
         let w = vertex[i as usize] as usize;
-        if dom[w] != vertex[semi[w] as usize] {
+        if dom[w] != vertex[v_[w].semi as usize] {
             dom[w] = dom[dom[w] as usize];
         }
     }
-    drop(semi);
+    drop(v_);
 
     // Back to ordinals, in place.
     let mut dominator = dom;

@@ -81,6 +81,28 @@ pub struct Analysis {
     pub problems: Vec<String>,
 }
 
+/// With `HEAPSCOPE_TRACE` set, prints how long each pass took (per thread) on stderr.
+struct Trace {
+    on: bool,
+    start: std::time::Instant,
+}
+
+impl Trace {
+    fn new() -> Trace {
+        Trace { on: std::env::var_os("HEAPSCOPE_TRACE").is_some(), start: std::time::Instant::now() }
+    }
+
+    fn mark(&self, what: &str) {
+        if self.on {
+            eprintln!(
+                "[analysis] {what} done at {:.3}s, rss {} MB",
+                self.start.elapsed().as_secs_f64(),
+                crate::bench::rss_bytes() >> 20
+            );
+        }
+    }
+}
+
 fn check(progress: &dyn Progress) -> Result<(), Cancelled> {
     if progress.is_cancelled() { Err(Cancelled) } else { Ok(()) }
 }
@@ -93,7 +115,9 @@ impl Analysis {
         // rewrites them in its `nodes` array too): no second copy at any time.
         let detachedness = std::mem::take(&mut snapshot.node_detachedness);
         let raw_self_size = std::mem::take(&mut snapshot.node_self_size);
+        let trace = Trace::new();
         let dom = domstate::propagate(&snapshot, detachedness);
+        trace.mark("dom state");
         check(progress)?;
 
         let ephemerons = ephemeron::EphemeronNames::new(&snapshot);
@@ -103,20 +127,25 @@ impl Analysis {
         let (chain_a, chain_b) = std::thread::scope(|scope| {
             let b = scope.spawn(|| -> Result<_, Cancelled> {
                 let self_size = shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size);
+                trace.mark("B: shallow sizes");
                 check(progress)?;
                 let distance = distances::calculate(&snapshot, &ephemerons, None);
+                trace.mark("B: distances");
                 check(progress)?;
                 let interface_definitions = classes::infer_interface_definitions(&snapshot);
                 let classes = classes::classify(&snapshot, &dom.renamed, &interface_definitions);
+                trace.mark("B: classes");
                 Ok((self_size, distance, interface_definitions, classes))
             });
             let a = (|| -> Result<_, Cancelled> {
                 progress.report(Phase::Flags, 0.0);
                 let page_owned = essential::page_owned(&snapshot);
                 let essential_edges = essential::essential_edges(&snapshot, &page_owned, &ephemerons);
+                trace.mark("A: flags and essential edges");
                 check(progress)?;
                 progress.report(Phase::Retainers, 0.0);
                 let retainers = retainers::Retainers::build(&snapshot, &essential_edges);
+                trace.mark("A: retainers");
                 check(progress)?;
                 progress.report(Phase::Dominators, 0.0);
                 let tree = dominators::compute(&dominators::DominatorInput {
@@ -128,6 +157,7 @@ impl Analysis {
                     retainer_node: &retainers.retainer_node,
                     essential_retainer: &retainers.essential,
                 });
+                trace.mark("A: dominators");
                 Ok((page_owned, retainers, tree))
             })();
             // A panic on the other thread is a bug; re-raise it here.
@@ -140,6 +170,7 @@ impl Analysis {
 
         progress.report(Phase::RetainedSizes, 0.0);
         let retained_size = dominators::retained_sizes(&tree, &self_size);
+        trace.mark("retained sizes");
         check(progress)?;
 
         progress.report(Phase::Aggregates, 0.0);
@@ -162,6 +193,7 @@ impl Analysis {
             filter: None,
         });
         drop(dominated);
+        trace.mark("aggregates");
         check(progress)?;
 
         progress.report(Phase::Statistics, 0.0);

@@ -942,7 +942,12 @@ fn parse<R: Read>(
                 }
             }
             if std::env::var_os("HEAPSCOPE_TRACE").is_some() {
-                eprintln!("[read] {key} done at {:.3}s, byte {}", started.elapsed().as_secs_f64(), lx.offset());
+                eprintln!(
+                    "[read] {key} done at {:.3}s, byte {}, rss {} MB",
+                    started.elapsed().as_secs_f64(),
+                    lx.offset(),
+                    crate::bench::rss_bytes() >> 20
+                );
             }
             seen_keys.push(key);
             lx.section = Section::TopLevel;
@@ -970,7 +975,9 @@ fn parse<R: Read>(
             }
             Some(EdgesAhead { result: Err(e), .. }) => return Err(e),
             None => {
-                return Err(lx.error_at(end, ReadErrorKind::Io(std::io::Error::other("the edges reader thread failed"))));
+                return Err(
+                    lx.error_at(end, ReadErrorKind::Io(std::io::Error::other("the edges reader thread failed")))
+                );
             }
         }
     }
