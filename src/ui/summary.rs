@@ -48,13 +48,16 @@ pub struct SummaryView {
     pub focus_search: bool,
 }
 
-struct SummaryModel<'a> {
-    a: &'a Analysis,
-    aggs: &'a Aggregates,
+/// Summaries of snapshots above this many nodes compute their rows on a worker thread.
+pub const BACKGROUND_ROWS_FROM_NODES: usize = 2_000_000;
+
+struct SummaryModel {
+    a: Arc<Analysis>,
+    aggs: Arc<Aggregates>,
     filter: String,
 }
 
-impl TreeModel<RowKey> for SummaryModel<'_> {
+impl TreeModel<RowKey> for SummaryModel {
     fn roots(&self, sort: SortKey, ascending: bool) -> Vec<RowKey> {
         let mut rows: Vec<u32> = (0..self.aggs.rows.len() as u32)
             .filter(|&i| {
@@ -81,10 +84,10 @@ impl TreeModel<RowKey> for SummaryModel<'_> {
         match key {
             RowKey::Class(i) => {
                 let mut members = self.aggs.members(*i as usize, &self.a.classes, &self.a.self_size);
-                views::sort_nodes(self.a, &mut members, sort, ascending);
+                views::sort_nodes(&self.a, &mut members, sort, ascending);
                 members.into_iter().map(|node| RowKey::Object { node, base: false }).collect()
             }
-            _ => edge_children(self.a, key, sort, ascending),
+            _ => edge_children(&self.a, key, sort, ascending),
         }
     }
 
@@ -159,7 +162,7 @@ impl SummaryView {
     }
 
     /// Makes `node` visible and selected: clears filters that hide it, expands its class.
-    pub fn reveal(&mut self, a: &Analysis, node: NodeIdx) {
+    pub fn reveal(&mut self, a: &Arc<Analysis>, node: NodeIdx) {
         let key = a.class_key(node).to_string();
         let name = a.class_name(node).to_lowercase();
         if !self.class_filter.is_empty() && !name.contains(&self.class_filter.to_lowercase()) {
@@ -180,7 +183,7 @@ impl SummaryView {
             }
         };
         let Some(row) = aggs.row_by_key(&key) else { return };
-        let model = SummaryModel { a, aggs: &aggs, filter: String::new() };
+        let model = SummaryModel { a: a.clone(), aggs: aggs.clone(), filter: String::new() };
         let chain = [RowKey::Class(row as u32), RowKey::Object { node, base: false }];
         self.tree.expand_chain(&model, &chain[..1]);
         let path = TreeState::path_for(&model, &chain);
@@ -303,14 +306,23 @@ pub fn summary_ui(app: &mut App, ui: &mut Ui) {
 
     let filter = presets[view.preset].filter.clone();
     let aggs = view.aggregates_for(id, &a, &filter);
-    ui.label(format!("Total: {} objects, {}", count(aggs.total_count()), bytes(aggs.total_self_size() as f64)));
-    let model = SummaryModel { a: &a, aggs: &aggs, filter: view.class_filter.to_lowercase() };
+    let model = Arc::new(SummaryModel { a: a.clone(), aggs: aggs.clone(), filter: view.class_filter.to_lowercase() });
+    if a.node_count() >= BACKGROUND_ROWS_FROM_NODES {
+        view.tree.refresh_in_background(model.clone(), ui.ctx());
+    }
+    ui.horizontal(|ui| {
+        ui.label(format!("Total: {} objects, {}", count(aggs.total_count()), bytes(aggs.total_self_size() as f64)));
+        if view.tree.is_computing() {
+            ui.spinner();
+            ui.label(RichText::new("sorting…").weak());
+        }
+    });
     let total = a.total_size() as f64;
     let events = tree_grid_ui(
         ui,
         "summary",
         &mut view.tree,
-        &model,
+        model.as_ref(),
         &COLUMNS,
         &mut |ui, key, col| match key {
             RowKey::Class(i) => {

@@ -46,6 +46,11 @@ pub struct TreeState<K> {
     pub scroll_to: Option<u64>,
     rows: Vec<FlatRow<K>>,
     dirty: bool,
+    /// Bumped by every change; a background result for an older generation is dropped.
+    generation: u64,
+    /// Compute rows on a worker thread (big snapshots): frames never wait for a sort.
+    pub background: bool,
+    job: Option<std::sync::mpsc::Receiver<(u64, Vec<FlatRow<K>>)>>,
 }
 
 /// How a view's rows relate.
@@ -84,12 +89,21 @@ impl<K: Clone> TreeState<K> {
             scroll_to: None,
             rows: Vec::new(),
             dirty: true,
+            generation: 0,
+            background: false,
+            job: None,
         }
     }
 
     /// The visible rows must be recomputed (data, filter or sort changed).
     pub fn invalidate(&mut self) {
         self.dirty = true;
+        self.generation += 1;
+    }
+
+    /// Rows are being computed in the background.
+    pub fn is_computing(&self) -> bool {
+        self.background && (self.dirty || self.job.is_some())
     }
 
     pub fn rows(&self) -> &[FlatRow<K>] {
@@ -98,30 +112,46 @@ impl<K: Clone> TreeState<K> {
 
     /// Recomputes the visible rows if something changed.
     pub fn refresh(&mut self, model: &dyn TreeModel<K>) {
-        if !self.dirty {
+        if !self.dirty || self.background {
             return;
         }
         self.dirty = false;
-        let mut rows = Vec::new();
-        // Depth-first, iterative; `ancestors[d]` is the object at depth d on the current path.
-        let mut stack: Vec<(K, u16, u64)> =
-            model.roots(self.sort, self.ascending).into_iter().rev().map(|k| (k, 0, 0)).collect();
-        let mut ancestors: Vec<Option<u64>> = Vec::new();
-        while let Some((key, depth, parent)) = stack.pop() {
-            ancestors.truncate(depth as usize);
-            let object = model.object(&key);
-            let cycle = object.is_some() && (ancestors.contains(&object) || model.root_object() == object);
-            let path = child_path(parent, model.identity(&key));
-            let expandable = !cycle && model.expandable(&key);
-            let expanded = expandable && self.expanded.contains(&path);
-            if expanded {
-                let children = model.children(&key, self.sort, self.ascending);
-                stack.extend(children.into_iter().rev().map(|c| (c, depth + 1, path)));
+        self.rows = flatten(model, &self.expanded, self.sort, self.ascending);
+    }
+
+    /// Like [`TreeState::refresh`], on a worker thread: the grid keeps showing the previous rows
+    /// until the new ones are ready, so sorting or expanding a class of millions of objects never
+    /// holds a frame. Call once a frame.
+    pub fn refresh_in_background(&mut self, model: std::sync::Arc<dyn TreeModel<K> + Send + Sync>, ctx: &egui::Context)
+    where
+        K: Send + 'static,
+    {
+        self.background = true;
+        if let Some(rx) = &self.job {
+            match rx.try_recv() {
+                Ok((generation, rows)) => {
+                    if generation == self.generation {
+                        self.rows = rows;
+                        self.dirty = false;
+                    }
+                    self.job = None;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => return,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.job = None,
             }
-            ancestors.push(object);
-            rows.push(FlatRow { key, depth, path, expandable, expanded, cycle });
         }
-        self.rows = rows;
+        if self.dirty && self.job.is_none() {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let (generation, expanded, sort, ascending) =
+                (self.generation, self.expanded.clone(), self.sort, self.ascending);
+            let ctx = ctx.clone();
+            std::thread::spawn(move || {
+                let rows = flatten(&*model, &expanded, sort, ascending);
+                let _ = tx.send((generation, rows));
+                ctx.request_repaint();
+            });
+            self.job = Some(rx);
+        }
     }
 
     /// The path of the row for `key` under the chain of `ancestors` (each a row key from the
@@ -136,7 +166,7 @@ impl<K: Clone> TreeState<K> {
             parent = child_path(parent, model.identity(k));
             self.expanded.insert(parent);
         }
-        self.dirty = true;
+        self.invalidate();
     }
 
     pub fn selected_row(&self) -> Option<&FlatRow<K>> {
@@ -169,11 +199,13 @@ impl<K: Clone> TreeState<K> {
         let i = self.selected_index()?;
         let row = &self.rows[i];
         if expand && row.expandable && !row.expanded {
-            self.expanded.insert(row.path);
-            self.dirty = true;
+            let path = row.path;
+            self.expanded.insert(path);
+            self.invalidate();
         } else if !expand && row.expanded {
-            self.expanded.remove(&row.path);
-            self.dirty = true;
+            let path = row.path;
+            self.expanded.remove(&path);
+            self.invalidate();
         } else if !expand && row.depth > 0 {
             let depth = row.depth;
             if let Some(parent) = self.rows[..i].iter().rev().find(|r| r.depth < depth) {
@@ -189,8 +221,36 @@ impl<K: Clone> TreeState<K> {
         if !self.expanded.remove(&path) {
             self.expanded.insert(path);
         }
-        self.dirty = true;
+        self.invalidate();
     }
+}
+
+/// The visible rows: depth-first over the expanded rows; iterative; `ancestors[d]` is the
+/// object at depth d on the current path (for cycles).
+pub fn flatten<K: Clone>(
+    model: &dyn TreeModel<K>,
+    expanded: &HashSet<u64>,
+    sort: SortKey,
+    ascending: bool,
+) -> Vec<FlatRow<K>> {
+    let mut rows = Vec::new();
+    let mut stack: Vec<(K, u16, u64)> = model.roots(sort, ascending).into_iter().rev().map(|k| (k, 0, 0)).collect();
+    let mut ancestors: Vec<Option<u64>> = Vec::new();
+    while let Some((key, depth, parent)) = stack.pop() {
+        ancestors.truncate(depth as usize);
+        let object = model.object(&key);
+        let cycle = object.is_some() && (ancestors.contains(&object) || model.root_object() == object);
+        let path = child_path(parent, model.identity(&key));
+        let expandable = !cycle && model.expandable(&key);
+        let is_expanded = expandable && expanded.contains(&path);
+        if is_expanded {
+            let children = model.children(&key, sort, ascending);
+            stack.extend(children.into_iter().rev().map(|c| (c, depth + 1, path)));
+        }
+        ancestors.push(object);
+        rows.push(FlatRow { key, depth, path, expandable, expanded: is_expanded, cycle });
+    }
+    rows
 }
 
 /// What happened in the grid this frame.
@@ -315,10 +375,10 @@ pub fn tree_grid_ui<K: Clone>(
     if let Some((k, asc)) = new_sort {
         state.sort = k;
         state.ascending = asc;
-        state.dirty = true;
+        state.invalidate();
         events.sort_changed = true;
     }
-    if state.dirty {
+    if state.dirty && !state.background {
         ui.ctx().request_repaint();
     }
     events

@@ -1,0 +1,119 @@
+//! Frame times of the analyzer window on a big snapshot: the Summary grid sorts, scrolls and
+//! expands the largest class while every frame is timed (CPU time of the UI frame: our views,
+//! egui layout and tessellation; headless, so no GPU).
+//!
+//! ```sh
+//! cargo bench --bench gui_frames -- FILE        # default: the tutorial's s3
+//! ```
+//!
+//! Prints one JSON document: per interaction, the frame count, median, p99 and max in ms.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use heapscope::analysis::Analysis;
+use heapscope::progress::NoProgress;
+use heapscope::ui::App;
+
+fn stats(name: &str, (mut ms, ready_ms): (Vec<f64>, f64)) -> serde_json::Value {
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms.get(((ms.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    serde_json::json!({
+        "interaction": name,
+        "frames": ms.len(),
+        "median_ms": round(at(0.5)),
+        "p99_ms": round(at(0.99)),
+        "max_ms": round(ms.last().copied().unwrap_or(0.0)),
+        "rows_ready_after_ms": round(ready_ms),
+    })
+}
+
+/// Runs at least `n` frames, and more until background row computations are done (as a real
+/// window keeps drawing at ~60 Hz meanwhile), timing each. Also returns how long until the rows
+/// were ready.
+fn timed_frames(
+    h: &mut Harness<'static, App>,
+    n: usize,
+    mut before_each: impl FnMut(&mut Harness<'static, App>, usize),
+) -> (Vec<f64>, f64) {
+    let mut out = Vec::with_capacity(n);
+    let start = Instant::now();
+    let mut ready = None;
+    let mut i = 0;
+    while i < n || ready.is_none() {
+        before_each(h, i);
+        let t = Instant::now();
+        h.step();
+        out.push(t.elapsed().as_secs_f64() * 1000.0);
+        let computing = h.state().summary.tree.is_computing();
+        if !computing && ready.is_none() {
+            ready = Some(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        if computing {
+            std::thread::sleep(std::time::Duration::from_millis(8));
+        }
+        i += 1;
+        if start.elapsed().as_secs() > 120 {
+            break;
+        }
+    }
+    (out, ready.unwrap_or(f64::NAN))
+}
+
+fn main() {
+    let path = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots/s3.heapsnapshot.gz"));
+    let t = Instant::now();
+    let snapshot = heapscope::snapshot::read_file(&path, &NoProgress).expect("readable snapshot");
+    let analysis = Arc::new(Analysis::run(snapshot, &NoProgress).expect("analysis"));
+    let load_s = t.elapsed().as_secs_f64();
+    let biggest =
+        analysis.aggregates.rows.iter().max_by_key(|r| r.count).map(|r| (r.name.clone(), r.count)).unwrap_or_default();
+    let mut app = App::empty();
+    app.add_analysis(path.clone(), analysis.clone());
+    let mut h =
+        Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let mut results = Vec::new();
+    results.push(stats("first frames", timed_frames(&mut h, 5, |_, _| {})));
+    // Sort by Count, largest first, so the largest class is the first row.
+    h.get_by_label("Count").click();
+    results.push(stats("sort classes by Count", timed_frames(&mut h, 10, |_, _| {})));
+    h.get_by_label(&biggest.0).click();
+    timed_frames(&mut h, 2, |_, _| {});
+    h.key_press(egui::Key::ArrowRight);
+    results
+        .push(stats(&format!("expand {} ({} instances)", biggest.0, biggest.1), timed_frames(&mut h, 30, |_, _| {})));
+    let grid = h.get_by_label("Constructor").rect().center() + egui::vec2(0.0, 200.0);
+    results.push(stats(
+        "scroll through the instances",
+        timed_frames(&mut h, 200, |h, _| {
+            h.hover_at(grid);
+            h.event(egui::Event::MouseWheel {
+                unit: egui::MouseWheelUnit::Point,
+                delta: egui::vec2(0.0, -300.0),
+                modifiers: egui::Modifiers::NONE,
+                phase: egui::TouchPhase::Move,
+                source: egui::MouseWheelSource::Wheel,
+            });
+        }),
+    ));
+    h.get_by_label("Retained Size").click();
+    results.push(stats("sort the expanded class by Retained Size", timed_frames(&mut h, 30, |_, _| {})));
+    h.get_by_label("Retained Size ⬇").click();
+    results.push(stats("sort it the other way", timed_frames(&mut h, 30, |_, _| {})));
+    let report = serde_json::json!({
+        "file": path.display().to_string(),
+        "nodes": analysis.node_count(),
+        "load_s": (load_s * 1000.0).round() / 1000.0,
+        "largest_class": {"name": biggest.0, "instances": biggest.1},
+        "results": results,
+    });
+    println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+}
