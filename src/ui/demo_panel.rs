@@ -304,7 +304,12 @@ impl DemoPanel {
                     // The top row by Size Delta: expand it, select its first new object.
                     if let Some(top) = cmp.classes.iter().max_by_key(|d| d.size_delta()) {
                         app.comparison.expand_class(&top.key);
-                        if let Some(&node) = top.added.first() {
+                        // The object the grid shows first under its class (largest first).
+                        let mut added = top.added.clone();
+                        if let Some(a) = app.loaded(current).map(|s| s.analysis.clone()) {
+                            crate::analysis::views::sort_nodes(&a, &mut added, SortKey::ShallowSize, false);
+                        }
+                        if let Some(&node) = added.first() {
                             app.comparison.select_new_object(&top.key, node);
                             app.push(Command::Select(Item::Node { snapshot: current, node }));
                         }
