@@ -32,25 +32,10 @@ pub fn format_property_name(name: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(json_stringify(name))
 }
 
-/// `JSON.stringify(s)` for a string: escapes `"`, `\` and control characters.
+/// `JSON.stringify(s)` for a string: escapes `"`, `\` and control characters (the escaping V8
+/// also uses in snapshots, so the writer's function serves).
 pub fn json_stringify(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::snapshot::writer::json_string(s)
 }
 
 /// `parseInt(s, 10)` in JavaScript, as an `f64` (`NaN` when no digits lead).

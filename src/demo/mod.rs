@@ -52,7 +52,7 @@ pub fn until_next(
     now: chrono::DateTime<chrono::Local>,
 ) -> anyhow::Result<(Duration, chrono::DateTime<chrono::Local>)> {
     let t = chrono::NaiveTime::parse_from_str(hh_mm, "%H:%M")
-        .map_err(|_| super::cli::InputError(format!("--dump-at {hh_mm:?} is not a time of day (HH:MM)")))?;
+        .map_err(|_| anyhow::anyhow!("--dump-at {hh_mm:?} is not a time of day (HH:MM)"))?;
     let mut when = now.date_naive().and_time(t);
     if when <= now.naive_local() {
         when += chrono::Duration::days(1);
@@ -67,10 +67,10 @@ pub fn until_next(
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     if !heapdump::valid_name(&args.dump_name) {
-        return Err(super::cli::InputError(format!("--dump-name {:?} is not a plain file name", args.dump_name)).into());
+        anyhow::bail!("--dump-name {:?} is not a plain file name", args.dump_name);
     }
     if args.dump_every == 0 {
-        return Err(super::cli::InputError("--dump-every must be at least 1 second".into()).into());
+        anyhow::bail!("--dump-every must be at least 1 second");
     }
     let schedule = args.dump_at.as_deref().map(|t| until_next(t, chrono::Local::now())).transpose()?;
     std::fs::create_dir_all(&args.dump_dir).with_context(|| format!("creating {}", args.dump_dir.display()))?;

@@ -193,19 +193,7 @@ impl SummaryView {
     }
 
     pub fn keyboard(&mut self, up: bool, down: bool, left: bool, right: bool) -> Option<RowKey> {
-        if up {
-            return self.tree.move_selection(-1);
-        }
-        if down {
-            return self.tree.move_selection(1);
-        }
-        if right {
-            self.tree.set_selected_expanded(true);
-        }
-        if left {
-            return self.tree.set_selected_expanded(false);
-        }
-        None
+        self.tree.keyboard(up, down, left, right)
     }
 }
 

@@ -217,6 +217,24 @@ impl<K: Clone> TreeState<K> {
         None
     }
 
+    /// Arrow keys: ↑/↓ move the selection, → expands, ← collapses or goes to the parent.
+    /// Returns the newly selected row's key.
+    pub fn keyboard(&mut self, up: bool, down: bool, left: bool, right: bool) -> Option<K> {
+        if up {
+            return self.move_selection(-1);
+        }
+        if down {
+            return self.move_selection(1);
+        }
+        if right {
+            self.set_selected_expanded(true);
+        }
+        if left {
+            return self.set_selected_expanded(false);
+        }
+        None
+    }
+
     pub fn toggle(&mut self, path: u64) {
         if !self.expanded.remove(&path) {
             self.expanded.insert(path);
