@@ -482,7 +482,8 @@ impl<R: Read> Lexer<R> {
                         if d >= 10 || p - start >= 20 {
                             break;
                         }
-                        v = v * 10 + u64::from(d);
+                        // Saturating: 20 digits overflow u64 (a fuzzer found it).
+                        v = v.saturating_mul(10).saturating_add(u64::from(d));
                         p += 1;
                     }
                     if v > u64::from(u32::MAX) || (p < end && buf[p].is_ascii_digit()) {
@@ -639,6 +640,12 @@ mod tests {
         assert_eq!(e.offset, 3);
         let e = numbers("[1,4294967296]").unwrap_err();
         assert!(matches!(e.kind, ReadErrorKind::NumberTooLarge { .. }), "{e}");
+        // 2^64 + 16 must not wrap to 16; 20 digits must not overflow (found by cargo-fuzz).
+        for big in ["[18446744073709551632]", "[99999999999999999999]", "[000000000000000000004294967296]"] {
+            let e = numbers(big).unwrap_err();
+            assert!(matches!(e.kind, ReadErrorKind::NumberTooLarge { .. }), "{big}: {e}");
+        }
+        assert_eq!(numbers("[00000000000000000007]").unwrap(), vec![7]);
         let e = numbers("[1,2").unwrap_err();
         assert!(matches!(e.kind, ReadErrorKind::UnexpectedEof { .. }), "{e}");
         let e = numbers("[1 2]").unwrap_err();

@@ -1,0 +1,33 @@
+//! Shared by the fuzz targets: everything a user can ask of a loaded snapshot.
+
+use heapscope::analysis::Analysis;
+use heapscope::analysis::diff;
+use heapscope::analysis::paths::{self, RetainersView};
+use heapscope::cli::json;
+use heapscope::progress::NoProgress;
+use heapscope::snapshot::read_from;
+
+/// Reads `bytes` (plain or gzip: the reader sniffs), and when the reader accepts them runs every
+/// analysis and builds the JSON documents for a few nodes. Errors are fine; panics are not.
+pub fn exercise(bytes: &[u8]) {
+    let Ok(snapshot) = read_from(bytes, Some(bytes.len() as u64), &NoProgress) else {
+        return;
+    };
+    let a = Analysis::run(snapshot, &NoProgress).expect("NoProgress never cancels");
+    let _ = json::to_string(&json::summary(&a, "x"));
+    let count = a.node_count() as u32;
+    let last = count.saturating_sub(1);
+    let mut nodes: Vec<u32> = (0..count.min(8)).collect();
+    nodes.extend([count / 2, last]);
+    let view = RetainersView::new();
+    for &n in &nodes {
+        let _ = json::to_string(&json::retainers(&a, n, "x"));
+        let _ = paths::retaining_paths(&a, &view, n);
+    }
+    let mut view = RetainersView::new();
+    view.ignore(&a, count / 2);
+    let _ = paths::shortest_path(&a, &view, last);
+    let cmp = diff::compare(&a, &a);
+    assert!(cmp.classes.is_empty(), "a snapshot compared with itself has no changes");
+    let _ = json::to_string(&json::diff(&a, &a, &cmp, &["a", "b"]));
+}
