@@ -111,9 +111,10 @@ impl Trace {
     fn mark(&self, what: &str) {
         if self.on {
             eprintln!(
-                "[analysis] {what} done at {:.3}s, rss {} MB",
+                "[analysis] {what} done at {:.3}s, rss {} MB, peak {} MB",
                 self.start.elapsed().as_secs_f64(),
-                crate::bench::rss_bytes() >> 20
+                crate::bench::rss_bytes() >> 20,
+                crate::bench::peak_rss_bytes() >> 20
             );
         }
     }
@@ -215,6 +216,7 @@ impl Analysis {
         progress.report(Phase::Statistics, 0.0);
         let total_size = retained_size[snapshot.root() as usize] + snapshot.extra_native_bytes().unwrap_or(0);
         let statistics = statistics::calculate(&snapshot, &dom.renamed, &self_size, &retainers, total_size);
+        trace.mark("statistics");
 
         let mut analysis = Analysis {
             snapshot,
@@ -246,6 +248,7 @@ impl Analysis {
             lines.extend(still_unreachable.iter().map(|&n| node_entry(&analysis, n)));
             analysis.problems.push(lines.join("\n  "));
         }
+        trace.mark("problems");
         progress.report(Phase::Done, 1.0);
         Ok(analysis)
     }
