@@ -131,7 +131,12 @@ impl<K: Clone> TreeState<K> {
             match rx.try_recv() {
                 Ok((generation, rows)) => {
                     if generation == self.generation {
-                        self.rows = rows;
+                        // Freeing millions of rows returns their pages to the OS: milliseconds
+                        // that a frame should not wait for.
+                        let old = std::mem::replace(&mut self.rows, rows);
+                        if old.len() > 100_000 {
+                            std::thread::spawn(move || drop(old));
+                        }
                         self.dirty = false;
                     }
                     self.job = None;
