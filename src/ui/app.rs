@@ -295,7 +295,9 @@ impl App {
             self.comparison.reset();
         }
         if !self.jobs.is_empty() || !self.compare_jobs.is_empty() {
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            // Ten frames a second move the progress bar; more would take a core from the loader
+            // (an animated spinner repaints every frame: under a software renderer, a whole core).
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
         if let Some(rx) = &self.dialog
             && let Ok(files) = rx.try_recv()
@@ -399,13 +401,11 @@ impl App {
             }
             if !self.jobs.is_empty() {
                 ui.separator();
-                ui.spinner();
-                ui.label(format!("loading {}", self.jobs.len()));
+                super::rows::busy_ui(ui, &format!("loading {}", self.jobs.len()));
             }
             if self.comparison_pending() {
                 ui.separator();
-                ui.spinner();
-                ui.label("comparing");
+                super::rows::busy_ui(ui, "comparing");
             }
             if !self.status.is_empty() {
                 ui.separator();

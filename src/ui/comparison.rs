@@ -280,8 +280,7 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
     app.ensure_comparison(ui.ctx());
     let Some((cmp, base_id, current_id)) = app.comparison() else {
         ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label("Comparing…");
+            super::rows::busy_ui(ui, "Comparing…");
         });
         for c in commands {
             app.push(c);

@@ -385,8 +385,7 @@ pub fn demo_ui(app: &mut App, ui: &mut Ui) {
                     ui.label(RichText::new(url).monospace());
                 }
                 None => {
-                    ui.spinner();
-                    ui.label("starting…");
+                    super::rows::busy_ui(ui, "starting…");
                 }
             }
         } else if ui.button("Start server").clicked()
@@ -411,7 +410,7 @@ pub fn demo_ui(app: &mut App, ui: &mut Ui) {
             demo.run_tutorial();
         }
         if demo.is_busy() {
-            ui.spinner();
+            super::rows::busy_ui(ui, "working…");
         }
     });
     if let Some(e) = &demo.error {

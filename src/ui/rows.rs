@@ -161,3 +161,25 @@ pub fn object_menu_ui(
 /// The actions every object row offers.
 pub const OBJECT_ACTIONS: [ObjectAction; 4] =
     [ObjectAction::RevealInSummary, ObjectAction::ShowRetainers, ObjectAction::PathToRoot, ObjectAction::CopyId];
+
+/// A busy indicator for background work: egui's spinner arc, redrawn ten times a second.
+///
+/// egui's `Spinner` repaints every frame; while a worker sorts millions of rows or loads a
+/// gigabyte, those frames take CPU from it (under a software renderer, a whole core).
+pub fn busy_ui(ui: &mut Ui, text: &str) {
+    let size = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    let radius = rect.height() / 2.0 - 2.0;
+    let start = ui.input(|i| i.time) * std::f64::consts::TAU;
+    let points: Vec<egui::Pos2> = (0..=24)
+        .map(|i| {
+            let angle = start + f64::from(i) / 24.0 * std::f64::consts::PI * 1.5;
+            let (sin, cos) = angle.sin_cos();
+            rect.center() + radius * egui::vec2(cos as f32, sin as f32)
+        })
+        .collect();
+    let stroke = egui::Stroke::new(1.5, ui.visuals().strong_text_color());
+    ui.painter().add(egui::Shape::line(points, stroke));
+    ui.label(text);
+    ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+}

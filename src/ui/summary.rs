@@ -301,8 +301,7 @@ pub fn summary_ui(app: &mut App, ui: &mut Ui) {
     ui.horizontal(|ui| {
         ui.label(format!("Total: {} objects, {}", count(aggs.total_count()), bytes(aggs.total_self_size() as f64)));
         if view.tree.is_computing() {
-            ui.spinner();
-            ui.label(RichText::new("sorting…").weak());
+            super::rows::busy_ui(ui, "sorting…");
         }
     });
     let total = a.total_size() as f64;
