@@ -24,6 +24,7 @@
 
 pub mod builder;
 pub mod error;
+mod inflate;
 mod lexer;
 pub mod reader;
 pub mod strings;

@@ -13,7 +13,7 @@
 //! the header says how to split them.
 //!
 //! Gzip input is recognised by its magic bytes (`1f 8b`), not by the file name, and decompressed
-//! as a stream. Everything is validated once, here (array lengths against `node_count` and
+//! as a stream, on a second thread while this one parses ([`super::inflate`]). Everything is validated once, here (array lengths against `node_count` and
 //! `edge_count`, edge targets, string indexes, type codes, the root), so that the analyses can
 //! index without checks. Each failure is a [`ReadError`] with the section and byte offset.
 
@@ -188,7 +188,11 @@ fn parse_edges_ahead(path: &Path, size: u64, found: &Found) -> Option<EdgesAhead
 
 /// Reads a snapshot from any byte stream, plain or gzip-compressed. `size` is the stream's
 /// length if known: it bounds up-front allocations and drives the progress fraction.
-pub fn read_from<R: Read>(mut input: R, size: Option<u64>, progress: &dyn Progress) -> Result<HeapSnapshot, ReadError> {
+pub fn read_from<R: Read + Send>(
+    mut input: R,
+    size: Option<u64>,
+    progress: &dyn Progress,
+) -> Result<HeapSnapshot, ReadError> {
     let count = Arc::new(AtomicU64::new(0));
     // Sniff the first bytes for the gzip magic number.
     let mut magic = Vec::with_capacity(2);
@@ -208,8 +212,10 @@ pub fn read_from<R: Read>(mut input: R, size: Option<u64>, progress: &dyn Progre
     let ctx = Context { progress, count, size };
     if is_gzip {
         let decoder = flate2::read::MultiGzDecoder::new(stream);
-        let mut lexer = Lexer::new(std::io::BufReader::with_capacity(1 << 16, decoder), true);
-        parse(&mut lexer, &ctx, size.map(|s| s.saturating_mul(MAX_GZIP_RATIO)), None)
+        std::thread::scope(|scope| {
+            let mut lexer = Lexer::new(super::inflate::inflate_in_background(scope, decoder), true);
+            parse(&mut lexer, &ctx, size.map(|s| s.saturating_mul(MAX_GZIP_RATIO)), None)
+        })
     } else {
         let mut lexer = Lexer::new(stream, false);
         parse(&mut lexer, &ctx, size, None)
