@@ -43,18 +43,29 @@ pub fn statistics_ui(app: &mut App, ui: &mut Ui) {
                 continue;
             }
             let sweep = slice.bytes as f32 / total as f32 * std::f32::consts::TAU;
-            let steps = ((sweep / 0.05).ceil() as usize).max(2);
-            // One convex quad per step: the ring segment.
-            for k in 0..steps {
-                let a0 = start + sweep * k as f32 / steps as f32;
-                let a1 = start + sweep * (k + 1) as f32 / steps as f32;
-                let p = |r: f32, t: f32| Pos2::new(center.x + r * t.cos(), center.y + r * t.sin());
-                painter.add(Shape::convex_polygon(
-                    vec![p(inner, a0), p(outer, a0), p(outer, a1), p(inner, a1)],
-                    COLORS[i % COLORS.len()],
-                    Stroke::NONE,
-                ));
+            let steps = ((sweep / 0.02).ceil() as usize).max(2);
+            let color = COLORS[i % COLORS.len()];
+            let p = |r: f32, t: f32| Pos2::new(center.x + r * t.cos(), center.y + r * t.sin());
+            // One mesh per slice: meshes are not feathered, so the steps join without the seams
+            // that separately anti-aliased quads leave; the two arcs are drawn as anti-aliased
+            // lines to keep the ring's edges smooth.
+            let mut mesh = egui::Mesh::default();
+            let (mut outer_arc, mut inner_arc) = (Vec::with_capacity(steps + 1), Vec::with_capacity(steps + 1));
+            for k in 0..=steps {
+                let t = start + sweep * k as f32 / steps as f32;
+                mesh.colored_vertex(p(inner, t), color);
+                mesh.colored_vertex(p(outer, t), color);
+                outer_arc.push(p(outer, t));
+                inner_arc.push(p(inner, t));
+                if k > 0 {
+                    let v = 2 * k as u32;
+                    mesh.add_triangle(v - 2, v - 1, v + 1);
+                    mesh.add_triangle(v - 2, v + 1, v);
+                }
             }
+            painter.add(Shape::mesh(mesh));
+            painter.add(Shape::line(outer_arc, Stroke::new(1.0, color)));
+            painter.add(Shape::line(inner_arc, Stroke::new(1.0, color)));
             start += sweep;
         }
         painter.text(
