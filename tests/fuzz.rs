@@ -14,54 +14,16 @@ use heapscope::analysis::Analysis;
 use heapscope::analysis::paths::{self, RetainersView};
 use heapscope::cli::json;
 use heapscope::progress::NoProgress;
-use heapscope::snapshot::builder::SnapshotBuilder;
-use heapscope::snapshot::writer::write_snapshot;
-use heapscope::snapshot::{EdgeType, NodeType, read_from};
+use heapscope::snapshot::read_from;
 use proptest::prelude::*;
 
 /// A small snapshot with every feature the passes look at: user and system roots, weak edges,
 /// a WeakMap ephemeron pair, hidden/array backing stores, a cons string, a plain object with
-/// properties, a detached native node, a location, `(map descriptors)`.
+/// properties, a detached native node, a location, `(map descriptors)`. It is the cargo-fuzz
+/// targets' `rich` seed, written by `fuzz/examples/gen_seeds.rs`, so both fuzzers start from
+/// the same graph.
 fn seed() -> Vec<u8> {
-    let mut b = SnapshotBuilder::new();
-    let root = b.node(NodeType::SYNTHETIC, "", 0);
-    let gc = b.node(NodeType::SYNTHETIC, "(GC roots)", 0);
-    let global = b.node(NodeType::OBJECT, "global", 100);
-    let obj = b.node(NodeType::OBJECT, "Object", 24);
-    let props = b.node(NodeType::ARRAY, "(object properties)", 64);
-    let s1 = b.node(NodeType::STRING, "he said \"hi\"\n", 20);
-    let cons = b.node(NodeType::CONS_STRING, "(concatenated string)", 32);
-    let table = b.node_with_id(NodeType::ARRAY, "WeakMap table", 91, 40);
-    let key = b.node_with_id(NodeType::OBJECT, "Key", 93, 16);
-    let value = b.node_with_id(NodeType::OBJECT, "Value", 95, 16);
-    let ctx = b.node(NodeType::HIDDEN, "system / NativeContext", 500);
-    let desc = b.node(NodeType::ARRAY, "(map descriptors)", 80);
-    let dom = b.node(NodeType::NATIVE, "<div id=x>", 120);
-    let weakonly = b.node(NodeType::OBJECT, "Orphan", 8);
-    b.set_detachedness(dom, 2);
-    b.set_location(obj, 3, 10, 4);
-    b.edge(root, EdgeType::SHORTCUT, "global", global);
-    b.edge(root, EdgeType::ELEMENT, 1, gc);
-    b.edge(gc, EdgeType::ELEMENT, 1, ctx);
-    b.edge(global, EdgeType::PROPERTY, "obj", obj);
-    b.edge(global, EdgeType::PROPERTY, "t", table);
-    b.edge(global, EdgeType::PROPERTY, "k", key);
-    b.edge(global, EdgeType::WEAK, "w", weakonly);
-    b.edge(obj, EdgeType::PROPERTY, "text", s1);
-    b.edge(obj, EdgeType::PROPERTY, "both", cons);
-    b.edge(obj, EdgeType::INTERNAL, "properties", props);
-    b.edge(cons, EdgeType::INTERNAL, "first", s1);
-    b.edge(cons, EdgeType::INTERNAL, "second", s1);
-    let pair = "0 / part of key (Key @93) -> value (Value @95) pair in WeakMap (table @91)";
-    b.edge(table, EdgeType::INTERNAL, pair, value);
-    b.edge(key, EdgeType::INTERNAL, pair, value);
-    b.edge(ctx, EdgeType::INTERNAL, "sloppy_function_map", desc);
-    b.edge(desc, EdgeType::ELEMENT, 4, obj);
-    b.edge(ctx, EdgeType::INTERNAL, "dom", dom);
-    b.edge(dom, EdgeType::INTERNAL, "self", dom);
-    let mut out = Vec::new();
-    write_snapshot(&b.build(), &mut out).unwrap();
-    out
+    include_bytes!("../fuzz/seeds/rich.heapsnapshot").to_vec()
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

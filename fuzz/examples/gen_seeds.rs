@@ -12,7 +12,7 @@ use heapscope::snapshot::{EdgeType, HeapSnapshot, NodeType};
 
 /// Every feature the passes look at: user and system roots, weak edges, a WeakMap ephemeron
 /// pair, hidden/array backing stores, a cons string, a detached native node, a location,
-/// `(map descriptors)` (the same graph as `tests/fuzz.rs`'s seed).
+/// `(map descriptors)` (also the seed of `tests/fuzz.rs`, which reads the file written from it).
 fn rich() -> HeapSnapshot {
     let mut b = SnapshotBuilder::new();
     let root = b.node(NodeType::SYNTHETIC, "", 0);
