@@ -182,48 +182,11 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
     let mut bucket_next = vec![0u32; len];
     let mut compress_stack: Vec<u32> = Vec::new();
 
-    // `compress` and `eval` of the paper, iterative.
-    let evaluate = |v: u32, v_: &mut [Vertex], stack: &mut Vec<u32>| -> u32 {
-        if v_[v as usize].ancestor == 0 {
-            return v;
-        }
-        let mut x = v;
-        while v_[v_[x as usize].ancestor as usize].ancestor != 0 {
-            stack.push(x);
-            x = v_[x as usize].ancestor;
-        }
-        while let Some(w) = stack.pop() {
-            let wi = w as usize;
-            let a = v_[wi].ancestor as usize;
-            let (label_a, ancestor_a) = (v_[a].label, v_[a].ancestor);
-            if v_[label_a as usize].semi < v_[v_[wi].label as usize].semi {
-                v_[wi].label = label_a;
-            }
-            v_[wi].ancestor = ancestor_a;
-        }
-        v_[v as usize].label
-    };
-
     let root_semi = v_[r as usize].semi;
     for i in (2..=n).rev() {
         let w = vertex[i as usize];
         let wi = w as usize;
-        let o = (w - 1) as usize;
-        let mut is_orphan = true;
-        let mut semi_w = v_[wi].semi;
-        for slot in input.first_retainer[o]..input.first_retainer[o + 1] {
-            if !input.essential_retainer.get(slot as usize) {
-                continue;
-            }
-            is_orphan = false;
-            let v = input.retainer_node[slot as usize] + 1;
-            let u = evaluate(v, &mut v_, &mut compress_stack);
-            semi_w = semi_w.min(v_[u as usize].semi);
-        }
-        if is_orphan {
-            // Orphans act as if their only predecessor were the root.
-            semi_w = root_semi;
-        }
+        let semi_w = semi_dominator(input, &mut v_, w, root_semi, &mut compress_stack);
         v_[wi].semi = semi_w;
         let b = vertex[semi_w as usize] as usize;
         bucket_next[wi] = bucket_head[b];
@@ -233,7 +196,7 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
         let mut v = std::mem::take(&mut bucket_head[p as usize]);
         while v != 0 {
             let next = bucket_next[v as usize];
-            let u = evaluate(v, &mut v_, &mut compress_stack);
+            let u = eval(v, &mut v_, &mut compress_stack);
             dom[v as usize] = if v_[u as usize].semi < v_[v as usize].semi { u } else { p };
             v = next;
         }
@@ -273,6 +236,49 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
     }
 }
 
+/// `compress` and `eval` of Lengauer & Tarjan (the simple version), iterative: the vertex of
+/// least semi-dominator on the forest path above `v`, compressing the path on the way.
+#[inline]
+fn eval(v: u32, v_: &mut [Vertex], stack: &mut Vec<u32>) -> u32 {
+    if v_[v as usize].ancestor == 0 {
+        return v;
+    }
+    let mut x = v;
+    while v_[v_[x as usize].ancestor as usize].ancestor != 0 {
+        stack.push(x);
+        x = v_[x as usize].ancestor;
+    }
+    while let Some(w) = stack.pop() {
+        let wi = w as usize;
+        let a = v_[wi].ancestor as usize;
+        let (label_a, ancestor_a) = (v_[a].label, v_[a].ancestor);
+        if v_[label_a as usize].semi < v_[v_[wi].label as usize].semi {
+            v_[wi].label = label_a;
+        }
+        v_[wi].ancestor = ancestor_a;
+    }
+    v_[v as usize].label
+}
+
+/// The semi-dominator (as a DFS number) of vertex `w`: the least over its essential retainers
+/// `v` of `semi(eval(v))`, starting from `w`'s own DFS number. A vertex with no essential
+/// retainer (an orphan) acts as if its only predecessor were the root, as in DevTools.
+#[inline]
+fn semi_dominator(input: &DominatorInput<'_>, v_: &mut [Vertex], w: u32, root_semi: u32, stack: &mut Vec<u32>) -> u32 {
+    let o = (w - 1) as usize;
+    let mut semi_w = v_[w as usize].semi;
+    let mut is_orphan = true;
+    for slot in input.first_retainer[o]..input.first_retainer[o + 1] {
+        if !input.essential_retainer.get(slot as usize) {
+            continue;
+        }
+        is_orphan = false;
+        let u = eval(input.retainer_node[slot as usize] + 1, v_, stack);
+        semi_w = semi_w.min(v_[u as usize].semi);
+    }
+    if is_orphan { root_semi } else { semi_w }
+}
+
 /// Semi-NCA (Georgiadis, "Linear-time algorithms for dominators and related problems", PhD
 /// thesis, Princeton 2005; Georgiadis, Tarjan & Werneck, "Finding dominators in practice",
 /// JGAA 10(1), 2006): semi-dominators as in Lengauer–Tarjan (`eval` with path compression), then
@@ -284,43 +290,10 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
 /// `parent` becomes the immediate dominator. Returns dominators as node ordinals.
 fn semi_nca(input: &DominatorInput<'_>, v_: &mut [Vertex], vertex: &[u32], n: u32, r: u32) -> Vec<NodeIdx> {
     let mut stack: Vec<u32> = Vec::new();
-    let eval = |v: u32, v_: &mut [Vertex], stack: &mut Vec<u32>| -> u32 {
-        if v_[v as usize].ancestor == 0 {
-            return v;
-        }
-        let mut x = v;
-        while v_[v_[x as usize].ancestor as usize].ancestor != 0 {
-            stack.push(x);
-            x = v_[x as usize].ancestor;
-        }
-        while let Some(w) = stack.pop() {
-            let wi = w as usize;
-            let a = v_[wi].ancestor as usize;
-            let (label_a, ancestor_a) = (v_[a].label, v_[a].ancestor);
-            if v_[label_a as usize].semi < v_[v_[wi].label as usize].semi {
-                v_[wi].label = label_a;
-            }
-            v_[wi].ancestor = ancestor_a;
-        }
-        v_[v as usize].label
-    };
     let root_semi = v_[r as usize].semi;
     for i in (2..=n).rev() {
         let w = vertex[i as usize];
-        let o = (w - 1) as usize;
-        let mut semi_w = v_[w as usize].semi;
-        let mut is_orphan = true;
-        for slot in input.first_retainer[o]..input.first_retainer[o + 1] {
-            if !input.essential_retainer.get(slot as usize) {
-                continue;
-            }
-            is_orphan = false;
-            let u = eval(input.retainer_node[slot as usize] + 1, v_, &mut stack);
-            semi_w = semi_w.min(v_[u as usize].semi);
-        }
-        if is_orphan {
-            semi_w = root_semi;
-        }
+        let semi_w = semi_dominator(input, v_, w, root_semi, &mut stack);
         let x = &mut v_[w as usize];
         x.semi = semi_w;
         x.ancestor = x.parent;
