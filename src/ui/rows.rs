@@ -1,4 +1,5 @@
-//! Row keys shared by the grids, and the cells and context menu of object rows.
+//! Row keys shared by the grids, the cells and context menu of object rows, and the busy
+//! indicator the views show while a worker computes their rows.
 //!
 //! Context-menu actions are types ([`ObjectAction`]), as in rerun's `ContextMenuAction`: each
 //! knows its label and the [`Command`] it issues, so every grid offers the same words.

@@ -53,10 +53,11 @@ pub fn statistics_ui(app: &mut App, ui: &mut Ui) {
             let (mut outer_arc, mut inner_arc) = (Vec::with_capacity(steps + 1), Vec::with_capacity(steps + 1));
             for k in 0..=steps {
                 let t = start + sweep * k as f32 / steps as f32;
-                mesh.colored_vertex(p(inner, t), color);
-                mesh.colored_vertex(p(outer, t), color);
-                outer_arc.push(p(outer, t));
-                inner_arc.push(p(inner, t));
+                let (on_inner, on_outer) = (p(inner, t), p(outer, t));
+                mesh.colored_vertex(on_inner, color);
+                mesh.colored_vertex(on_outer, color);
+                inner_arc.push(on_inner);
+                outer_arc.push(on_outer);
                 if k > 0 {
                     let v = 2 * k as u32;
                     mesh.add_triangle(v - 2, v - 1, v + 1);
