@@ -13,7 +13,7 @@
 //! the header says how to split them.
 //!
 //! Gzip input is recognised by its magic bytes (`1f 8b`), not by the file name, and decompressed
-//! as a stream, on a second thread while this one parses ([`super::inflate`]). Everything is
+//! as a stream, on a second thread while this one parses (`inflate.rs`). Everything is
 //! validated once, here (array lengths against `node_count` and `edge_count`, edge targets,
 //! string indexes, type codes, the root), so that the analyses can index without checks. Each
 //! failure is a [`ReadError`] with the section and byte offset.
