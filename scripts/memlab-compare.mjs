@@ -181,4 +181,39 @@ if (!markdown) {
       }
     }
   }
+
+  // Totals per check.
+  const checks = ['unbound-object', 'unbound-collection', 'find-leaks', 'find-leaks-all'];
+  const label = {'find-leaks-all': 'find-leaks --trace-all-objects'};
+  const controls = rows.filter(r => r.control);
+  const nLeaks = rows.filter(r => !r.control).reduce((a, r) => a + (r.checks['unbound-object'].leaks || []).length, 0);
+  console.log(`\nTotals (${nLeaks} leaks, ${controls.length} controls):\n`);
+  console.log('| check | holder first | holder among first 3 | not among first 3 | lenient: first / first 3 | controls with results |');
+  console.log('|---|---|---|---|---|---|');
+  const top3 = r => r !== 'absent' && Number(r) <= 3;
+  for (const k of checks) {
+    const ls = rows.filter(r => !r.control).flatMap(r => r.checks[k].leaks || []);
+    const len = l => l.rank_lenient || l.rank;
+    const withResults = controls.filter(r => r.checks[k].reported > 0);
+    console.log(`| \`${label[k] || k}\` | ${ls.filter(l => l.rank === '1').length} | ${ls.filter(l => top3(l.rank)).length} | ` +
+                `${ls.filter(l => !top3(l.rank)).length} | ${ls.filter(l => len(l) === '1').length} / ${ls.filter(l => top3(len(l))).length} | ` +
+                `${withResults.length} of ${controls.length}${withResults.length ? ': ' + withResults.map(r => `${r.scenario} (${r.checks[k].reported})`).join(', ') : ''} |`);
+  }
+
+  // Raw outputs, summarized: the first three results of each check.
+  console.log('\n## Raw outputs, summarized (first three results of each check)\n');
+  console.log('"held by" lists the node\'s retaining edges in the last snapshot, without index edges (`73`, `50 / IdentityMapBase`);');
+  console.log('for find-leaks, the last six edges of the cluster\'s trace.\n');
+  for (const r of rows) {
+    console.log(`**${r.scenario}**${r.control ? ' (control)' : ''}\n`);
+    for (const k of checks) {
+      const c = r.checks[k];
+      if (!c.top || !c.top.length) { console.log(`- ${label[k] || k}: ${c.reported ?? 0} result(s)${c.error ? ' — ' + c.error : ''}`); continue; }
+      const items = c.top.map((t, i) => t.node
+        ? `${i + 1}. ${t.node} \`${t.series}\` (held by: ${t.in_edges.filter(e => !/^\d+( \/|$)/.test(e)).slice(0, 3).join(', ') || 'index edges'})`
+        : `${i + 1}. ${t.similar} similar, ${t.retained}: \`${t.trace.split(' > ').slice(-6).join(' > ')}\``);
+      console.log(`- ${label[k] || k}: ${c.reported} result(s): ${items.join('; ')}`);
+    }
+    console.log('');
+  }
 }
