@@ -475,6 +475,32 @@ fn idle_and_slow_sockets_cannot_lock_the_server_out() {
     assert_eq!(get(&format!("{}/v1/test/index", server.url)).0, 200);
 }
 
+/// Issue 10 item 10, the idle timeout: a client that sends requests (pipelined) and never reads
+/// the answers fills both socket buffers, and the connection then moves no byte while no handler
+/// runs. The server closes it (the client's writes fail with a reset) instead of holding it
+/// forever; the header-read timeout is set long so that only the idle timeout can do it.
+#[test]
+fn a_client_that_stops_reading_is_disconnected() {
+    let server = start(&["--idle-timeout", "1", "--header-timeout", "600"]);
+    let mut s = TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(30))).unwrap();
+    let requests = b"GET /v1/test/index HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
+    // At most 1,000 × 1,000 requests (40 MB); the buffers fill after some tens of thousands.
+    let mut ended = None;
+    for _ in 0..1000 {
+        if let Err(e) = s.write_all(&requests) {
+            ended = Some(e);
+            break;
+        }
+    }
+    let e = ended.expect("a million requests were taken without reading an answer");
+    assert!(
+        matches!(e.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe),
+        "the write stalled instead of the server closing the connection: {e}"
+    );
+    assert_eq!(get(&format!("{}/v1/test/index", server.url)).0, 200);
+}
+
 /// Issue 10 item 11: the dump folder is removed while the server runs. The access log is
 /// written again into a recreated folder, and dumps too; `/v1/stats` lists each dump path once,
 /// the most recent last, at most `DUMPS_LISTED`.
