@@ -29,6 +29,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod cli;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod progress;
 pub mod snapshot;

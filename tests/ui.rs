@@ -371,6 +371,7 @@ fn closing_a_snapshot_and_choosing_another_base() {
 /// The Demo panel with the real server: start it, run the tutorial, end on the Comparison of the
 /// last two dumps with the top class's object selected and its retainers reaching `loginUsers`.
 #[test]
+#[cfg(feature = "demo")]
 fn demo_panel_runs_the_tutorial_against_the_real_server() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = App::empty();

@@ -7,7 +7,7 @@
 //! heapscope diff BASE FILE [--json]      the Comparison view, plus objects that survived and grew
 //! heapscope retainers FILE ID [--json]   the Retainers view of one object (@123 or 123)
 //! heapscope bench FILE [BASE]            time every phase, peak memory, bytes per node/edge (JSON)
-//! heapscope demo-server [...]            the bundled leaking HTTP server
+//! heapscope demo-server [...]            the bundled leaking HTTP server (`demo` feature, default)
 //! ```
 //!
 //! Exit status: 0 success, 1 bad input (one line on stderr), 2 usage error (clap).
@@ -75,6 +75,7 @@ enum Command {
     #[command(hide = true)]
     Nodes { file: PathBuf },
     /// Run the bundled leaking demo server.
+    #[cfg(feature = "demo")]
     DemoServer(crate::demo::DemoArgs),
 }
 
@@ -203,6 +204,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             out.flush()?;
             Ok(())
         }
+        #[cfg(feature = "demo")]
         Some(Command::DemoServer(args)) => crate::demo::run(args),
     }
 }

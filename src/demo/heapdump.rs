@@ -14,13 +14,15 @@
 //!
 //! The map's entries are `property` edges named by key, to `{username}` objects, exactly as the
 //! tutorial's `loginUsers[username] = {username, …}`; the table holds the key strings. The dump
-//! uses only [`crate::snapshot`]'s builder and writer, and the writer's atomic file write.
+//! uses only [`crate::snapshot`]'s builder and writer.
 
+use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use super::state::{State, hash_table_bytes, ids};
 use crate::snapshot::builder::SnapshotBuilder;
-use crate::snapshot::writer::write_snapshot_file;
+use crate::snapshot::writer::write_snapshot;
 use crate::snapshot::{EdgeType, HeapSnapshot, NodeType};
 
 fn size<T>() -> u32 {
@@ -137,20 +139,58 @@ pub fn capture(state: &State) -> HeapSnapshot {
         }
     }
     let stats = b.node_with_id(NodeType::OBJECT, "Stats", ids::STATS, size::<super::state::Stats>());
+    if let Ok(dumps) = state.stats.dumps.lock() {
+        let list = b.node_with_id(
+            NodeType::ARRAY,
+            "(dump list)",
+            ids::DUMP_LIST,
+            (dumps.recent.capacity() * std::mem::size_of::<PathBuf>()) as u32,
+        );
+        b.edge(stats, EdgeType::PROPERTY, "dumps", list);
+    }
     b.edge(app, EdgeType::PROPERTY, "stats", stats);
     b.build()
 }
 
+/// A dump on disk, as its answer describes it.
+#[derive(Debug, Clone)]
+pub struct Dumped {
+    pub path: PathBuf,
+    /// The file's size: the bytes written into it before it was renamed into place.
+    pub bytes: u64,
+    /// Its place among this server's dumps (1 = the first) in the order the files landed: of
+    /// two dumps to the same path, the higher number is the file on disk.
+    pub seq: u64,
+}
+
 /// Writes a dump named `name` (letters, digits, `-`, `_`, `.`; no path) into the dump folder,
-/// atomically. Returns its path.
-pub fn dump(state: &State, name: &str) -> std::io::Result<PathBuf> {
+/// atomically: into a temporary file of its own, synced, then renamed over `NAME.heapsnapshot`.
+/// Runs on a blocking thread (the capture holds the session map's lock).
+///
+/// Concurrent dumps with the same name each write their own temporary file (`create_new`,
+/// numbered per dump), so none can truncate or rename another's; the last rename wins, and
+/// its `seq` says so. The folder is created again if it was removed.
+pub fn dump(state: &State, name: &str) -> std::io::Result<Dumped> {
     let snapshot = capture(state);
+    std::fs::create_dir_all(&state.dump_dir)?;
     let path = state.dump_dir.join(format!("{name}.heapsnapshot"));
-    write_snapshot_file(&snapshot, &path)?;
-    if let Ok(mut stats) = state.stats.lock() {
-        stats.dumps.push(path.clone());
+    let no = state.tmp_no.fetch_add(1, Ordering::Relaxed);
+    let tmp = state.dump_dir.join(format!(".{name}.heapsnapshot.{}.{no}.tmp", std::process::id()));
+    let written = (|| {
+        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        write_snapshot(&snapshot, &file)?;
+        file.sync_all()?;
+        let bytes = file.metadata()?.len();
+        drop(snapshot);
+        let _landing = state.landing.lock().unwrap_or_else(|p| p.into_inner());
+        std::fs::rename(&tmp, &path)?;
+        let seq = state.stats.dumps.lock().unwrap_or_else(|p| p.into_inner()).record(&path);
+        Ok(Dumped { path: path.clone(), bytes, seq })
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    Ok(path)
+    written
 }
 
 /// A dump name is a plain file name: no separators, no `..`, nothing to escape the folder.

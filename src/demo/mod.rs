@@ -8,8 +8,13 @@
 //! Interface (scripts rely on it): it binds 127.0.0.1 only, port 0 picks a free port, and its
 //! first line on stdout contains `http://127.0.0.1:PORT`. `GET /v1/mem-leak` leaks;
 //! `GET /v1/heapdump?name=NAME` writes `DIR/NAME.heapsnapshot` and answers JSON with its `path`.
+//!
+//! Built with the `demo` feature (on by default): its HTTP stack (axum, hyper, tokio) and the
+//! window's HTTP client (ureq) stay out of the CLI-only build and the fuzz crate.
 
 pub mod heapdump;
+pub mod log;
+pub mod serve;
 pub mod server;
 pub mod state;
 
@@ -33,26 +38,52 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 100_000)]
     pub leak_count: usize,
     /// First scheduled dump at this local time (HH:MM), like the tutorial's dumpFun.
-    #[arg(long, value_name = "HH:MM")]
-    pub dump_at: Option<String>,
+    #[arg(long, value_name = "HH:MM", value_parser = parse_time_of_day)]
+    pub dump_at: Option<chrono::NaiveTime>,
     /// Then one every this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub dump_every: u64,
     /// File name prefix of scheduled dumps.
-    #[arg(long, default_value = "heapscope-demo")]
+    #[arg(long, default_value = "heapscope-demo", value_parser = parse_dump_name)]
     pub dump_name: String,
+    /// Close a connection whose request head has not arrived whole this many seconds after it
+    /// started waiting for one (also closes keep-alive connections idle that long).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Close a connection that has moved no byte for this many seconds while no request of it
+    /// is being handled (a client that stopped reading its answer).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Connections served at once (lowered to stay below the open-file limit); more wait.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_connections: u64,
     /// Exit when stdin closes (the GUI sets this, so the server never outlives it).
     #[arg(long, hide = true)]
     pub exit_with_stdin: bool,
 }
 
-/// Parses `HH:MM` and returns how long until its next occurrence (today, or tomorrow if past).
+/// `--dump-at`: a time of day, `HH:MM` (a usage error otherwise).
+fn parse_time_of_day(s: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| format!("{s:?} is not a time of day (HH:MM)"))
+}
+
+/// `--dump-name`: a plain file name (a usage error otherwise), as [`heapdump::valid_name`] says.
+fn parse_dump_name(s: &str) -> Result<String, String> {
+    if heapdump::valid_name(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a plain file name (letters, digits, '-', '_', '.'; not starting with '.'; at most 100)"
+        ))
+    }
+}
+
+/// How long until the next `t` (today, or tomorrow if past), and when that is.
 pub fn until_next(
-    hh_mm: &str,
+    t: chrono::NaiveTime,
     now: chrono::DateTime<chrono::Local>,
 ) -> anyhow::Result<(Duration, chrono::DateTime<chrono::Local>)> {
-    let t = chrono::NaiveTime::parse_from_str(hh_mm, "%H:%M")
-        .map_err(|_| anyhow::anyhow!("--dump-at {hh_mm:?} is not a time of day (HH:MM)"))?;
+    let hh_mm = t.format("%H:%M");
     let mut when = now.date_naive().and_time(t);
     if when <= now.naive_local() {
         when += chrono::Duration::days(1);
@@ -65,31 +96,33 @@ pub fn until_next(
     Ok((wait, local))
 }
 
+/// Runs the server until Ctrl-C (or, with `--exit-with-stdin`, until stdin closes).
+///
+/// Nothing it prints can stop it: the first lines are written directly, ignoring errors (a
+/// caller that closed stdout already cannot read the URL anyway), everything after goes through
+/// [`log::Logger`].
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    if !heapdump::valid_name(&args.dump_name) {
-        anyhow::bail!("--dump-name {:?} is not a plain file name", args.dump_name);
-    }
-    if args.dump_every == 0 {
-        anyhow::bail!("--dump-every must be at least 1 second");
-    }
-    let schedule = args.dump_at.as_deref().map(|t| until_next(t, chrono::Local::now())).transpose()?;
+    let schedule = args.dump_at.map(|t| until_next(t, chrono::Local::now())).transpose()?;
     std::fs::create_dir_all(&args.dump_dir).with_context(|| format!("creating {}", args.dump_dir.display()))?;
-    let log_file = std::fs::OpenOptions::new().create(true).append(true).open(args.dump_dir.join("access.log")).ok();
-    let state = Arc::new(state::State::new(args.dump_dir.clone(), args.leak_count, log_file));
+    let limits = serve::Limits {
+        header_read: Duration::from_secs(args.header_timeout),
+        idle: Duration::from_secs(args.idle_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+    }
+    .capped_by(serve::open_file_limit());
+    let logger = log::Logger::start(args.dump_dir.join("access.log"));
+    let state = Arc::new(state::State::new(args.dump_dir.clone(), args.leak_count, logger));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
             .await
             .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
         let addr = listener.local_addr()?;
-        {
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "heapscope demo server listening on http://{addr} (dumps in {})", args.dump_dir.display())?;
-            out.flush()?;
-        }
+        let mut first =
+            format!("heapscope demo server listening on http://{addr} (dumps in {})\n", args.dump_dir.display());
         if let Some((wait, when)) = schedule {
-            println!(
-                "first heap dump at {} (in {} s), then every {} s, into {}/{}-*.heapsnapshot",
+            first += &format!(
+                "first heap dump at {} (in {} s), then every {} s, into {}/{}-*.heapsnapshot\n",
                 when.format("%Y-%m-%d %H:%M:%S"),
                 wait.as_secs(),
                 args.dump_every,
@@ -103,30 +136,40 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 loop {
                     interval.tick().await;
                     let file = format!("{name}-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
-                    let s = state.clone();
-                    match tokio::task::spawn_blocking(move || heapdump::dump(&s, &file)).await {
-                        Ok(Ok(path)) => println!("heap dump written: {}", path.display()),
-                        Ok(Err(e)) => eprintln!("heap dump failed: {e}"),
-                        Err(e) => eprintln!("heap dump task failed: {e}"),
+                    match server::run_dump(&state, file).await {
+                        Ok(Ok(d)) => state.logger.say(&format!("heap dump written: {}", d.path.display())),
+                        Ok(Err(e)) => log::warn(&format!("heap dump failed: {e}")),
+                        Err(e) => log::warn(&format!("heap dump task failed: {e}")),
                     }
                 }
             });
         }
+        {
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(first.as_bytes()).and_then(|()| out.flush()) {
+                log::warn(&format!("cannot write to stdout ({e}); serving on http://{addr}"));
+            }
+        }
+        let exit_with_stdin = args.exit_with_stdin;
         let shutdown = async move {
-            if args.exit_with_stdin {
-                // Returns when the parent closes our stdin (or dies).
-                let _ = tokio::task::spawn_blocking(|| {
-                    let mut sink = Vec::new();
-                    let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
-                })
-                .await;
+            if exit_with_stdin {
+                // Returns when the parent closes our stdin (or dies); what it writes is discarded.
+                let _ =
+                    tokio::task::spawn_blocking(|| std::io::copy(&mut std::io::stdin(), &mut std::io::sink())).await;
             } else {
                 let _ = tokio::signal::ctrl_c().await;
             }
         };
-        axum::serve(listener, server::app(state)).with_graceful_shutdown(shutdown).await?;
+        serve::serve(listener, server::app(state.clone()), limits, shutdown).await;
         anyhow::Ok(())
-    })
+    });
+    // A blocking task may still wait (a dump, the stdin reader): don't wait for it forever.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    if let Some(state) = Arc::into_inner(state) {
+        let mut logger = state.logger;
+        logger.finish();
+    }
+    served
 }
 
 #[cfg(test)]
@@ -137,12 +180,12 @@ mod tests {
     #[test]
     fn next_dump_time_is_today_or_tomorrow() {
         let now = chrono::Local.with_ymd_and_hms(2026, 11, 25, 10, 50, 0).single().unwrap();
-        let (wait, when) = until_next("10:53", now).unwrap();
+        let (wait, when) = until_next(parse_time_of_day("10:53").unwrap(), now).unwrap();
         assert_eq!(wait.as_secs(), 180);
         assert_eq!(when.format("%d %H:%M").to_string(), "25 10:53");
-        let (wait, when) = until_next("10:00", now).unwrap();
+        let (wait, when) = until_next(parse_time_of_day("10:00").unwrap(), now).unwrap();
         assert_eq!(when.format("%d %H:%M").to_string(), "26 10:00");
         assert_eq!(wait.as_secs(), 23 * 3600 + 10 * 60);
-        assert!(until_next("25:99", now).is_err());
+        assert!(parse_time_of_day("25:99").is_err());
     }
 }

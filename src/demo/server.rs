@@ -1,13 +1,18 @@
 //! The HTTP side: three middlewares in order (access log, session, router) on axum, and the
 //! tutorial's routes.
 //!
-//! * **access log**: method, path, status, latency, to stdout and `DIR/access.log`;
+//! * **access log**: method, path, status, latency, to stdout and `DIR/access.log` (queued to
+//!   the [`Logger`](super::log::Logger)'s threads: a closed or stuck stdout never fails a request);
 //! * **session**: attaches a [`SessionHandle`] to every request, like Koa's `ctx.session`;
 //! * **router**: the tutorial's `newRouter` rules: `..` segments are dropped, `-x` becomes `X`
 //!   (`index-test` → `indexTest`), the last segment is the method name, the rest the controller;
 //!   fewer than two segments answer 404 `path not found`.
+//!
+//! Handlers never block a runtime worker: the leak and the dump run on blocking threads, and
+//! `/v1/stats` reads atomics (see [`super::state`]'s locking rule).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::Router;
@@ -63,11 +68,8 @@ async fn access_log(
         response.status().as_u16(),
         start.elapsed().as_secs_f64() * 1000.0
     );
-    println!("{line}");
     state.log_line(line);
-    if let Ok(mut stats) = state.stats.lock() {
-        stats.requests += 1;
-    }
+    state.stats.requests.fetch_add(1, Ordering::Relaxed);
     response
 }
 
@@ -171,7 +173,7 @@ async fn mem_leak(state: Arc<State>, handle: Option<SessionHandle>, query: &str)
             _ => return error(StatusCode::BAD_REQUEST, format!("count must be a number up to 10000000, got {v:?}")),
         },
     };
-    let request = state.request_no.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    let request = state.request_no.fetch_add(1, Ordering::Relaxed) + 1;
     let worker = state.clone();
     let result = tokio::task::spawn_blocking(move || {
         let mut store = match worker.sessions.lock() {
@@ -186,9 +188,7 @@ async fn mem_leak(state: Arc<State>, handle: Option<SessionHandle>, query: &str)
     .await;
     match result {
         Ok(_) => {
-            if let Ok(mut stats) = state.stats.lock() {
-                stats.leak_calls += 1;
-            }
+            state.stats.leak_calls.fetch_add(1, Ordering::Relaxed);
             (StatusCode::OK, "set success").into_response()
         }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("leak task failed: {e}")),
@@ -205,17 +205,19 @@ async fn heap_dump(state: Arc<State>, query: &str) -> Response {
             format!("name {name:?} is not a plain file name (letters, digits, '-', '_', '.'; no '/' or '..')"),
         );
     }
-    let worker = state.clone();
     let start = Instant::now();
-    match tokio::task::spawn_blocking(move || heapdump::dump(&worker, &name)).await {
-        Ok(Ok(path)) => {
-            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            println!(
-                "heap dump written: {} ({bytes} bytes, {:.0} ms)",
-                path.display(),
+    match run_dump(&state, name).await {
+        Ok(Ok(d)) => {
+            state.logger.say(&format!(
+                "heap dump written: {} ({} bytes, {:.0} ms)",
+                d.path.display(),
+                d.bytes,
                 start.elapsed().as_secs_f64() * 1000.0
-            );
-            json_response(StatusCode::OK, json!({ "path": heapdump::display_path(&path), "bytes": bytes }))
+            ));
+            json_response(
+                StatusCode::OK,
+                json!({ "path": heapdump::display_path(&d.path), "bytes": d.bytes, "seq": d.seq }),
+            )
         }
         Ok(Err(e)) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -225,17 +227,36 @@ async fn heap_dump(state: Arc<State>, query: &str) -> Response {
     }
 }
 
-/// `GET /v1/stats`: the map's size and the dumps so far.
+/// Runs a dump on a blocking thread once one of the dump slots is free (waiting asynchronously).
+pub async fn run_dump(
+    state: &Arc<State>,
+    name: String,
+) -> Result<std::io::Result<heapdump::Dumped>, tokio::task::JoinError> {
+    // The semaphore is never closed, so acquiring only fails if it were; then run unthrottled.
+    let _slot = state.dump_slots.acquire().await.ok();
+    let worker = state.clone();
+    tokio::task::spawn_blocking(move || heapdump::dump(&worker, &name)).await
+}
+
+/// `GET /v1/stats`: the map's size, the counters, and the most recent dumps (each path once,
+/// at most [`DUMPS_LISTED`](super::state::DUMPS_LISTED), oldest first). Reads atomics only, so
+/// it answers while a leak holds the session map.
 fn stats(state: &State) -> Response {
-    let sessions = state.sessions.lock().map(|s| s.map.len()).unwrap_or(0);
-    let (requests, leaks, dumps) = state
-        .stats
+    let s = &state.stats;
+    let (dump_count, dumps) = s
+        .dumps
         .lock()
-        .map(|s| (s.requests, s.leak_calls, s.dumps.iter().map(|p| p.display().to_string()).collect::<Vec<_>>()))
+        .map(|d| (d.count, d.recent.iter().map(|p| heapdump::display_path(p)).collect::<Vec<_>>()))
         .unwrap_or_default();
     json_response(
         StatusCode::OK,
-        json!({ "sessions": sessions, "requests": requests, "leak_calls": leaks, "dumps": dumps }),
+        json!({
+            "sessions": s.sessions.load(Ordering::Relaxed),
+            "requests": s.requests.load(Ordering::Relaxed),
+            "leak_calls": s.leak_calls.load(Ordering::Relaxed),
+            "dump_count": dump_count,
+            "dumps": dumps,
+        }),
     )
 }
 

@@ -109,6 +109,7 @@ pub struct App {
     pub comparison: ComparisonView,
     pub containment: ContainmentView,
     pub retainers: RetainersPane,
+    #[cfg(feature = "demo")]
     pub demo: super::demo_panel::DemoPanel,
     /// (base, current) → computed Comparison.
     comparisons: Vec<(SnapshotId, SnapshotId, Arc<Comparison>)>,
@@ -141,6 +142,7 @@ impl App {
             comparison: ComparisonView::new(),
             containment: ContainmentView::new(),
             retainers: RetainersPane::new(),
+            #[cfg(feature = "demo")]
             demo: super::demo_panel::DemoPanel::new(),
             comparisons: Vec::new(),
             compare_jobs: Vec::new(),
@@ -318,7 +320,9 @@ impl App {
         self.frame_started = Some(Instant::now());
         let ctx = ui.ctx().clone();
         self.poll_jobs(&ctx);
+        #[cfg(feature = "demo")]
         super::demo_panel::DemoPanel::tick(self);
+        #[cfg(feature = "demo")]
         if self.demo.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
@@ -353,7 +357,14 @@ impl App {
             }
             ui.separator();
             let has_two = self.snapshots.len() >= 2;
-            for v in [View::Summary, View::Comparison, View::Containment, View::Statistics, View::Demo] {
+            for v in [
+                View::Summary,
+                View::Comparison,
+                View::Containment,
+                View::Statistics,
+                #[cfg(feature = "demo")]
+                View::Demo,
+            ] {
                 let enabled = match v {
                     View::Comparison => has_two,
                     View::Demo => true,
@@ -420,7 +431,10 @@ impl App {
             View::Comparison => super::comparison::comparison_ui(self, ui),
             View::Containment => super::containment::containment_ui(self, ui),
             View::Statistics => super::statistics::statistics_ui(self, ui),
+            #[cfg(feature = "demo")]
             View::Demo => super::demo_panel::demo_ui(self, ui),
+            #[cfg(not(feature = "demo"))]
+            View::Demo => {}
         }
     }
 
@@ -639,6 +653,7 @@ impl eframe::App for App {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        #[cfg(feature = "demo")]
         self.demo.stop();
         self.recent.save();
     }

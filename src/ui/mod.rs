@@ -7,6 +7,7 @@
 pub mod app;
 pub mod comparison;
 pub mod containment;
+#[cfg(feature = "demo")]
 pub mod demo_panel;
 pub mod loader;
 pub mod recent;
