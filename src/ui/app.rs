@@ -14,6 +14,7 @@ use egui::{Color32, Key, RichText, Ui};
 use super::comparison::ComparisonView;
 use super::containment::ContainmentView;
 use super::loader::{CompareJob, LoadJob};
+use super::open_dialog::{Backend, OpenDialog, Outcome};
 use super::retainers::RetainersPane;
 use super::summary::SummaryView;
 use crate::analysis::Analysis;
@@ -66,6 +67,8 @@ pub enum Command {
     Copy(String),
     Open(Vec<PathBuf>),
     OpenDialog,
+    /// Stop computing the Comparison of (base, current).
+    CancelCompare,
     SelectSnapshot(SnapshotId),
     CloseSnapshot(SnapshotId),
     CancelLoad(u64),
@@ -83,6 +86,8 @@ pub enum Command {
 pub struct Loaded {
     pub id: SnapshotId,
     pub path: PathBuf,
+    /// Its N in "Snapshot N": loads that fail or are cancelled give theirs back.
+    pub number: usize,
     pub title: String,
     pub file_size: u64,
     pub analysis: Arc<Analysis>,
@@ -113,6 +118,8 @@ pub struct App {
     /// (base, current) → computed Comparison.
     comparisons: Vec<(SnapshotId, SnapshotId, Arc<Comparison>)>,
     compare_jobs: Vec<CompareJob>,
+    /// (base, current) pairs whose Comparison the user cancelled: not restarted until asked.
+    compare_cancelled: Vec<(SnapshotId, SnapshotId)>,
     pub base: Option<SnapshotId>,
     path_window: Option<(String, String)>,
     pub recent: super::recent::RecentFiles,
@@ -120,10 +127,19 @@ pub struct App {
     /// Snapshots opened so far ("Snapshot N" numbering, as DevTools).
     snapshot_count: usize,
     pending: Vec<Command>,
-    dialog: Option<std::sync::mpsc::Receiver<Vec<PathBuf>>>,
+    dialog: Option<OpenDialog>,
+    /// Which file dialog Open… shows (tests set [`Backend::InWindow`]: "no platform dialog").
+    pub dialog_backend: Backend,
+    /// Where the in-window browser starts (the last opened file's folder by default).
+    pub dialog_dir: Option<PathBuf>,
     pub status: String,
+    /// A short confirmation ("Copied @123", "Cancelled loading x") shown in the status bar.
+    notice: Option<(String, Instant)>,
     frame_started: Option<Instant>,
 }
+
+/// How long a notice stays in the status bar.
+const NOTICE_FOR: std::time::Duration = std::time::Duration::from_secs(4);
 
 impl App {
     /// An empty window.
@@ -144,6 +160,7 @@ impl App {
             demo: super::demo_panel::DemoPanel::new(),
             comparisons: Vec::new(),
             compare_jobs: Vec::new(),
+            compare_cancelled: Vec::new(),
             base: None,
             path_window: None,
             recent: super::recent::RecentFiles::in_memory(),
@@ -151,7 +168,10 @@ impl App {
             snapshot_count: 0,
             pending: Vec::new(),
             dialog: None,
+            dialog_backend: Backend::detect(),
+            dialog_dir: None,
             status: String::new(),
+            notice: None,
             frame_started: None,
         }
     }
@@ -168,15 +188,24 @@ impl App {
         let id = self.next_id;
         self.next_id += 1;
         self.snapshot_count += 1;
-        let title = self.title_for(&path, self.snapshot_count);
-        self.insert_loaded(id, title, path, analysis)
+        let number = self.snapshot_count;
+        self.insert_loaded(id, number, path, analysis)
     }
 
     /// A finished load: keeps the id and title it got when it was opened, so snapshots stay in
     /// the order they were opened whatever order they finish in.
-    fn insert_loaded(&mut self, id: SnapshotId, title: String, path: PathBuf, analysis: Arc<Analysis>) -> SnapshotId {
+    fn insert_loaded(&mut self, id: SnapshotId, number: usize, path: PathBuf, analysis: Arc<Analysis>) -> SnapshotId {
         let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        self.snapshots.push(Loaded { id, path, title, file_size, analysis, retainers_view: RetainersView::new() });
+        let title = title_for(&path, number);
+        self.snapshots.push(Loaded {
+            id,
+            path,
+            number,
+            title,
+            file_size,
+            analysis,
+            retainers_view: RetainersView::new(),
+        });
         // In the order they were opened, like DevTools' profiles list.
         self.snapshots.sort_by_key(|s| s.id);
         // The newest snapshot becomes current (loads finish in any order).
@@ -192,21 +221,58 @@ impl App {
         id
     }
 
-    fn title_for(&self, path: &Path, number: usize) -> String {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let name = name.trim_end_matches(".gz").trim_end_matches(".heapsnapshot").to_string();
-        format!("Snapshot {number}: {name}")
+    /// A load that failed or was cancelled gives its number back: later ones move down, so
+    /// the loaded snapshots are numbered 1, 2, 3… without gaps (as DevTools numbers them).
+    fn release_number(&mut self, number: usize) {
+        self.snapshot_count = self.snapshot_count.saturating_sub(1);
+        for job in &mut self.jobs {
+            if job.number > number {
+                job.number -= 1;
+                job.title = title_for(&job.path, job.number);
+            }
+        }
+        for s in &mut self.snapshots {
+            if s.number > number {
+                s.number -= 1;
+                s.title = title_for(&s.path, s.number);
+            }
+        }
     }
 
+    /// Starts loading `files`. A file already loaded (or loading) is not loaded again: the
+    /// loaded one becomes current and the status bar says so.
     pub fn open(&mut self, files: Vec<PathBuf>, ctx: &egui::Context) {
         for path in files {
-            self.recent.add(&path);
+            let same = |p: &Path| same_file(p, &path);
+            if let Some(s) = self.snapshots.iter().find(|s| same(&s.path)) {
+                let (id, title) = (s.id, s.title.clone());
+                self.notify(format!("{} is already open as {title}", display_name(&path)));
+                self.push(Command::SelectSnapshot(id));
+                continue;
+            }
+            if self.jobs.iter().any(|j| same(&j.path)) {
+                self.notify(format!("{} is already loading", display_name(&path)));
+                continue;
+            }
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                self.dialog_dir = Some(dir.to_path_buf());
+            }
             let id = self.next_id;
             self.next_id += 1;
             self.snapshot_count += 1;
-            let title = self.title_for(&path, self.snapshot_count);
-            self.jobs.push(LoadJob::start(id, title, path, ctx.clone()));
+            let number = self.snapshot_count;
+            self.jobs.push(LoadJob::start(id, number, title_for(&path, number), path, ctx.clone()));
         }
+    }
+
+    /// Shows `text` in the status bar for a few seconds.
+    pub fn notify(&mut self, text: String) {
+        self.notice = Some((text, Instant::now()));
+    }
+
+    /// The notice shown now, if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().filter(|(_, at)| at.elapsed() < NOTICE_FOR).map(|(t, _)| t.as_str())
     }
 
     pub fn loaded(&self, id: SnapshotId) -> Option<&Loaded> {
@@ -233,6 +299,12 @@ impl App {
         self.comparisons.iter().find(|(b, c, _)| *b == base && *c == current).map(|(b, c, cmp)| (cmp.clone(), *b, *c))
     }
 
+    /// The user cancelled the Comparison of the current pair.
+    pub fn comparison_cancelled(&self) -> bool {
+        let (Some(base), Some(current)) = (self.base, self.current) else { return false };
+        self.compare_cancelled.contains(&(base, current))
+    }
+
     pub fn comparison_pending(&self) -> bool {
         !self.compare_jobs.is_empty()
     }
@@ -241,6 +313,7 @@ impl App {
     pub fn ensure_comparison(&mut self, ctx: &egui::Context) {
         let (Some(base), Some(current)) = (self.base, self.current) else { return };
         if base == current
+            || self.comparison_cancelled()
             || self.comparison().is_some()
             || self.compare_jobs.iter().any(|j| j.base == base && j.current == current)
         {
@@ -271,15 +344,20 @@ impl App {
         for (i, result) in finished.into_iter().rev() {
             let job = self.jobs.remove(i);
             match result {
-                Ok(analysis) => {
+                Ok(Some(analysis)) => {
                     let secs = job.started.elapsed().as_secs_f32();
                     self.status = format!("Loaded {} in {secs:.1} s", job.path.display());
-                    self.insert_loaded(job.id, job.title, job.path, Arc::new(analysis));
+                    // Only files that loaded go into Recent.
+                    self.recent.add(&job.path);
+                    self.insert_loaded(job.id, job.number, job.path, Arc::new(analysis));
+                }
+                Ok(None) => {
+                    self.notify(format!("Cancelled loading {}", display_name(&job.path)));
+                    self.release_number(job.number);
                 }
                 Err(message) => {
-                    if !message.contains("cancelled") {
-                        self.errors.push(LoadError { path: job.path, message });
-                    }
+                    self.release_number(job.number);
+                    self.errors.push(LoadError { path: job.path, message });
                 }
             }
         }
@@ -299,14 +377,28 @@ impl App {
             // (an animated spinner repaints every frame: under a software renderer, a whole core).
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
-        if let Some(rx) = &self.dialog
-            && let Ok(files) = rx.try_recv()
-        {
+        if let Some(outcome) = self.dialog.as_mut().and_then(|d| d.poll(ctx)) {
             self.dialog = None;
-            if !files.is_empty() {
-                self.open(files, ctx);
+            match outcome {
+                Outcome::Picked(files) => self.open(files, ctx),
+                Outcome::Cancelled => {}
+                Outcome::PlatformFailed => {
+                    self.notify("The system file dialog did not open (no file-chooser portal, no zenity): using Heapscope's own".into());
+                    self.dialog_backend = Backend::InWindow;
+                    self.dialog = Some(OpenDialog::in_window(&self.dialog_start_dir()));
+                }
             }
+            ctx.request_repaint();
         }
+    }
+
+    /// The in-window browser starts in the folder of the last file opened, else the current one.
+    fn dialog_start_dir(&self) -> PathBuf {
+        self.dialog_dir
+            .clone()
+            .or_else(|| self.recent.paths().first().and_then(|p| p.parent().map(Path::to_path_buf)))
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("/"))
     }
 
     pub fn push(&mut self, command: Command) {
@@ -327,7 +419,7 @@ impl App {
 
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
-        egui::Panel::left("snapshots").resizable(true).default_size(240.0).show(ui, |ui| {
+        egui::Panel::left("snapshots").resizable(true).default_size(210.0).show(ui, |ui| {
             super::sidebar::sidebar_ui(self, ui);
         });
         if self.view != View::Statistics && self.view != View::Demo && self.current.is_some() {
@@ -406,8 +498,16 @@ impl App {
             if self.comparison_pending() {
                 ui.separator();
                 super::rows::busy_ui(ui, "comparing");
+                if ui.small_button("Cancel comparing").clicked() {
+                    self.push(Command::CancelCompare);
+                }
             }
-            if !self.status.is_empty() {
+            if let Some(notice) = self.notice() {
+                ui.separator();
+                ui.label(RichText::new(notice).strong());
+                // Gone after NOTICE_FOR even if nothing else moves.
+                ui.ctx().request_repaint_after(NOTICE_FOR);
+            } else if !self.status.is_empty() {
                 ui.separator();
                 ui.label(RichText::new(&self.status).weak());
             }
@@ -484,6 +584,36 @@ impl App {
         }
     }
 
+    /// Back/Forward: the history's item becomes the selection, and the grids follow it (one
+    /// selection drives the table and the Retainers pane).
+    fn go_to_history(&mut self) {
+        let Some(item) = self.history.get(self.history_pos - 1).cloned() else { return };
+        self.selection = Some(item.clone());
+        self.retainers.reset();
+        self.follow_selection(&item);
+    }
+
+    /// Makes the grids show `item` as their selected row: the Summary reveals it (in its own
+    /// snapshot); a grid whose selected row is another object loses its highlight.
+    fn follow_selection(&mut self, item: &Item) {
+        let Item::Node { snapshot, node } = *item;
+        if self.view == View::Summary && self.current == Some(snapshot) {
+            if let Some(a) = self.loaded(snapshot).map(|s| s.analysis.clone()) {
+                self.summary.reveal(&a, node);
+            }
+        } else if self.summary.tree.selected_row().and_then(|r| r.key.node()) != Some(node) {
+            self.summary.tree.selected = None;
+        }
+        let in_comparison = self.comparison.tree.selected_row().and_then(|r| r.key.node());
+        if in_comparison != Some(node) {
+            self.comparison.tree.selected = None;
+        }
+        let in_containment = self.containment.tree.selected_row().and_then(|r| r.key.node());
+        if in_containment != Some(node) {
+            self.containment.tree.selected = None;
+        }
+    }
+
     fn select(&mut self, item: Item) {
         if self.selection.as_ref() == Some(&item) {
             return;
@@ -518,26 +648,33 @@ impl App {
                     self.path_window = Some((title, text));
                 }
             }
-            Command::Copy(text) => ctx.copy_text(text),
-            Command::Open(files) => self.open(files, ctx),
-            Command::OpenDialog => {
-                let (tx, rx) = std::sync::mpsc::channel();
-                self.dialog = Some(rx);
-                // The dialog blocks: run it on its own thread.
-                std::thread::spawn(move || {
-                    let files = rfd::FileDialog::new()
-                        .set_title("Open heap snapshots")
-                        .add_filter("Heap snapshots", &["heapsnapshot", "gz"])
-                        .add_filter("All files", &["*"])
-                        .pick_files()
-                        .unwrap_or_default();
-                    let _ = tx.send(files);
-                });
+            Command::Copy(text) => {
+                self.notify(format!("Copied {text}"));
+                ctx.copy_text(text);
             }
+            Command::CancelCompare => {
+                // The engine's diff has no cancellation points: the thread ends on its own and
+                // its result, sent to a dropped channel, is thrown away.
+                let pairs = self.compare_jobs.drain(..).map(|j| (j.base, j.current));
+                self.compare_cancelled.extend(pairs);
+                self.notify("Comparison cancelled".into());
+            }
+            Command::Open(files) => self.open(files, ctx),
+            Command::OpenDialog => match (&self.dialog, self.dialog_backend) {
+                // One dialog at a time, but a click is never dead: say where the open one is.
+                (Some(OpenDialog::Platform(_)), _) => {
+                    self.notify("A file dialog is already open (it may be behind this window)".into())
+                }
+                (Some(OpenDialog::InWindow(_)), _) => self.notify("The Open dialog is already open".into()),
+                (None, Backend::Platform) => self.dialog = Some(OpenDialog::platform(ctx)),
+                (None, Backend::InWindow) => self.dialog = Some(OpenDialog::in_window(&self.dialog_start_dir())),
+            },
             Command::SelectSnapshot(id) => {
                 if self.current != Some(id) {
                     self.current = Some(id);
-                    if self.base == Some(id) || self.base.is_none() {
+                    // The base is an older snapshot: the one before the new current (DevTools'
+                    // default), unless the user chose another older one.
+                    if self.base.is_none_or(|b| b >= id) {
                         self.base =
                             self.previous_of(id).or_else(|| self.snapshots.iter().find(|s| s.id != id).map(|s| s.id));
                     }
@@ -573,6 +710,8 @@ impl App {
             Command::CancelLoad(id) => {
                 if let Some(job) = self.jobs.iter().find(|j| j.id == id) {
                     job.cancel();
+                    let text = format!("Cancelling {}…", display_name(&job.path));
+                    self.notify(text);
                 }
             }
             Command::DismissError(i) => {
@@ -591,6 +730,9 @@ impl App {
             }
             Command::SetBase(id) => {
                 self.base = Some(id);
+                // Choosing a base (again) asks for its Comparison, even after a cancel.
+                let current = self.current;
+                self.compare_cancelled.retain(|&(b, c)| !(b == id && Some(c) == current));
                 self.comparison.reset();
                 self.ensure_comparison(ctx);
             }
@@ -617,15 +759,13 @@ impl App {
             Command::Back => {
                 if self.history_pos > 1 {
                     self.history_pos -= 1;
-                    self.selection = self.history.get(self.history_pos - 1).cloned();
-                    self.retainers.reset();
+                    self.go_to_history();
                 }
             }
             Command::Forward => {
                 if self.history_pos < self.history.len() {
                     self.history_pos += 1;
-                    self.selection = self.history.get(self.history_pos - 1).cloned();
-                    self.retainers.reset();
+                    self.go_to_history();
                 }
             }
         }
@@ -641,5 +781,24 @@ impl eframe::App for App {
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.demo.stop();
         self.recent.save();
+    }
+}
+
+/// "Snapshot N: name" (DevTools' profile titles, the file name without `.heapsnapshot[.gz]`).
+fn title_for(path: &Path, number: usize) -> String {
+    let name = display_name(path);
+    let name = name.trim_end_matches(".gz").trim_end_matches(".heapsnapshot");
+    format!("Snapshot {number}: {name}")
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// The same file, however it was named (relative, through a symlink).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }

@@ -9,6 +9,7 @@ pub mod comparison;
 pub mod containment;
 pub mod demo_panel;
 pub mod loader;
+pub mod open_dialog;
 pub mod recent;
 pub mod retainers;
 pub mod rows;
