@@ -78,8 +78,8 @@ pub fn rss_bytes() -> u64 {
 
 fn load_timed(path: &Path) -> anyhow::Result<(Analysis, Value)> {
     let timeline = Timeline::new();
-    let snapshot =
-        crate::snapshot::read_file(path, &timeline).map_err(|e| anyhow::anyhow!("{e}: {}", path.display()))?;
+    let snapshot = crate::snapshot::read_file(path, &timeline)
+        .map_err(|e| anyhow::Error::new(e).context(path.display().to_string()))?;
     let analysis = Analysis::run(snapshot, &timeline)?;
     let total = timeline.start.elapsed().as_secs_f64();
     let file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);

@@ -7,34 +7,35 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-/// A loading stage, in the order they run.
+/// A loading stage, in the order [`crate::snapshot::read_file`] and
+/// [`crate::analysis::Analysis::run`] report them.
+///
+/// Only the passes on `Analysis::run`'s reporting thread are phases: shallow sizes, distances
+/// and class names run on the second thread meanwhile (during Flags … Dominators) and report
+/// nothing, so they have no phase of their own (a phase that is never reported would make the
+/// bar jump; one listed out of order would make it go backwards).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     Reading,
-    Retainers,
     DomState,
     Flags,
-    ShallowSizes,
-    Distances,
+    Retainers,
     Dominators,
     RetainedSizes,
-    Classes,
     Aggregates,
     Statistics,
     Done,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 12] = [
+    /// Every phase, in the order they are reported.
+    pub const ALL: [Phase; 9] = [
         Phase::Reading,
-        Phase::Retainers,
         Phase::DomState,
         Phase::Flags,
-        Phase::ShallowSizes,
-        Phase::Distances,
+        Phase::Retainers,
         Phase::Dominators,
         Phase::RetainedSizes,
-        Phase::Classes,
         Phase::Aggregates,
         Phase::Statistics,
         Phase::Done,
@@ -43,33 +44,28 @@ impl Phase {
     pub fn label(self) -> &'static str {
         match self {
             Phase::Reading => "Reading snapshot",
-            Phase::Retainers => "Building retainers",
             Phase::DomState => "Propagating DOM state",
             Phase::Flags => "Marking page-owned objects",
-            Phase::ShallowSizes => "Calculating shallow sizes",
-            Phase::Distances => "Calculating distances",
+            Phase::Retainers => "Building retainers",
             Phase::Dominators => "Building dominator tree",
             Phase::RetainedSizes => "Calculating retained sizes",
-            Phase::Classes => "Naming classes",
             Phase::Aggregates => "Aggregating classes",
             Phase::Statistics => "Calculating statistics",
             Phase::Done => "Finished",
         }
     }
 
-    /// Rough share of total load time, measured on the tutorial snapshots.
+    /// Rough share of total load time (wall clock, the second thread's passes overlapping
+    /// Flags … Dominators), measured on the tutorial snapshots.
     pub fn weight(self) -> f32 {
         match self {
             Phase::Reading => 0.55,
-            Phase::Retainers => 0.04,
-            Phase::DomState => 0.01,
-            Phase::Flags => 0.03,
-            Phase::ShallowSizes => 0.04,
-            Phase::Distances => 0.04,
-            Phase::Dominators => 0.15,
+            Phase::DomState => 0.02,
+            Phase::Flags => 0.06,
+            Phase::Retainers => 0.06,
+            Phase::Dominators => 0.20,
             Phase::RetainedSizes => 0.02,
-            Phase::Classes => 0.05,
-            Phase::Aggregates => 0.05,
+            Phase::Aggregates => 0.07,
             Phase::Statistics => 0.02,
             Phase::Done => 0.0,
         }

@@ -25,6 +25,7 @@
 //! 16-byte record per vertex, plus `vertex` (4 bytes): 20 bytes a node, freed on return except
 //! `vertex`, which the retained-size sum needs (LT's fallback adds dom and two bucket arrays).
 
+use super::Cancelled;
 use super::bits::BitVec;
 use crate::snapshot::NodeIdx;
 
@@ -39,7 +40,14 @@ pub struct DominatorInput<'a> {
     pub retainer_node: &'a [NodeIdx],
     /// Essential bit of each retainer slot (the essential bit of the slot's edge).
     pub essential_retainer: &'a BitVec,
+    /// Polled every [`CANCEL_CHECK_EVERY`] vertices: at a gigabyte this pass runs over a second,
+    /// and a cancelled load must not wait for it.
+    pub is_cancelled: &'a dyn Fn() -> bool,
 }
+
+/// How many vertices the DFS and the dominator loops visit between two cancellation checks
+/// (a check is one relaxed atomic load; 64 Ki vertices take well under a millisecond).
+pub const CANCEL_CHECK_EVERY: u32 = 1 << 16;
 
 /// What the pass found.
 pub struct DominatorTree {
@@ -72,7 +80,8 @@ struct Vertex {
     semi: u32,
 }
 
-pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
+/// The dominator tree, or [`Cancelled`] as soon as `input.is_cancelled` says so.
+pub fn compute(input: &DominatorInput<'_>) -> Result<DominatorTree, Cancelled> {
     let node_count = input.first_edge.len() - 1;
     let len = node_count + 1;
     // 1-based vertex numbers; 0 means "none". vertex v is node ordinal v - 1.
@@ -81,7 +90,7 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
     let mut n: u32 = 0;
 
     // Iterative DFS; `ancestor` holds each vertex's next edge to examine.
-    let dfs = |root: u32, v_: &mut [Vertex], vertex: &mut [u32], n: &mut u32| {
+    let dfs = |root: u32, v_: &mut [Vertex], vertex: &mut [u32], n: &mut u32| -> Result<(), Cancelled> {
         v_[root as usize].ancestor = input.first_edge[root as usize - 1];
         let mut v = root;
         while v != 0 {
@@ -91,6 +100,9 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
                 v_[vi].semi = *n;
                 vertex[*n as usize] = v;
                 v_[vi].label = v;
+                if *n % CANCEL_CHECK_EVERY == 0 && (input.is_cancelled)() {
+                    return Err(Cancelled);
+                }
             }
             let mut v_next = v_[vi].parent;
             let end = input.first_edge[vi];
@@ -111,10 +123,11 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
             }
             v = v_next;
         }
+        Ok(())
     };
 
     let r = input.root + 1;
-    dfs(r, &mut v_, &mut vertex, &mut n);
+    dfs(r, &mut v_, &mut vertex, &mut n)?;
 
     let mut weakly_retained = Vec::new();
     let unreachable_from_root = node_count - n as usize;
@@ -131,7 +144,7 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
                     weakly_retained.push(v - 1);
                 }
                 v_[v as usize].parent = r;
-                dfs(v, &mut v_, &mut vertex, &mut n);
+                dfs(v, &mut v_, &mut vertex, &mut n)?;
             }
         }
     }
@@ -159,7 +172,7 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
         // Every vertex hangs in a real DFS tree (the root's, or an orphan's under the root):
         // Semi-NCA computes the same dominators as Lengauer–Tarjan without buckets, in the
         // per-vertex records (12 bytes a node less, and faster).
-        let dominator = semi_nca(input, &mut v_, &vertex, n, r);
+        let dominator = semi_nca(input, &mut v_, &vertex, n, r)?;
         drop(v_);
         let mut dfs_order = vertex;
         dfs_order.remove(0);
@@ -167,14 +180,14 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
         for v in &mut dfs_order {
             *v -= 1;
         }
-        return DominatorTree {
+        return Ok(DominatorTree {
             dominator,
             dfs_order,
             weakly_retained,
             unreachable_from_root,
             still_unreachable,
             still_unreachable_count,
-        };
+        });
     }
 
     let mut dom = vec![0u32; len];
@@ -184,6 +197,9 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
 
     let root_semi = v_[r as usize].semi;
     for i in (2..=n).rev() {
+        if i % CANCEL_CHECK_EVERY == 0 && (input.is_cancelled)() {
+            return Err(Cancelled);
+        }
         let w = vertex[i as usize];
         let wi = w as usize;
         let semi_w = semi_dominator(input, &mut v_, w, root_semi, &mut compress_stack);
@@ -226,14 +242,14 @@ pub fn compute(input: &DominatorInput<'_>) -> DominatorTree {
     for v in &mut dfs_order {
         *v -= 1;
     }
-    DominatorTree {
+    Ok(DominatorTree {
         dominator,
         dfs_order,
         weakly_retained,
         unreachable_from_root,
         still_unreachable,
         still_unreachable_count,
-    }
+    })
 }
 
 /// `compress` and `eval` of Lengauer & Tarjan (the simple version), iterative: the vertex of
@@ -288,10 +304,19 @@ fn semi_dominator(input: &DominatorInput<'_>, v_: &mut [Vertex], w: u32, root_se
 ///
 /// Works in place: after the semi-dominator pass `ancestor` holds each vertex's DFS number and
 /// `parent` becomes the immediate dominator. Returns dominators as node ordinals.
-fn semi_nca(input: &DominatorInput<'_>, v_: &mut [Vertex], vertex: &[u32], n: u32, r: u32) -> Vec<NodeIdx> {
+fn semi_nca(
+    input: &DominatorInput<'_>,
+    v_: &mut [Vertex],
+    vertex: &[u32],
+    n: u32,
+    r: u32,
+) -> Result<Vec<NodeIdx>, Cancelled> {
     let mut stack: Vec<u32> = Vec::new();
     let root_semi = v_[r as usize].semi;
     for i in (2..=n).rev() {
+        if i % CANCEL_CHECK_EVERY == 0 && (input.is_cancelled)() {
+            return Err(Cancelled);
+        }
         let w = vertex[i as usize];
         let semi_w = semi_dominator(input, v_, w, root_semi, &mut stack);
         let x = &mut v_[w as usize];
@@ -316,7 +341,7 @@ fn semi_nca(input: &DominatorInput<'_>, v_: &mut [Vertex], vertex: &[u32], n: u3
         let p = v_[ordinal + 1].parent;
         *d = if ordinal as u32 + 1 == r || p == 0 { r - 1 } else { p - 1 };
     }
-    dominator
+    Ok(dominator)
 }
 
 /// Retained sizes: each node's self size plus those of the nodes it dominates.
@@ -388,5 +413,49 @@ mod tests {
         assert!(an.problems[0].starts_with("Heap snapshot: 3 nodes are unreachable from the root."));
         assert!(an.problems[0].contains("The following nodes have only weak retainers:\n  X @"));
         assert!(an.problems[1].starts_with("Heap snapshot: Still found 2 unreachable nodes:\n  Y @"));
+    }
+
+    /// A cancelled load does not wait for the pass: it stops at its first check, well before
+    /// the end, and the same input uncancelled gives the tree.
+    #[test]
+    fn cancel_stops_the_pass_at_its_first_check() {
+        use super::{CANCEL_CHECK_EVERY, DominatorInput, compute};
+        use crate::analysis::{ephemeron, essential, retainers};
+        let mut g = SnapshotBuilder::new();
+        let root = g.node(NodeType::SYNTHETIC, "", 0);
+        let mut prev = g.node(NodeType::OBJECT, "A", 1);
+        g.edge(root, EdgeType::ELEMENT, 1, prev);
+        for _ in 0..3 * CANCEL_CHECK_EVERY {
+            let n = g.node(NodeType::OBJECT, "A", 1);
+            g.edge(prev, EdgeType::PROPERTY, "next", n);
+            prev = n;
+        }
+        let s = g.build();
+        let eph = ephemeron::EphemeronNames::new(&s);
+        let page_owned = essential::page_owned(&s);
+        let essential_edges = essential::essential_edges(&s, &page_owned, &eph);
+        let ret = retainers::Retainers::build(&s, &essential_edges);
+        let polls = std::cell::Cell::new(0);
+        let cancel = || {
+            polls.set(polls.get() + 1);
+            true
+        };
+        let never = || false;
+        let make = |is_cancelled: &dyn Fn() -> bool| {
+            compute(&DominatorInput {
+                root: s.root(),
+                first_edge: &s.first_edge,
+                edges: s.edge_column(),
+                essential_edge: &essential_edges,
+                first_retainer: &ret.first_retainer,
+                retainer_node: &ret.retainer_node,
+                essential_retainer: &ret.essential,
+                is_cancelled,
+            })
+        };
+        assert!(make(&cancel).is_err());
+        assert_eq!(polls.get(), 1, "stopped at the first check");
+        let tree = make(&never).map_err(|_| "not cancelled").unwrap();
+        assert_eq!(tree.dominator[prev as usize], prev - 1, "a chain: each node's dominator is the one before");
     }
 }

@@ -76,6 +76,37 @@ use crate::snapshot::{HeapSnapshot, NodeIdx, NodeType};
 #[error("analysis was cancelled")]
 pub struct Cancelled;
 
+/// Why a snapshot file did not become an [`Analysis`]: the user cancelled, or the file could not
+/// be read. A type, not a message, so the GUI and the CLI never tell them apart by matching text
+/// (a file named `cancelled.heapsnapshot` is still an error).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("loading was cancelled")]
+    Cancelled,
+    /// The file, then (as the `source()`) the reader's error: what, in which section, at which
+    /// byte.
+    #[error("{}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        error: crate::snapshot::ReadError,
+    },
+}
+
+impl From<Cancelled> for LoadError {
+    fn from(_: Cancelled) -> LoadError {
+        LoadError::Cancelled
+    }
+}
+
+/// Reads and analyses a snapshot file: the one loading path of the GUI and the CLI.
+pub fn load_file(path: &std::path::Path, progress: &dyn Progress) -> Result<Analysis, LoadError> {
+    let snapshot = crate::snapshot::read_file(path, progress).map_err(|error| {
+        if error.is_cancelled() { LoadError::Cancelled } else { LoadError::Read { path: path.to_path_buf(), error } }
+    })?;
+    Ok(Analysis::run(snapshot, progress)?)
+}
+
 /// A snapshot with every DevTools number computed. Immutable and `Send + Sync`: the UI shares it
 /// in an `Arc` while a worker builds the next one.
 pub struct Analysis {
@@ -173,7 +204,8 @@ impl Analysis {
                     first_retainer: &retainers.first_retainer,
                     retainer_node: &retainers.retainer_node,
                     essential_retainer: &retainers.essential,
-                });
+                    is_cancelled: &|| progress.is_cancelled(),
+                })?;
                 trace.mark("A: dominators");
                 Ok((page_owned, retainers, tree))
             })();

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
-use super::InputError;
 use crate::analysis::Analysis;
 use crate::progress::{NoProgress, Phase, Progress};
 
@@ -34,7 +33,8 @@ impl Drop for TerminalProgress {
     }
 }
 
-/// Reads and analyses `path`; a bad file is an [`InputError`] naming the problem, then the path.
+/// Reads and analyses `path`; a bad file is a [`crate::analysis::LoadError`] naming the path,
+/// then the problem (the reader's error is its `source()`).
 pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
     let terminal;
     let progress: &dyn Progress = if show_progress {
@@ -44,9 +44,7 @@ pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
     } else {
         &NoProgress
     };
-    let snapshot =
-        crate::snapshot::read_file(path, progress).map_err(|e| InputError(format!("{e}: {}", path.display())))?;
-    Ok(Analysis::run(snapshot, progress).map_err(|e| InputError(e.to_string()))?)
+    Ok(crate::analysis::load_file(path, progress)?)
 }
 
 /// Loads two snapshots at once, one per thread.

@@ -43,9 +43,11 @@ impl fmt::Display for Section {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadErrorKind {
-    #[error("read failed: {0}")]
+    // The I/O error is the `source()`, not part of the message: `{:#}` and error reporters
+    // print the chain, and a message that also embedded it said it twice.
+    #[error("read failed")]
     Io(#[source] std::io::Error),
-    #[error("the gzip stream is corrupt or ends early: {0}")]
+    #[error("the gzip stream is corrupt or ends early")]
     Gzip(#[source] std::io::Error),
     #[error("the file is empty")]
     Empty,
@@ -112,6 +114,8 @@ impl fmt::Display for ReadError {
     }
 }
 
+/// The I/O error under `Io` and `Gzip` (the message does not repeat it: print the chain, as
+/// `{:#}` of `anyhow` does).
 impl std::error::Error for ReadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {

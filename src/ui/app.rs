@@ -1,11 +1,11 @@
-//! The application: loaded snapshots, the selection, the views, and the commands that change
-//! them.
+//! The application: the selection, the views, and the commands that change them. The snapshot
+//! store (loads, numbering, Comparisons, the Open dialog's result) is in [`store`].
 //!
 //! As in rerun's viewer, one [`Item`] is the selection, every view reads it, and changes are
 //! [`Command`]s collected during the frame and applied once at its end, so no view mutates
 //! another view's state while it is being drawn.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,12 +14,11 @@ use egui::{Color32, Key, RichText, Ui};
 use super::comparison::ComparisonView;
 use super::containment::ContainmentView;
 use super::loader::{CompareJob, LoadJob};
+use super::open_dialog::{Backend, OpenDialog};
 use super::retainers::RetainersPane;
 use super::summary::SummaryView;
-use crate::analysis::Analysis;
 use crate::analysis::diff::Comparison;
 use crate::analysis::format::bytes;
-use crate::analysis::paths::RetainersView;
 use crate::snapshot::NodeIdx;
 
 /// A stable handle of a loaded snapshot (indexes change when one is closed).
@@ -66,6 +65,8 @@ pub enum Command {
     Copy(String),
     Open(Vec<PathBuf>),
     OpenDialog,
+    /// Stop computing the Comparison of (base, current).
+    CancelCompare,
     SelectSnapshot(SnapshotId),
     CloseSnapshot(SnapshotId),
     CancelLoad(u64),
@@ -79,22 +80,8 @@ pub enum Command {
     Forward,
 }
 
-/// A loaded snapshot.
-pub struct Loaded {
-    pub id: SnapshotId,
-    pub path: PathBuf,
-    pub title: String,
-    pub file_size: u64,
-    pub analysis: Arc<Analysis>,
-    /// "Ignore this retainer" state of this snapshot's Retainers view.
-    pub retainers_view: RetainersView,
-}
-
-/// A failed load, shown in the sidebar until dismissed.
-pub struct LoadError {
-    pub path: PathBuf,
-    pub message: String,
-}
+mod store;
+pub use store::{LoadError, Loaded};
 
 pub struct App {
     pub snapshots: Vec<Loaded>,
@@ -114,6 +101,8 @@ pub struct App {
     /// (base, current) → computed Comparison.
     comparisons: Vec<(SnapshotId, SnapshotId, Arc<Comparison>)>,
     compare_jobs: Vec<CompareJob>,
+    /// (base, current) pairs whose Comparison the user cancelled: not restarted until asked.
+    compare_cancelled: Vec<(SnapshotId, SnapshotId)>,
     pub base: Option<SnapshotId>,
     path_window: Option<(String, String)>,
     pub recent: super::recent::RecentFiles,
@@ -121,10 +110,19 @@ pub struct App {
     /// Snapshots opened so far ("Snapshot N" numbering, as DevTools).
     snapshot_count: usize,
     pending: Vec<Command>,
-    dialog: Option<std::sync::mpsc::Receiver<Vec<PathBuf>>>,
+    dialog: Option<OpenDialog>,
+    /// Which file dialog Open… shows (tests set [`Backend::InWindow`]: "no platform dialog").
+    pub dialog_backend: Backend,
+    /// Where the in-window browser starts (the last opened file's folder by default).
+    pub dialog_dir: Option<PathBuf>,
     pub status: String,
+    /// A short confirmation ("Copied @123", "Cancelled loading x") shown in the status bar.
+    notice: Option<(String, Instant)>,
     frame_started: Option<Instant>,
 }
+
+/// How long a notice stays in the status bar.
+const NOTICE_FOR: std::time::Duration = std::time::Duration::from_secs(4);
 
 impl App {
     /// An empty window.
@@ -146,6 +144,7 @@ impl App {
             demo: super::demo_panel::DemoPanel::new(),
             comparisons: Vec::new(),
             compare_jobs: Vec::new(),
+            compare_cancelled: Vec::new(),
             base: None,
             path_window: None,
             recent: super::recent::RecentFiles::in_memory(),
@@ -153,7 +152,10 @@ impl App {
             snapshot_count: 0,
             pending: Vec::new(),
             dialog: None,
+            dialog_backend: Backend::detect(),
+            dialog_dir: None,
             status: String::new(),
+            notice: None,
             frame_started: None,
         }
     }
@@ -165,150 +167,14 @@ impl App {
         app
     }
 
-    /// Loads snapshots synchronously (tests, and the demo's dumps already on disk).
-    pub fn add_analysis(&mut self, path: PathBuf, analysis: Arc<Analysis>) -> SnapshotId {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.snapshot_count += 1;
-        let title = self.title_for(&path, self.snapshot_count);
-        self.insert_loaded(id, title, path, analysis)
+    /// Shows `text` in the status bar for a few seconds.
+    pub fn notify(&mut self, text: String) {
+        self.notice = Some((text, Instant::now()));
     }
 
-    /// A finished load: keeps the id and title it got when it was opened, so snapshots stay in
-    /// the order they were opened whatever order they finish in.
-    fn insert_loaded(&mut self, id: SnapshotId, title: String, path: PathBuf, analysis: Arc<Analysis>) -> SnapshotId {
-        let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        self.snapshots.push(Loaded { id, path, title, file_size, analysis, retainers_view: RetainersView::new() });
-        // In the order they were opened, like DevTools' profiles list.
-        self.snapshots.sort_by_key(|s| s.id);
-        // The newest snapshot becomes current (loads finish in any order).
-        if self.current.is_none_or(|c| id > c) {
-            self.current = Some(id);
-            self.base = self.previous_of(id);
-            self.summary.reset();
-            self.containment.reset();
-            self.comparison.reset();
-        } else if self.base.is_none() || self.base == self.current {
-            self.base = self.current.and_then(|c| self.previous_of(c));
-        }
-        id
-    }
-
-    fn title_for(&self, path: &Path, number: usize) -> String {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let name = name.trim_end_matches(".gz").trim_end_matches(".heapsnapshot").to_string();
-        format!("Snapshot {number}: {name}")
-    }
-
-    pub fn open(&mut self, files: Vec<PathBuf>, ctx: &egui::Context) {
-        for path in files {
-            self.recent.add(&path);
-            let id = self.next_id;
-            self.next_id += 1;
-            self.snapshot_count += 1;
-            let title = self.title_for(&path, self.snapshot_count);
-            self.jobs.push(LoadJob::start(id, title, path, ctx.clone()));
-        }
-    }
-
-    pub fn loaded(&self, id: SnapshotId) -> Option<&Loaded> {
-        self.snapshots.iter().find(|s| s.id == id)
-    }
-
-    pub fn current(&self) -> Option<&Loaded> {
-        self.current.and_then(|id| self.loaded(id))
-    }
-
-    fn index_of(&self, id: SnapshotId) -> Option<usize> {
-        self.snapshots.iter().position(|s| s.id == id)
-    }
-
-    /// The snapshot loaded before `id` (the default Comparison base).
-    pub fn previous_of(&self, id: SnapshotId) -> Option<SnapshotId> {
-        let i = self.index_of(id)?;
-        i.checked_sub(1).map(|p| self.snapshots[p].id)
-    }
-
-    /// The Comparison of the current snapshot against the base, if computed.
-    pub fn comparison(&self) -> Option<(Arc<Comparison>, SnapshotId, SnapshotId)> {
-        let (base, current) = (self.base?, self.current?);
-        self.comparisons.iter().find(|(b, c, _)| *b == base && *c == current).map(|(b, c, cmp)| (cmp.clone(), *b, *c))
-    }
-
-    pub fn comparison_pending(&self) -> bool {
-        !self.compare_jobs.is_empty()
-    }
-
-    /// Starts computing the Comparison the view needs.
-    pub fn ensure_comparison(&mut self, ctx: &egui::Context) {
-        let (Some(base), Some(current)) = (self.base, self.current) else { return };
-        if base == current
-            || self.comparison().is_some()
-            || self.compare_jobs.iter().any(|j| j.base == base && j.current == current)
-        {
-            return;
-        }
-        let (Some(b), Some(c)) = (self.loaded(base), self.loaded(current)) else { return };
-        self.compare_jobs.push(CompareJob::start(base, b.analysis.clone(), current, c.analysis.clone(), ctx.clone()));
-    }
-
-    /// Waits for background work (tests): loads and Comparisons.
-    pub fn wait_for_background_work(&mut self, ctx: &egui::Context) {
-        loop {
-            self.poll_jobs(ctx);
-            if self.jobs.is_empty() && self.compare_jobs.is_empty() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-    }
-
-    fn poll_jobs(&mut self, ctx: &egui::Context) {
-        let mut finished = Vec::new();
-        for (i, job) in self.jobs.iter().enumerate() {
-            if let Some(r) = job.poll() {
-                finished.push((i, r));
-            }
-        }
-        for (i, result) in finished.into_iter().rev() {
-            let job = self.jobs.remove(i);
-            match result {
-                Ok(analysis) => {
-                    let secs = job.started.elapsed().as_secs_f32();
-                    self.status = format!("Loaded {} in {secs:.1} s", job.path.display());
-                    self.insert_loaded(job.id, job.title, job.path, Arc::new(analysis));
-                }
-                Err(message) => {
-                    if !message.contains("cancelled") {
-                        self.errors.push(LoadError { path: job.path, message });
-                    }
-                }
-            }
-        }
-        let mut done = Vec::new();
-        for (i, job) in self.compare_jobs.iter().enumerate() {
-            if let Some(cmp) = job.poll() {
-                done.push((i, cmp));
-            }
-        }
-        for (i, cmp) in done.into_iter().rev() {
-            let job = self.compare_jobs.remove(i);
-            self.comparisons.push((job.base, job.current, Arc::new(cmp)));
-            self.comparison.reset();
-        }
-        if !self.jobs.is_empty() || !self.compare_jobs.is_empty() {
-            // Ten frames a second move the progress bar; more would take a core from the loader
-            // (an animated spinner repaints every frame: under a software renderer, a whole core).
-            ctx.request_repaint_after(std::time::Duration::from_millis(100));
-        }
-        if let Some(rx) = &self.dialog
-            && let Ok(files) = rx.try_recv()
-        {
-            self.dialog = None;
-            if !files.is_empty() {
-                self.open(files, ctx);
-            }
-        }
+    /// The notice shown now, if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().filter(|(_, at)| at.elapsed() < NOTICE_FOR).map(|(t, _)| t.as_str())
     }
 
     pub fn push(&mut self, command: Command) {
@@ -331,7 +197,7 @@ impl App {
 
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
-        egui::Panel::left("snapshots").resizable(true).default_size(240.0).show(ui, |ui| {
+        egui::Panel::left("snapshots").resizable(true).default_size(210.0).show(ui, |ui| {
             super::sidebar::sidebar_ui(self, ui);
         });
         if self.view != View::Statistics && self.view != View::Demo && self.current.is_some() {
@@ -417,8 +283,16 @@ impl App {
             if self.comparison_pending() {
                 ui.separator();
                 super::rows::busy_ui(ui, "comparing");
+                if ui.small_button("Cancel comparing").clicked() {
+                    self.push(Command::CancelCompare);
+                }
             }
-            if !self.status.is_empty() {
+            if let Some(notice) = self.notice() {
+                ui.separator();
+                ui.label(RichText::new(notice).strong());
+                // Gone after NOTICE_FOR even if nothing else moves.
+                ui.ctx().request_repaint_after(NOTICE_FOR);
+            } else if !self.status.is_empty() {
                 ui.separator();
                 ui.label(RichText::new(&self.status).weak());
             }
@@ -498,6 +372,36 @@ impl App {
         }
     }
 
+    /// Back/Forward: the history's item becomes the selection, and the grids follow it (one
+    /// selection drives the table and the Retainers pane).
+    fn go_to_history(&mut self) {
+        let Some(item) = self.history.get(self.history_pos - 1).cloned() else { return };
+        self.selection = Some(item.clone());
+        self.retainers.reset();
+        self.follow_selection(&item);
+    }
+
+    /// Makes the grids show `item` as their selected row: the Summary reveals it (in its own
+    /// snapshot); a grid whose selected row is another object loses its highlight.
+    fn follow_selection(&mut self, item: &Item) {
+        let Item::Node { snapshot, node } = *item;
+        if self.view == View::Summary && self.current == Some(snapshot) {
+            if let Some(a) = self.loaded(snapshot).map(|s| s.analysis.clone()) {
+                self.summary.reveal(&a, node);
+            }
+        } else if self.summary.tree.selected_row().and_then(|r| r.key.node()) != Some(node) {
+            self.summary.tree.selected = None;
+        }
+        let in_comparison = self.comparison.tree.selected_row().and_then(|r| r.key.node());
+        if in_comparison != Some(node) {
+            self.comparison.tree.selected = None;
+        }
+        let in_containment = self.containment.tree.selected_row().and_then(|r| r.key.node());
+        if in_containment != Some(node) {
+            self.containment.tree.selected = None;
+        }
+    }
+
     fn select(&mut self, item: Item) {
         if self.selection.as_ref() == Some(&item) {
             return;
@@ -532,26 +436,33 @@ impl App {
                     self.path_window = Some((title, text));
                 }
             }
-            Command::Copy(text) => ctx.copy_text(text),
-            Command::Open(files) => self.open(files, ctx),
-            Command::OpenDialog => {
-                let (tx, rx) = std::sync::mpsc::channel();
-                self.dialog = Some(rx);
-                // The dialog blocks: run it on its own thread.
-                std::thread::spawn(move || {
-                    let files = rfd::FileDialog::new()
-                        .set_title("Open heap snapshots")
-                        .add_filter("Heap snapshots", &["heapsnapshot", "gz"])
-                        .add_filter("All files", &["*"])
-                        .pick_files()
-                        .unwrap_or_default();
-                    let _ = tx.send(files);
-                });
+            Command::Copy(text) => {
+                self.notify(format!("Copied {text}"));
+                ctx.copy_text(text);
             }
+            Command::CancelCompare => {
+                // The engine's diff has no cancellation points: the thread ends on its own and
+                // its result, sent to a dropped channel, is thrown away.
+                let pairs = self.compare_jobs.drain(..).map(|j| (j.base, j.current));
+                self.compare_cancelled.extend(pairs);
+                self.notify("Comparison cancelled".into());
+            }
+            Command::Open(files) => self.open(files, ctx),
+            Command::OpenDialog => match (&self.dialog, self.dialog_backend) {
+                // One dialog at a time, but a click is never dead: say where the open one is.
+                (Some(OpenDialog::Platform(_)), _) => {
+                    self.notify("A file dialog is already open (it may be behind this window)".into())
+                }
+                (Some(OpenDialog::InWindow(_)), _) => self.notify("The Open dialog is already open".into()),
+                (None, Backend::Platform) => self.dialog = Some(OpenDialog::platform(ctx)),
+                (None, Backend::InWindow) => self.dialog = Some(OpenDialog::in_window(&self.dialog_start_dir())),
+            },
             Command::SelectSnapshot(id) => {
                 if self.current != Some(id) {
                     self.current = Some(id);
-                    if self.base == Some(id) || self.base.is_none() {
+                    // The base is an older snapshot: the one before the new current (DevTools'
+                    // default), unless the user chose another older one.
+                    if self.base.is_none_or(|b| b >= id) {
                         self.base =
                             self.previous_of(id).or_else(|| self.snapshots.iter().find(|s| s.id != id).map(|s| s.id));
                     }
@@ -587,6 +498,8 @@ impl App {
             Command::CancelLoad(id) => {
                 if let Some(job) = self.jobs.iter().find(|j| j.id == id) {
                     job.cancel();
+                    let text = format!("Cancelling {}…", store::display_name(&job.path));
+                    self.notify(text);
                 }
             }
             Command::DismissError(i) => {
@@ -605,6 +518,9 @@ impl App {
             }
             Command::SetBase(id) => {
                 self.base = Some(id);
+                // Choosing a base (again) asks for its Comparison, even after a cancel.
+                let current = self.current;
+                self.compare_cancelled.retain(|&(b, c)| !(b == id && Some(c) == current));
                 self.comparison.reset();
                 self.ensure_comparison(ctx);
             }
@@ -631,15 +547,13 @@ impl App {
             Command::Back => {
                 if self.history_pos > 1 {
                     self.history_pos -= 1;
-                    self.selection = self.history.get(self.history_pos - 1).cloned();
-                    self.retainers.reset();
+                    self.go_to_history();
                 }
             }
             Command::Forward => {
                 if self.history_pos < self.history.len() {
                     self.history_pos += 1;
-                    self.selection = self.history.get(self.history_pos - 1).cloned();
-                    self.retainers.reset();
+                    self.go_to_history();
                 }
             }
         }

@@ -48,6 +48,8 @@ struct DiffModel<'a> {
     base: &'a Analysis,
     current: &'a Analysis,
     filter: String,
+    /// The (base, current) pair: class rows index its Comparison.
+    generation: u64,
 }
 
 impl DiffModel<'_> {
@@ -119,11 +121,16 @@ impl TreeModel<RowKey> for DiffModel<'_> {
     fn object(&self, key: &RowKey) -> Option<u64> {
         key.node().map(|n| u64::from(self.analysis(key).snapshot.node_id(n)) | if key.in_base() { 1 << 40 } else { 0 })
     }
+
+    fn generation(&self) -> u64 {
+        self.generation
+    }
 }
 
 struct GrownModel<'a> {
     cmp: &'a Comparison,
     current: &'a Analysis,
+    generation: u64,
 }
 
 impl TreeModel<RowKey> for GrownModel<'_> {
@@ -181,6 +188,10 @@ impl TreeModel<RowKey> for GrownModel<'_> {
             RowKey::Grown(i) => Some(u64::from(self.cmp.grown[*i as usize].node)),
             k => k.node().map(u64::from),
         }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation
     }
 }
 
@@ -250,7 +261,7 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
         return;
     };
     let mut commands = Vec::new();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let base_title = app.loaded(base_id).map(|s| s.title.clone()).unwrap_or_default();
         let label = ui.label("Base snapshot");
         let combo = egui::ComboBox::from_id_salt("base").selected_text(base_title).width(240.0).show_ui(ui, |ui| {
@@ -280,7 +291,17 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
     app.ensure_comparison(ui.ctx());
     let Some((cmp, base_id, current_id)) = app.comparison() else {
         ui.horizontal(|ui| {
-            super::rows::busy_ui(ui, "Comparing…");
+            if app.comparison_cancelled() {
+                ui.label("Comparison cancelled.");
+                if ui.button("Compare").clicked() {
+                    commands.push(Command::SetBase(base_id));
+                }
+            } else {
+                super::rows::busy_ui(ui, "Comparing…");
+                if ui.button("Cancel").on_hover_text("Stop computing this Comparison").clicked() {
+                    commands.push(Command::CancelCompare);
+                }
+            }
         });
         for c in commands {
             app.push(c);
@@ -302,8 +323,18 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
         signed_bytes(size_delta),
         signed_bytes(grown_bytes)
     ));
+    if cmp.classes.is_empty() && cmp.grown.is_empty() {
+        ui.add_space(12.0);
+        ui.label(RichText::new("No differences: no object was added or deleted, and none grew.").strong());
+        for c in commands {
+            app.push(c);
+        }
+        return;
+    }
     let view = &mut app.comparison;
-    let model = DiffModel { cmp: &cmp, base: &base, current: &current, filter: view.class_filter.to_lowercase() };
+    let generation = hash_of(("comparison", base_id, current_id));
+    let model =
+        DiffModel { cmp: &cmp, base: &base, current: &current, filter: view.class_filter.to_lowercase(), generation };
     let grown_height = (ui.available_height() * 0.32).max(120.0);
     let class_height = (ui.available_height() - grown_height - 30.0).max(120.0);
     let mut clicked = None;
@@ -329,7 +360,7 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
     ui.separator();
     ui.label(RichText::new(format!("Grown objects: {} survivors larger than in the base (same id)", count(cmp.grown.len() as u64))).strong())
         .on_hover_text("DevTools' Comparison matches objects by id and counts only new and deleted ones; an object that exists in both snapshots and grew (a cache, a session map) is invisible there.");
-    let grown_model = GrownModel { cmp: &cmp, current: &current };
+    let grown_model = GrownModel { cmp: &cmp, current: &current, generation };
     let total = current.total_size() as f64;
     let events = tree_grid_ui(
         ui,

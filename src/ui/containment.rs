@@ -23,6 +23,8 @@ pub struct ContainmentView {
 
 struct ContainmentModel<'a> {
     a: &'a Analysis,
+    /// The snapshot whose nodes the rows are.
+    snapshot: u64,
 }
 
 impl TreeModel<RowKey> for ContainmentModel<'_> {
@@ -45,6 +47,10 @@ impl TreeModel<RowKey> for ContainmentModel<'_> {
 
     fn object(&self, key: &RowKey) -> Option<u64> {
         key.node().map(u64::from)
+    }
+
+    fn generation(&self) -> u64 {
+        self.snapshot
     }
 }
 
@@ -74,7 +80,7 @@ pub fn containment_ui(app: &mut App, ui: &mut Ui) {
     let Some(s) = app.current() else { return };
     let (id, a) = (s.id, s.analysis.clone());
     let mut commands = Vec::new();
-    let model = ContainmentModel { a: &a };
+    let model = ContainmentModel { a: &a, snapshot: id };
     let events = tree_grid_ui(
         ui,
         "containment",

@@ -28,8 +28,10 @@ struct Server {
     /// Held open: the server exits when it closes.
     _stdin: Option<ChildStdin>,
     url: Arc<Mutex<Option<String>>>,
-    log: Arc<Mutex<VecDeque<String>>>,
 }
+
+/// How long a request waits for a just-started server to print its URL (on the worker thread).
+const URL_WAIT: Duration = Duration::from_secs(10);
 
 /// Messages from worker threads.
 enum Event {
@@ -67,7 +69,20 @@ pub struct DemoPanel {
     snapshot_no: u32,
     tx: Sender<Event>,
     rx: Receiver<Event>,
+    /// The server's output, kept after Stop (it says what happened).
+    log: Arc<Mutex<VecDeque<String>>>,
     pub error: Option<String>,
+}
+
+/// Where demo dumps go unless told otherwise: a folder the user can find again
+/// (`$XDG_DATA_HOME/heapscope/demo-dumps`, else `~/.local/share/…`), shown in the panel; the
+/// temporary folder only when there is no home.
+fn default_dump_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .map(|d| d.join("heapscope").join("demo-dumps"))
+        .unwrap_or_else(|| std::env::temp_dir().join("heapscope-demo-dumps"))
 }
 
 impl Default for DemoPanel {
@@ -82,7 +97,7 @@ impl DemoPanel {
         DemoPanel {
             server: None,
             binary: None,
-            dump_dir: std::env::temp_dir().join(format!("heapscope-demo-{}", std::process::id())),
+            dump_dir: default_dump_dir(),
             leak_times: 1,
             leak_count: 100_000,
             busy: false,
@@ -91,8 +106,14 @@ impl DemoPanel {
             snapshot_no: 0,
             tx,
             rx,
+            log: Arc::new(Mutex::new(VecDeque::new())),
             error: None,
         }
+    }
+
+    /// The folder the server writes its dumps to.
+    pub fn dump_dir(&self) -> &std::path::Path {
+        &self.dump_dir
     }
 
     /// Use this `heapscope` binary for the server (tests run from a test binary).
@@ -124,7 +145,7 @@ impl DemoPanel {
     }
 
     pub fn log_tail(&self) -> Vec<String> {
-        self.server.as_ref().and_then(|s| s.log.lock().ok().map(|l| l.iter().cloned().collect())).unwrap_or_default()
+        self.log.lock().map(|l| l.iter().cloned().collect()).unwrap_or_default()
     }
 
     pub fn start(&mut self) -> anyhow::Result<()> {
@@ -145,7 +166,7 @@ impl DemoPanel {
             .stderr(Stdio::piped())
             .spawn()?;
         let url = Arc::new(Mutex::new(None));
-        let log = Arc::new(Mutex::new(VecDeque::new()));
+        let log = self.log.clone();
         for stream in [
             child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
             child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
@@ -172,7 +193,7 @@ impl DemoPanel {
             });
         }
         let stdin = child.stdin.take();
-        self.server = Some(Server { child, _stdin: stdin, url, log });
+        self.server = Some(Server { child, _stdin: stdin, url });
         self.steps.push("Server started".into());
         Ok(())
     }
@@ -188,28 +209,32 @@ impl DemoPanel {
         self.busy = false;
     }
 
-    /// Waits (a bounded time) until the server printed its URL.
-    fn wait_url(&self) -> Option<String> {
-        for _ in 0..200 {
-            if let Some(u) = self.url() {
-                return Some(u);
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        None
-    }
-
+    /// Runs `work` on a worker thread once the server has printed its URL: the wait happens
+    /// there, so the window never blocks on a server that is still starting.
     fn spawn(&mut self, work: impl FnOnce(&str, &Sender<Event>) -> Result<String, String> + Send + 'static) {
-        let Some(url) = self.wait_url() else {
-            self.error = Some("the demo server did not start (no URL on its stdout)".into());
+        let Some(slot) = self.server.as_ref().map(|s| s.url.clone()) else {
+            self.error = Some("the demo server is not running".into());
             return;
         };
         self.busy = true;
         let tx = self.tx.clone();
         std::thread::spawn(move || {
-            let event = match work(&url, &tx) {
-                Ok(done) => Event::Done(done),
-                Err(e) => Event::Failed(e),
+            let started = std::time::Instant::now();
+            let url = loop {
+                if let Some(u) = slot.lock().ok().and_then(|u| u.clone()) {
+                    break Some(u);
+                }
+                if started.elapsed() > URL_WAIT {
+                    break None;
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            };
+            let event = match url {
+                None => Event::Failed("the demo server did not start (no URL on its stdout)".into()),
+                Some(url) => match work(&url, &tx) {
+                    Ok(done) => Event::Done(done),
+                    Err(e) => Event::Failed(e),
+                },
             };
             let _ = tx.send(event);
         });
@@ -416,6 +441,10 @@ pub fn demo_ui(app: &mut App, ui: &mut Ui) {
     if let Some(e) = &demo.error {
         ui.label(RichText::new(e).color(egui::Color32::from_rgb(220, 80, 70)));
     }
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Dumps are written to").weak());
+        ui.add(egui::Label::new(RichText::new(demo.dump_dir.display().to_string()).monospace()).selectable(true));
+    });
     ui.add_space(6.0);
     ui.columns(2, |cols| {
         cols[0].label(RichText::new("Steps").strong());
@@ -430,7 +459,7 @@ pub fn demo_ui(app: &mut App, ui: &mut Ui) {
         cols[1].label(RichText::new("Server output (access log)").strong());
         egui::ScrollArea::vertical().id_salt("log").stick_to_bottom(true).max_height(300.0).show(&mut cols[1], |ui| {
             for line in demo.log_tail().iter().rev().take(60).collect::<Vec<_>>().into_iter().rev() {
-                ui.label(RichText::new(line).monospace().small());
+                ui.label(RichText::new(line).monospace());
             }
         });
     });

@@ -9,43 +9,46 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Instant;
 
-use crate::analysis::Analysis;
 use crate::analysis::diff::{self, Comparison};
+use crate::analysis::{Analysis, LoadError};
 use crate::progress::{Phase, SharedProgress};
 
 /// A snapshot being read and analysed.
 pub struct LoadJob {
     pub id: u64,
+    /// Its N in "Snapshot N".
+    pub number: usize,
     pub title: String,
     pub path: PathBuf,
     pub progress: Arc<SharedProgress>,
     pub started: Instant,
-    rx: Receiver<Result<Analysis, String>>,
+    rx: Receiver<Result<Analysis, LoadError>>,
 }
 
 impl LoadJob {
-    pub fn start(id: u64, title: String, path: PathBuf, ctx: egui::Context) -> LoadJob {
+    pub fn start(id: u64, number: usize, title: String, path: PathBuf, ctx: egui::Context) -> LoadJob {
         let progress = Arc::new(SharedProgress::new());
         let (tx, rx) = channel();
         let (p, worker_path) = (progress.clone(), path.clone());
         std::thread::Builder::new()
             .name(format!("load {}", path.display()))
             .spawn(move || {
-                let result = crate::snapshot::read_file(&worker_path, p.as_ref())
-                    .map_err(|e| format!("{e}: {}", worker_path.display()))
-                    .and_then(|s| Analysis::run(s, p.as_ref()).map_err(|e| e.to_string()));
+                let result = crate::analysis::load_file(&worker_path, p.as_ref());
                 let _ = tx.send(result);
                 ctx.request_repaint();
             })
             .map_err(|e| eprintln!("heapscope: cannot start a loader thread: {e}"))
             .ok();
-        LoadJob { id, title, path, progress, started: Instant::now(), rx }
+        LoadJob { id, number, title, path, progress, started: Instant::now(), rx }
     }
 
-    /// The result once the thread is done.
-    pub fn poll(&self) -> Option<Result<Analysis, String>> {
+    /// The result once the thread is done: `Err(message)` for a failure to show (the error and
+    /// its sources, one line), `Ok(None)` when it was cancelled.
+    pub fn poll(&self) -> Option<Result<Option<Analysis>, String>> {
         match self.rx.try_recv() {
-            Ok(r) => Some(r),
+            Ok(Ok(a)) => Some(Ok(Some(a))),
+            Ok(Err(LoadError::Cancelled)) => Some(Ok(None)),
+            Ok(Err(e)) => Some(Err(error_chain(&e))),
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => {
                 Some(Err(format!("loading {} failed unexpectedly", self.path.display())))
@@ -66,7 +69,21 @@ impl LoadJob {
     }
 }
 
-/// A Comparison being computed.
+/// An error and its sources on one line (`a: b: c`), as the CLI prints them.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// A Comparison being computed. The engine's diff has no cancellation points (it takes well
+/// under a second on the tutorial, a few at a gigabyte); cancelling drops the job, so its result
+/// is thrown away when the thread ends and the window never waits for it.
 pub struct CompareJob {
     pub base: u64,
     pub current: u64,

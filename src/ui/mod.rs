@@ -10,6 +10,7 @@ pub mod containment;
 #[cfg(feature = "demo")]
 pub mod demo_panel;
 pub mod loader;
+pub mod open_dialog;
 pub mod recent;
 pub mod retainers;
 pub mod rows;

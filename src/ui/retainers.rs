@@ -34,6 +34,8 @@ struct RetainersModel<'a> {
     a: &'a Analysis,
     view: &'a RetainersView,
     target: NodeIdx,
+    /// The selected object (snapshot and node) the rows lead to.
+    generation: u64,
 }
 
 impl TreeModel<RowKey> for RetainersModel<'_> {
@@ -59,6 +61,10 @@ impl TreeModel<RowKey> for RetainersModel<'_> {
 
     fn root_object(&self) -> Option<u64> {
         Some(u64::from(self.target))
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation
     }
 }
 
@@ -116,7 +122,7 @@ pub fn retainers_ui(app: &mut App, ui: &mut Ui) {
     let view = s.retainers_view.clone();
     let title = s.title.clone();
     let mut commands = Vec::new();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Retainers").strong());
         ui.label(format!("of {} @{}", super::rows::short(&a.display_name(node), 80), a.snapshot.node_id(node)));
         ui.label(RichText::new(format!("in {title}")).weak());
@@ -128,7 +134,7 @@ pub fn retainers_ui(app: &mut App, ui: &mut Ui) {
             }
         }
     });
-    let model = RetainersModel { a: &a, view: &view, target: node };
+    let model = RetainersModel { a: &a, view: &view, target: node, generation: hash_of(("retainers", snapshot, node)) };
     let pane = &mut app.retainers;
     if pane.for_item.as_ref() != Some(&item) {
         pane.auto_expand(&model);

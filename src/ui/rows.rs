@@ -72,9 +72,20 @@ pub fn object_label_ui(ui: &mut Ui, a: &Analysis, node: NodeIdx, edge: Option<Ed
         ui.label(RichText::new("::").weak());
     }
     let name = a.display_name(node);
-    let shown = if name.is_empty() { a.class_name(node).to_string() } else { short(&name, 120) };
-    ui.label(shown);
-    ui.label(RichText::new(format!("@{}", s.node_id(node))).weak());
+    let shown = if name.is_empty() { a.class_name(node).to_string() } else { short(&name, 1000) };
+    let id = RichText::new(format!("@{}", s.node_id(node))).weak();
+    // The name gives way to the @id: it is cut to the room the id leaves, so a long name never
+    // pushes the id out of its cell; the whole name and id are in the tooltip.
+    let id_width = egui::WidgetText::from(id.clone())
+        .into_galley(ui, Some(egui::TextWrapMode::Extend), f32::INFINITY, egui::TextStyle::Body)
+        .size()
+        .x;
+    let room = (ui.available_width() - id_width - ui.spacing().item_spacing.x).max(24.0);
+    let tooltip = format!("{} @{}", short(&name, 2000), s.node_id(node));
+    ui.allocate_ui(egui::vec2(room, ui.available_height()), |ui| {
+        ui.add(egui::Label::new(shown).truncate()).on_hover_text(&tooltip);
+    });
+    ui.label(id).on_hover_text(tooltip);
 }
 
 /// Distance, shallow and retained cells of an object (`column` 1, 2, 3).

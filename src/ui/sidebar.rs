@@ -32,8 +32,7 @@ pub fn sidebar_ui(app: &mut App, ui: &mut Ui) {
                     bytes(s.file_size as f64),
                     bytes(s.analysis.total_size() as f64)
                 ))
-                .weak()
-                .small(),
+                .weak(),
             );
             ui.add_space(4.0);
         }
@@ -50,7 +49,7 @@ pub fn sidebar_ui(app: &mut App, ui: &mut Ui) {
         for (i, e) in app.errors.iter().enumerate() {
             let name = e.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             ui.label(RichText::new(format!("Could not load {name}")).color(Color32::from_rgb(220, 80, 70)).strong());
-            ui.add(egui::Label::new(RichText::new(&e.message).small()).wrap());
+            ui.add(egui::Label::new(RichText::new(&e.message)).wrap().selectable(true));
             if ui.small_button("Dismiss").clicked() {
                 commands.push(Command::DismissError(i));
             }

@@ -41,6 +41,11 @@ pub struct SummaryView {
     pub class_filter: String,
     pub preset: usize,
     aggregates: Option<(SnapshotId, NodeFilter, Arc<Aggregates>)>,
+    /// Bumped whenever `aggregates` change: the rows' [`TreeModel::generation`].
+    aggregates_generation: u64,
+    /// Snapshots of at least this many nodes get their rows on a worker thread (settable, so a
+    /// test can switch between both kinds with small snapshots).
+    pub background_rows_from_nodes: usize,
     pub search: String,
     matches: Vec<NodeIdx>,
     searched: String,
@@ -55,6 +60,8 @@ struct SummaryModel {
     a: Arc<Analysis>,
     aggs: Arc<Aggregates>,
     filter: String,
+    /// Which `aggs` the class rows index.
+    generation: u64,
 }
 
 impl TreeModel<RowKey> for SummaryModel {
@@ -110,6 +117,10 @@ impl TreeModel<RowKey> for SummaryModel {
     fn object(&self, key: &RowKey) -> Option<u64> {
         key.node().map(u64::from)
     }
+
+    fn generation(&self) -> u64 {
+        self.generation
+    }
 }
 
 /// Children of an object row: its edges, sorted (DevTools `HeapSnapshotObjectNode`).
@@ -128,6 +139,8 @@ impl SummaryView {
             class_filter: String::new(),
             preset: 0,
             aggregates: None,
+            aggregates_generation: 1,
+            background_rows_from_nodes: BACKGROUND_ROWS_FROM_NODES,
             search: String::new(),
             matches: Vec::new(),
             searched: String::new(),
@@ -140,9 +153,11 @@ impl SummaryView {
     pub fn reset(&mut self) {
         self.tree.expanded.clear();
         self.tree.selected = None;
-        self.tree.invalidate();
+        // The rows index the old snapshot's aggregates: gone now, not kept until new ones come.
+        self.tree.clear();
         self.preset = 0;
         self.aggregates = None;
+        self.aggregates_generation += 1;
         self.matches.clear();
         self.searched.clear();
     }
@@ -157,6 +172,7 @@ impl SummaryView {
         }
         let aggs = views::filtered_aggregates(a, filter);
         self.aggregates = Some((id, filter.clone(), aggs.clone()));
+        self.aggregates_generation += 1;
         self.tree.invalidate();
         aggs
     }
@@ -179,11 +195,17 @@ impl SummaryView {
                 // The current preset hides it: back to "All objects".
                 self.preset = 0;
                 self.aggregates = None;
+                self.aggregates_generation += 1;
                 a.aggregates.clone()
             }
         };
         let Some(row) = aggs.row_by_key(&key) else { return };
-        let model = SummaryModel { a: a.clone(), aggs: aggs.clone(), filter: String::new() };
+        let model = SummaryModel {
+            a: a.clone(),
+            aggs: aggs.clone(),
+            filter: String::new(),
+            generation: self.aggregates_generation,
+        };
         let chain = [RowKey::Class(row as u32), RowKey::Object { node, base: false }];
         self.tree.expand_chain(&model, &chain[..1]);
         let path = TreeState::path_for(&model, &chain);
@@ -236,7 +258,8 @@ pub fn summary_ui(app: &mut App, ui: &mut Ui) {
     let view = &mut app.summary;
     view.preset = view.preset.min(presets.len() - 1);
 
-    ui.horizontal(|ui| {
+    // Wrapped: at narrow widths the filters take two lines rather than widening the grid.
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label("Class filter");
         let filter = ui
             .add(egui::TextEdit::singleline(&mut view.class_filter).hint_text("Class filter").desired_width(160.0))
@@ -294,8 +317,15 @@ pub fn summary_ui(app: &mut App, ui: &mut Ui) {
 
     let filter = presets[view.preset].filter.clone();
     let aggs = view.aggregates_for(id, &a, &filter);
-    let model = Arc::new(SummaryModel { a: a.clone(), aggs: aggs.clone(), filter: view.class_filter.to_lowercase() });
-    if a.node_count() >= BACKGROUND_ROWS_FROM_NODES {
+    let model = Arc::new(SummaryModel {
+        a: a.clone(),
+        aggs: aggs.clone(),
+        filter: view.class_filter.to_lowercase(),
+        generation: view.aggregates_generation,
+    });
+    let background = a.node_count() >= view.background_rows_from_nodes;
+    view.tree.set_background(background);
+    if background {
         view.tree.refresh_in_background(model.clone(), ui.ctx());
     }
     ui.horizontal(|ui| {
