@@ -118,6 +118,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
         let addr = listener.local_addr()?;
+        // The first lines go out before anything else can log (the scheduler, the first request).
         let mut first =
             format!("heapscope demo server listening on http://{addr} (dumps in {})\n", args.dump_dir.display());
         if let Some((wait, when)) = schedule {
@@ -129,6 +130,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 args.dump_dir.display(),
                 args.dump_name
             );
+        }
+        {
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(first.as_bytes()).and_then(|()| out.flush()) {
+                log::warn(&format!("cannot write to stdout ({e}); serving on http://{addr}"));
+            }
+        }
+        if let Some((wait, _)) = schedule {
             let (state, name, every) = (state.clone(), args.dump_name.clone(), args.dump_every);
             tokio::spawn(async move {
                 tokio::time::sleep(wait).await;
@@ -143,12 +152,6 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                     }
                 }
             });
-        }
-        {
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(first.as_bytes()).and_then(|()| out.flush()) {
-                log::warn(&format!("cannot write to stdout ({e}); serving on http://{addr}"));
-            }
         }
         let exit_with_stdin = args.exit_with_stdin;
         let shutdown = async move {
