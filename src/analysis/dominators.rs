@@ -100,7 +100,7 @@ pub fn compute(input: &DominatorInput<'_>) -> Result<DominatorTree, Cancelled> {
                 v_[vi].semi = *n;
                 vertex[*n as usize] = v;
                 v_[vi].label = v;
-                if *n % CANCEL_CHECK_EVERY == 0 && (input.is_cancelled)() {
+                if (*n).is_multiple_of(CANCEL_CHECK_EVERY) && (input.is_cancelled)() {
                     return Err(Cancelled);
                 }
             }
@@ -197,7 +197,7 @@ pub fn compute(input: &DominatorInput<'_>) -> Result<DominatorTree, Cancelled> {
 
     let root_semi = v_[r as usize].semi;
     for i in (2..=n).rev() {
-        if i % CANCEL_CHECK_EVERY == 0 && (input.is_cancelled)() {
+        if i.is_multiple_of(CANCEL_CHECK_EVERY) && (input.is_cancelled)() {
             return Err(Cancelled);
         }
         let w = vertex[i as usize];
@@ -314,7 +314,7 @@ fn semi_nca(
     let mut stack: Vec<u32> = Vec::new();
     let root_semi = v_[r as usize].semi;
     for i in (2..=n).rev() {
-        if i % CANCEL_CHECK_EVERY == 0 && (input.is_cancelled)() {
+        if i.is_multiple_of(CANCEL_CHECK_EVERY) && (input.is_cancelled)() {
             return Err(Cancelled);
         }
         let w = vertex[i as usize];

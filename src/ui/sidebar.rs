@@ -55,7 +55,8 @@ pub fn sidebar_ui(app: &mut App, ui: &mut Ui) {
             }
             ui.add_space(4.0);
         }
-        let loaded: Vec<_> = app.snapshots.iter().map(|s| s.path.clone()).collect();
+        // Recent holds resolved paths: compare with the loaded files' resolved paths.
+        let loaded: Vec<_> = app.snapshots.iter().map(|s| s.canonical_path.clone()).collect();
         let recent: Vec<_> = app.recent.paths().iter().filter(|p| !loaded.contains(p)).cloned().collect();
         if !recent.is_empty() {
             ui.separator();

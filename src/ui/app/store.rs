@@ -16,6 +16,8 @@ use crate::ui::open_dialog::{Backend, OpenDialog, Outcome};
 pub struct Loaded {
     pub id: SnapshotId,
     pub path: PathBuf,
+    /// `path` resolved (as Recent keeps it), to tell the same file opened under two names.
+    pub canonical_path: PathBuf,
     /// Its N in "Snapshot N": loads that fail or are cancelled give theirs back.
     pub number: usize,
     pub title: String,
@@ -52,8 +54,10 @@ impl App {
     ) -> SnapshotId {
         let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let title = title_for(&path, number);
+        let canonical_path = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         self.snapshots.push(Loaded {
             id,
+            canonical_path,
             path,
             number,
             title,
@@ -99,7 +103,7 @@ impl App {
     pub fn open(&mut self, files: Vec<PathBuf>, ctx: &egui::Context) {
         for path in files {
             let same = |p: &Path| same_file(p, &path);
-            if let Some(s) = self.snapshots.iter().find(|s| same(&s.path)) {
+            if let Some(s) = self.snapshots.iter().find(|s| same(&s.canonical_path)) {
                 let (id, title) = (s.id, s.title.clone());
                 self.notify(format!("{} is already open as {title}", display_name(&path)));
                 self.push(Command::SelectSnapshot(id));
