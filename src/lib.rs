@@ -25,9 +25,13 @@
 //! * [`snapshot`]: reader, writer, builder, columns.
 //! * [`analysis`]: every pass and the queries the views use.
 //! * [`cli`]: the `heapscope` subcommands.
+//! * `capture` (feature `capture`): snapshots of running Node/Chromium processes over the
+//!   DevTools protocol.
 
 pub mod analysis;
 pub mod bench;
+#[cfg(feature = "capture")]
+pub mod capture;
 pub mod cli;
 pub mod demo;
 pub mod progress;
