@@ -143,7 +143,7 @@ pub struct Endpoint {
 }
 
 /// Finds the WebSocket URL to talk to (opening a Node process's inspector if needed).
-pub fn resolve(target: &Target, options: &Options) -> Result<Endpoint, CaptureError> {
+fn resolve(target: &Target, options: &Options) -> Result<Endpoint, CaptureError> {
     match target {
         Target::Pid(pid) => pid::open(*pid, options),
         Target::Inspect { addr, filter } => {
@@ -160,33 +160,82 @@ pub fn resolve(target: &Target, options: &Options) -> Result<Endpoint, CaptureEr
     }
 }
 
-/// Takes one snapshot from `endpoint` into `dest` (written whole or not at all).
-pub fn take(
-    endpoint: &Endpoint,
-    dest: &Path,
-    options: &Options,
-    progress: &mut dyn FnMut(CaptureProgress),
-) -> Result<Captured, CaptureError> {
-    let (host_port, _) = cdp::split_ws_url(&endpoint.ws_url)?;
-    check_host(host_port, options)?;
-    let mut session = cdp::Session::connect(&endpoint.ws_url, options.idle_timeout)?;
-    let bytes = session.take_heap_snapshot(dest, progress);
-    let bytes = match (bytes, endpoint.opened_pid) {
-        // A dropped connection from a process we watch: say that it exited, if it did.
-        (Err(CaptureError::ClosedDuringCapture(_) | CaptureError::Timeout { .. }), Some(p)) if !pid::alive(p) => {
-            return Err(CaptureError::ProcessExited(p));
-        }
-        (b, _) => b?,
-    };
-    Ok(Captured { path: dest.to_path_buf(), bytes, title: endpoint.title.clone() })
+/// A session with one target, kept for every snapshot of a run.
+///
+/// Keeping it matters for the Comparison: V8 numbers objects with ids that stay the same from one
+/// snapshot to the next only while the heap profiler stays enabled; when the session ends the
+/// inspector disables it (`V8HeapProfilerAgentImpl::disable` calls `ClearObjectIds`), and the next
+/// session's snapshot numbers every object anew, so that a Comparison would show every object as
+/// deleted and added again. DevTools keeps its session as long as its window is open.
+pub struct Attached {
+    endpoint: Endpoint,
+    session: Option<cdp::Session>,
 }
 
-/// Undoes [`resolve`]'s side effects: closes the inspector if we opened it. Returns whether the
-/// inspector's port stopped listening.
-pub fn release(endpoint: &Endpoint) -> Result<bool, CaptureError> {
-    match endpoint.opened_pid {
-        Some(p) => pid::close_inspector(p, &endpoint.ws_url),
-        None => Ok(true),
+/// Resolves `target` and connects to it.
+pub fn attach(target: &Target, options: &Options) -> Result<Attached, CaptureError> {
+    let endpoint = resolve(target, options)?;
+    let (host_port, _) = cdp::split_ws_url(&endpoint.ws_url)?;
+    match check_host(host_port, options).and_then(|_| cdp::Session::connect(&endpoint.ws_url, options.idle_timeout)) {
+        Ok(session) => Ok(Attached { endpoint, session: Some(session) }),
+        Err(e) => {
+            // Leave the process as it was.
+            if let Some(p) = endpoint.opened_pid {
+                let _ = cdp::Session::connect(&endpoint.ws_url, options.idle_timeout)
+                    .and_then(|s| pid::close_inspector(p, s, &endpoint.ws_url));
+            }
+            Err(e)
+        }
+    }
+}
+
+impl Attached {
+    /// The target's title, as the inspector listed it (for naming files).
+    pub fn title(&self) -> &str {
+        &self.endpoint.title
+    }
+
+    /// Takes one snapshot into `dest` (written whole or not at all).
+    pub fn take(&mut self, dest: &Path, progress: &mut dyn FnMut(CaptureProgress)) -> Result<Captured, CaptureError> {
+        let session =
+            self.session.as_mut().ok_or_else(|| CaptureError::ClosedDuringCapture(self.endpoint.ws_url.clone()))?;
+        let result = session.take_heap_snapshot(dest, progress);
+        let bytes = match (result, self.endpoint.opened_pid) {
+            (Ok(b), _) => b,
+            (Err(e), p) => {
+                // The session is unusable after an error.
+                self.session = None;
+                return Err(match (e, p) {
+                    // A dropped connection from a process we watch: say that it exited, if it did.
+                    (CaptureError::ClosedDuringCapture(_) | CaptureError::Timeout { .. }, Some(p))
+                        if pid::exits_within(p, Duration::from_secs(2)) =>
+                    {
+                        CaptureError::ProcessExited(p)
+                    }
+                    (e, _) => e,
+                });
+            }
+        };
+        Ok(Captured { path: dest.to_path_buf(), bytes, title: self.endpoint.title.clone() })
+    }
+
+    /// Ends the session, and closes the inspector if we opened it (returns whether its port
+    /// stopped listening; `true` when there was nothing to close).
+    pub fn detach(mut self) -> Result<bool, CaptureError> {
+        let session = self.session.take();
+        match (self.endpoint.opened_pid, session) {
+            (None, Some(s)) => {
+                s.close();
+                Ok(true)
+            }
+            (None, None) => Ok(true),
+            (Some(p), Some(s)) => pid::close_inspector(p, s, &self.endpoint.ws_url),
+            (Some(p), None) if !pid::alive(p) => Ok(true),
+            (Some(p), None) => {
+                let s = cdp::Session::connect(&self.endpoint.ws_url, Duration::from_secs(10))?;
+                pid::close_inspector(p, s, &self.endpoint.ws_url)
+            }
+        }
     }
 }
 

@@ -24,6 +24,21 @@ pub fn alive(pid: u32) -> bool {
     }
 }
 
+/// Whether `pid` is gone or goes within `wait`. A killed process closes its sockets before the
+/// kernel marks it a zombie, so a dropped connection can be seen slightly before the exit.
+pub fn exits_within(pid: u32, wait: Duration) -> bool {
+    let start = Instant::now();
+    loop {
+        if !alive(pid) {
+            return true;
+        }
+        if start.elapsed() >= wait {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Checks that `pid` is a Node process we may signal; returns its executable's name.
 fn check_node(pid: u32) -> Result<String, CaptureError> {
     let proc = format!("/proc/{pid}");
@@ -200,10 +215,9 @@ fn signal_usr1(pid: u32) -> Result<(), CaptureError> {
 /// the expected outcome) and stops listening. Deferring the call instead (`setImmediate`) crashed
 /// Node 20 with a segfault when it ran while our session was still attached, so it is synchronous.
 /// Then waits (bounded) for the port to stop listening; returns whether it did.
-pub fn close_inspector(pid: u32, ws_url: &str) -> Result<bool, CaptureError> {
+pub fn close_inspector(pid: u32, mut session: super::cdp::Session, ws_url: &str) -> Result<bool, CaptureError> {
     let (host_port, _) = super::cdp::split_ws_url(ws_url)?;
     let port: Option<u16> = host_port.rsplit_once(':').and_then(|(_, p)| p.parse().ok());
-    let mut session = super::cdp::Session::connect(ws_url, Duration::from_secs(10))?;
     // Node's console API provides `require` (its inspector console extension);
     // `process.mainModule` covers consoles without it.
     let expr = "(typeof require === 'function' ? require : process.mainModule.require)('inspector').close()";

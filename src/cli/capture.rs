@@ -90,25 +90,50 @@ pub fn run(args: CaptureArgs, show_progress: bool) -> anyhow::Result<()> {
         (None, _) => Some(1),
         (Some(_), c) => c,
     };
+    // One session for the whole run, so that object ids stay stable between its snapshots (see
+    // `capture::Attached`); the inspector we may have opened is closed at the end, also on error.
+    let mut attached = capture::attach(&target, &options)?;
+    let result = run_schedule(&mut attached, &output, args.every, count, show_progress);
+    let released = attached.detach();
+    result?;
+    match released {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            eprintln!("heapscope: warning: the inspector we opened is still listening");
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("heapscope: warning: could not close the inspector we opened: {e}");
+            Ok(())
+        }
+    }
+}
+
+fn run_schedule(
+    attached: &mut capture::Attached,
+    output: &Output,
+    every: Option<u64>,
+    count: Option<u32>,
+    show_progress: bool,
+) -> anyhow::Result<()> {
     let mut taken = 0u32;
     loop {
         let started = Instant::now();
-        capture_one(&target, &output, &options, show_progress)?;
+        capture_one(attached, output, show_progress)?;
         taken += 1;
         if count.is_some_and(|c| taken >= c) {
             return Ok(());
         }
-        let every = Duration::from_secs(args.every.unwrap_or(0));
+        let every = Duration::from_secs(every.unwrap_or(0));
         std::thread::sleep(every.saturating_sub(started.elapsed()));
     }
 }
 
-/// Resolve, capture, release, verify: one snapshot.
-fn capture_one(target: &Target, output: &Output, options: &Options, show_progress: bool) -> anyhow::Result<()> {
-    let endpoint = capture::resolve(target, options)?;
+/// One snapshot: take it, then read it back.
+fn capture_one(attached: &mut capture::Attached, output: &Output, show_progress: bool) -> anyhow::Result<()> {
     let dest = match output {
         Output::File(p) => p.clone(),
-        Output::Folder(dir) => timestamped(dir, &capture::short_name(&endpoint.title)),
+        Output::Folder(dir) => timestamped(dir, &capture::short_name(attached.title())),
     };
     let mut last_line = Instant::now() - Duration::from_secs(1);
     let mut report = |p: CaptureProgress| {
@@ -127,18 +152,11 @@ fn capture_one(target: &Target, output: &Output, options: &Options, show_progres
         let _ = write!(err, "\r\x1b[2K{text}");
         let _ = err.flush();
     };
-    let taken = capture::take(&endpoint, &dest, options, &mut report);
+    let taken = attached.take(&dest, &mut report);
     if show_progress {
         eprint!("\r\x1b[2K");
     }
-    // Close the inspector we opened whether or not the capture worked.
-    let released = capture::release(&endpoint);
     let captured = taken?;
-    match released {
-        Ok(true) => {}
-        Ok(false) => eprintln!("heapscope: warning: the inspector we opened is still listening"),
-        Err(e) => eprintln!("heapscope: warning: could not close the inspector we opened: {e}"),
-    }
     verify(&captured.path, captured.bytes)
 }
 
