@@ -311,3 +311,74 @@ fn bad_targets_exit_1_with_one_clear_line() {
     let server = start_node(&[]);
     capture_fails(&["--inspect", &format!("127.0.0.1:{}", server.port)], "not a DevTools inspector");
 }
+
+/// Headless Chromium on a `data:` page (no network); stopped with SIGTERM so that its helper
+/// processes go with it.
+struct Chromium {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_chromium(page: &str) -> Chromium {
+    let profile = tempfile::tempdir().unwrap();
+    let child = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--remote-debugging-port=0",
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            page,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("this test needs `chromium` on PATH (apt-get install -y chromium): {e}"));
+    // Chromium writes the port it chose to DevToolsActivePort (first line) in the profile.
+    let file = profile.path().join("DevToolsActivePort");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let port = loop {
+        if let Some(p) = std::fs::read_to_string(&file).ok().and_then(|t| t.lines().next()?.parse().ok()) {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "chromium did not open its debugging port");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Chromium { child, port, _profile: profile }
+}
+
+#[test]
+fn a_chromium_page_by_address() {
+    let page = "data:text/html,<title>leakpage</title><script>class PageLeak {}; \
+                window.keep = []; for (let i = 0; i < 123; i++) keep.push(new PageLeak());</script>";
+    let chromium = start_chromium(page);
+    let addr = format!("127.0.0.1:{}", chromium.port);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("page.heapsnapshot");
+    // The page's URL names it (its title may not be set yet when the page is listed).
+    capture_ok(&["--inspect", &addr, "--target", "PageLeak", "-o", path.to_str().unwrap()]);
+    let a = load(&path);
+    // The Summary has the page's class with every instance.
+    let summary = heapscope::cli::json::summary(&a, "page");
+    let classes = summary["classes"].as_array().unwrap();
+    let row = classes.iter().find(|r| r["name"] == "PageLeak").expect("a PageLeak row");
+    assert_eq!(row["count"], 123);
+}
