@@ -295,6 +295,17 @@ fn a_process_killed_during_capture_leaves_no_file() {
 }
 
 #[test]
+fn a_taken_inspector_port_is_a_clear_error() {
+    let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    // Hold Node's default inspector port (if something else holds it, it is taken all the same).
+    let _taken = std::net::TcpListener::bind("127.0.0.1:9229");
+    let server = start_node(&[]);
+    capture_fails(&["--pid", &server.pid().to_string()], "did not open");
+    // The process lives on and serves.
+    assert!(get(server.port, "/").starts_with("ok"));
+}
+
+#[test]
 fn bad_targets_exit_1_with_one_clear_line() {
     // Above Linux's largest pid_max (2^22), so never a real process.
     capture_fails(&["--pid", "4194305"], "no process with pid 4194305");
