@@ -295,6 +295,43 @@ fn a_process_killed_during_capture_leaves_no_file() {
 }
 
 #[test]
+fn ctrl_c_during_capture_leaves_no_file_and_closes_the_inspector() {
+    let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start_node(&[]);
+    get(server.port, "/grow");
+    let dir = tempfile::tempdir().unwrap();
+    let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args(["capture", "--pid", &server.pid().to_string(), "-o", dir.path().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while files_in(dir.path()).is_empty() {
+        assert!(Instant::now() < deadline, "the capture never started");
+        assert!(capture.try_wait().unwrap().is_none(), "the capture finished before the interrupt");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Command::new("kill").args(["-INT", &capture.id().to_string()]).status().unwrap();
+    while capture.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the capture ignored Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = capture.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "no partial file is left");
+    // The inspector we opened closes (at the latest when V8 has finished that snapshot).
+    let port = server.inspector_port().unwrap();
+    while TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(Instant::now() < deadline, "inspector port {port} still open");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(get(server.port, "/").starts_with("ok"));
+}
+
+#[test]
 fn a_taken_inspector_port_is_a_clear_error() {
     let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
     // Hold Node's default inspector port (if something else holds it, it is taken all the same).

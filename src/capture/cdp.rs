@@ -211,6 +211,20 @@ pub struct EventView<'a> {
     pub total: Option<u64>,
 }
 
+/// The temporary files being written, for [`remove_temp_files`].
+fn live_temp_files() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every temporary file still being written: for an interrupt (Ctrl-C), when the
+/// process exits without unwinding and `TempFile`'s `Drop` would not run.
+pub fn remove_temp_files() {
+    for p in live_temp_files().drain(..) {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 /// A hidden `.NAME.partial` file beside the destination, removed on drop unless committed, so a
 /// failed capture never leaves a file that looks like a snapshot.
 struct TempFile {
@@ -224,6 +238,7 @@ impl TempFile {
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
         let path = dest.with_file_name(format!(".{name}.{}.partial", std::process::id()));
         let file = File::create(&path).map_err(|e| CaptureError::io(format!("creating {}", path.display()), e))?;
+        live_temp_files().push(path.clone());
         Ok(TempFile { path, out: BufWriter::with_capacity(1 << 20, file), committed: false })
     }
 
@@ -234,6 +249,7 @@ impl TempFile {
         std::fs::rename(&self.path, dest)
             .map_err(|e| CaptureError::io(format!("renaming {} to {}", self.path.display(), dest.display()), e))?;
         self.committed = true;
+        live_temp_files().retain(|p| p != &self.path);
         Ok(())
     }
 }
@@ -242,6 +258,7 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_file(&self.path);
+            live_temp_files().retain(|p| p != &self.path);
         }
     }
 }

@@ -195,6 +195,11 @@ impl Attached {
         &self.endpoint.title
     }
 
+    /// The pid and debugger URL of an inspector this run opened (and will close), if any.
+    pub fn opened_inspector(&self) -> Option<(u32, String)> {
+        self.endpoint.opened_pid.map(|p| (p, self.endpoint.ws_url.clone()))
+    }
+
     /// Takes one snapshot into `dest` (written whole or not at all).
     pub fn take(&mut self, dest: &Path, progress: &mut dyn FnMut(CaptureProgress)) -> Result<Captured, CaptureError> {
         let session =
@@ -237,6 +242,13 @@ impl Attached {
             }
         }
     }
+}
+
+/// Closes an inspector opened by an [`Attached`] that cannot be detached normally (an interrupt):
+/// a second session asks Node to close it, which also ends the first.
+pub fn close_opened_inspector(pid: u32, ws_url: &str) -> Result<bool, CaptureError> {
+    let session = cdp::Session::connect(ws_url, Duration::from_secs(2))?;
+    pid::close_inspector(pid, session, ws_url)
 }
 
 /// Resolves `host:port` and refuses non-loopback addresses unless allowed.

@@ -93,6 +93,7 @@ pub fn run(args: CaptureArgs, show_progress: bool) -> anyhow::Result<()> {
     // One session for the whole run, so that object ids stay stable between its snapshots (see
     // `capture::Attached`); the inspector we may have opened is closed at the end, also on error.
     let mut attached = capture::attach(&target, &options)?;
+    on_interrupt(attached.opened_inspector());
     let result = run_schedule(&mut attached, &output, args.every, count, show_progress);
     let released = attached.detach();
     result?;
@@ -158,6 +159,28 @@ fn capture_one(attached: &mut capture::Attached, output: &Output, show_progress:
     }
     let captured = taken?;
     verify(&captured.path, captured.bytes)
+}
+
+/// Ctrl-C (SIGINT, SIGTERM on Unix through tokio's handler): remove the temporary file being
+/// written, close the inspector if we opened it, exit 130, so an interrupted run leaves neither a
+/// partial file nor an open inspector behind.
+fn on_interrupt(opened: Option<(u32, String)>) {
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        if rt.block_on(tokio::signal::ctrl_c()).is_err() {
+            return;
+        }
+        crate::capture::cdp::remove_temp_files();
+        let mut note = String::new();
+        if let Some((pid, ws_url)) = opened
+            && !matches!(crate::capture::close_opened_inspector(pid, &ws_url), Ok(true))
+        {
+            // V8 answers only after the snapshot it is building; the request stays queued.
+            note = format!("; process {pid} closes the inspector we opened once V8 finishes that snapshot");
+        }
+        eprintln!("\nheapscope: interrupted; no file was written for the snapshot in progress{note}");
+        std::process::exit(130);
+    });
 }
 
 /// Reads the file back with the snapshot reader: a capture is only reported if it loads.
