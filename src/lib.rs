@@ -25,13 +25,19 @@
 //! * [`snapshot`]: reader, writer, builder, columns.
 //! * [`analysis`]: every pass and the queries the views use.
 //! * [`cli`]: the `heapscope` subcommands.
+//! * `capture` (feature `capture`): snapshots of running Node/Chromium processes over the
+//!   DevTools protocol.
 
 pub mod analysis;
 pub mod bench;
+#[cfg(feature = "capture")]
+pub mod capture;
 pub mod cli;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod progress;
+#[cfg(any(feature = "demo", feature = "capture"))]
+pub mod schedule;
 pub mod snapshot;
 #[cfg(feature = "gui")]
 pub mod ui;

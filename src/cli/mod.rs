@@ -8,10 +8,14 @@
 //! heapscope retainers FILE ID [--json]   the Retainers view of one object (@123 or 123)
 //! heapscope bench FILE [BASE]            time every phase, peak memory, bytes per node/edge (JSON)
 //! heapscope demo-server [...]            the bundled leaking HTTP server (`demo` feature, default)
+//! heapscope capture (--pid P|--inspect H:P|--ws URL) [-o FILE|DIR] [--every S [--count N]] [--at HH:MM]
+//!                                        snapshots of a running Node/Chromium process
 //! ```
 //!
 //! Exit status: 0 success, 1 bad input (one line on stderr), 2 usage error (clap).
 
+#[cfg(feature = "capture")]
+mod capture;
 pub mod json;
 mod load;
 mod table;
@@ -77,6 +81,9 @@ enum Command {
     /// Run the bundled leaking demo server.
     #[cfg(feature = "demo")]
     DemoServer(crate::demo::DemoArgs),
+    /// Take heap snapshots of a running Node.js or Chromium process (DevTools protocol).
+    #[cfg(feature = "capture")]
+    Capture(capture::CaptureArgs),
 }
 
 /// A failure the user caused (bad file, unknown id): exit status 1.
@@ -206,5 +213,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         #[cfg(feature = "demo")]
         Some(Command::DemoServer(args)) => crate::demo::run(args),
+        #[cfg(feature = "capture")]
+        Some(Command::Capture(args)) => capture::run(args, progress),
     }
 }

@@ -38,7 +38,7 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 100_000)]
     pub leak_count: usize,
     /// First scheduled dump at this local time (HH:MM), like the tutorial's dumpFun.
-    #[arg(long, value_name = "HH:MM", value_parser = parse_time_of_day)]
+    #[arg(long, value_name = "HH:MM", value_parser = crate::schedule::parse_time_of_day)]
     pub dump_at: Option<chrono::NaiveTime>,
     /// Then one every this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
@@ -63,10 +63,6 @@ pub struct DemoArgs {
 }
 
 /// `--dump-at`: a time of day, `HH:MM` (a usage error otherwise).
-fn parse_time_of_day(s: &str) -> Result<chrono::NaiveTime, String> {
-    chrono::NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| format!("{s:?} is not a time of day (HH:MM)"))
-}
-
 /// `--dump-name`: a plain file name (a usage error otherwise), as [`heapdump::valid_name`] says.
 fn parse_dump_name(s: &str) -> Result<String, String> {
     if heapdump::valid_name(s) {
@@ -78,31 +74,13 @@ fn parse_dump_name(s: &str) -> Result<String, String> {
     }
 }
 
-/// How long until the next `t` (today, or tomorrow if past), and when that is.
-pub fn until_next(
-    t: chrono::NaiveTime,
-    now: chrono::DateTime<chrono::Local>,
-) -> anyhow::Result<(Duration, chrono::DateTime<chrono::Local>)> {
-    let hh_mm = t.format("%H:%M");
-    let mut when = now.date_naive().and_time(t);
-    if when <= now.naive_local() {
-        when += chrono::Duration::days(1);
-    }
-    let local = when
-        .and_local_timezone(chrono::Local)
-        .earliest()
-        .ok_or_else(|| anyhow::anyhow!("{hh_mm} does not exist today in this time zone"))?;
-    let wait = (local - now).to_std().unwrap_or_default();
-    Ok((wait, local))
-}
-
 /// Runs the server until Ctrl-C (or, with `--exit-with-stdin`, until stdin closes).
 ///
 /// Nothing it prints can stop it: the first lines are written directly, ignoring errors (a
 /// caller that closed stdout already cannot read the URL anyway), everything after goes through
 /// [`log::Logger`].
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let schedule = args.dump_at.map(|t| until_next(t, chrono::Local::now())).transpose()?;
+    let schedule = args.dump_at.map(|t| crate::schedule::until_next(t, chrono::Local::now())).transpose()?;
     std::fs::create_dir_all(&args.dump_dir).with_context(|| format!("creating {}", args.dump_dir.display()))?;
     let limits = serve::Limits {
         header_read: Duration::from_secs(args.header_timeout),
@@ -173,22 +151,4 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         logger.finish();
     }
     served
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn next_dump_time_is_today_or_tomorrow() {
-        let now = chrono::Local.with_ymd_and_hms(2026, 11, 25, 10, 50, 0).single().unwrap();
-        let (wait, when) = until_next(parse_time_of_day("10:53").unwrap(), now).unwrap();
-        assert_eq!(wait.as_secs(), 180);
-        assert_eq!(when.format("%d %H:%M").to_string(), "25 10:53");
-        let (wait, when) = until_next(parse_time_of_day("10:00").unwrap(), now).unwrap();
-        assert_eq!(when.format("%d %H:%M").to_string(), "26 10:00");
-        assert_eq!(wait.as_secs(), 23 * 3600 + 10 * 60);
-        assert!(parse_time_of_day("25:99").is_err());
-    }
 }

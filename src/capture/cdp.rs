@@ -1,0 +1,277 @@
+//! One Chrome DevTools Protocol session over WebSocket, and the heap snapshot command.
+//!
+//! CDP is JSON-RPC-like: we send `{"id", "method", "params"}`, the target answers with the same
+//! `id` and sends events (`{"method", "params"}`) in between. `tungstenite` does the WebSocket
+//! framing; this file only builds and reads the JSON.
+//!
+//! The snapshot command is what DevTools' Memory panel sends when its "Take snapshot" button is
+//! pressed (`HeapProfilerModel.takeHeapSnapshot` in devtools-frontend, called from
+//! `HeapSnapshotProfileType` with the panel's two checkboxes off): `reportProgress: true`,
+//! `treatGlobalObjectsAsRoots: true` (V8's default, named so that a future default cannot change
+//! our numbers), `captureNumericValue: false` ("Include numerical values in capture" unchecked)
+//! and `exposeInternals: false` ("Expose internals" unchecked).
+
+use std::fs::File;
+use std::io::{BufWriter, ErrorKind, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tungstenite::{Message, WebSocket};
+
+use super::{CaptureError, CaptureProgress};
+
+/// Splits `ws://host:port/path` into (`host:port`, `/path`).
+pub fn split_ws_url(url: &str) -> Result<(&str, &str), CaptureError> {
+    let bad = |what: &str| CaptureError::BadAddress { what: what.to_string(), addr: url.to_string() };
+    let rest = url.strip_prefix("ws://").ok_or_else(|| bad("not a ws:// URL (wss:// is not supported)"))?;
+    let (host_port, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if host_port.is_empty() || !host_port.contains(':') {
+        return Err(bad("no host:port in the WebSocket URL"));
+    }
+    Ok((host_port, if path.is_empty() { "/" } else { path }))
+}
+
+/// An open session with one target.
+pub struct Session {
+    ws: WebSocket<TcpStream>,
+    addr: String,
+    next_id: u64,
+    idle: Duration,
+}
+
+/// The parts of an incoming message we look at; `chunk` borrows from the message when it has no
+/// escapes, so a 100 MB snapshot is not copied twice.
+#[derive(Deserialize)]
+struct Incoming<'a> {
+    id: Option<u64>,
+    #[serde(borrow)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    params: Option<EventParams<'a>>,
+    error: Option<Value>,
+    result: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct EventParams<'a> {
+    #[serde(borrow)]
+    chunk: Option<std::borrow::Cow<'a, str>>,
+    done: Option<u64>,
+    total: Option<u64>,
+}
+
+impl Session {
+    /// Connects to a `ws://` debugger URL. `idle` bounds every wait for a message.
+    pub fn connect(url: &str, idle: Duration) -> Result<Session, CaptureError> {
+        let (host_port, _) = split_ws_url(url)?;
+        let addr = host_port.to_string();
+        let sock = host_port
+            .to_socket_addrs()
+            .map_err(|e| CaptureError::BadAddress { what: format!("cannot resolve ({e})"), addr: addr.clone() })?
+            .next()
+            .ok_or_else(|| CaptureError::BadAddress { what: "no address".into(), addr: addr.clone() })?;
+        let stream = TcpStream::connect_timeout(&sock, Duration::from_secs(5)).map_err(|e| match e.kind() {
+            ErrorKind::ConnectionRefused => CaptureError::ConnectionRefused(addr.clone()),
+            _ => CaptureError::io(format!("connecting to {addr}"), e),
+        })?;
+        stream.set_read_timeout(Some(idle)).map_err(|e| CaptureError::io("setting a timeout", e))?;
+        stream.set_nodelay(true).map_err(|e| CaptureError::io("setting TCP_NODELAY", e))?;
+        let (ws, _response) = tungstenite::client::client(url, stream).map_err(|e| CaptureError::Protocol {
+            addr: addr.clone(),
+            method: "the WebSocket handshake".into(),
+            message: e.to_string(),
+        })?;
+        Ok(Session { ws, addr, next_id: 1, idle })
+    }
+
+    /// Sends a command and waits for its response, passing every event on the way to `on_event`.
+    /// Returns the response's `result`.
+    pub fn call(
+        &mut self,
+        method: &str,
+        params: Value,
+        on_event: &mut dyn FnMut(&str, &EventView<'_>) -> Result<(), CaptureError>,
+    ) -> Result<Value, CaptureError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let text = json!({ "id": id, "method": method, "params": params }).to_string();
+        self.ws.send(Message::text(text)).map_err(|e| self.ws_error(e))?;
+        loop {
+            let msg = self.ws.read().map_err(|e| self.ws_error(e))?;
+            let text = match &msg {
+                Message::Text(t) => t.as_str(),
+                Message::Close(_) => return Err(CaptureError::ClosedDuringCapture(self.addr.clone())),
+                _ => continue,
+            };
+            let m: Incoming<'_> = serde_json::from_str(text).map_err(|e| CaptureError::Protocol {
+                addr: self.addr.clone(),
+                method: method.to_string(),
+                message: format!("unreadable message ({e})"),
+            })?;
+            if m.id == Some(id) {
+                if let Some(err) = m.error {
+                    let message =
+                        err.get("message").and_then(Value::as_str).map_or_else(|| err.to_string(), str::to_string);
+                    return Err(CaptureError::Protocol {
+                        addr: self.addr.clone(),
+                        method: method.to_string(),
+                        message,
+                    });
+                }
+                return Ok(m.result.unwrap_or(Value::Null));
+            }
+            if let Some(event) = m.method.as_deref() {
+                let p = m.params.unwrap_or_default();
+                on_event(event, &EventView { chunk: p.chunk.as_deref(), done: p.done, total: p.total })?;
+            }
+        }
+    }
+
+    fn ws_error(&self, e: tungstenite::Error) -> CaptureError {
+        use tungstenite::Error as E;
+        match e {
+            E::Io(io) if matches!(io.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                CaptureError::Timeout { addr: self.addr.clone(), secs: self.idle.as_secs() }
+            }
+            E::ConnectionClosed | E::AlreadyClosed | E::Io(_) | E::Protocol(_) => {
+                CaptureError::ClosedDuringCapture(self.addr.clone())
+            }
+            other => CaptureError::Protocol {
+                addr: self.addr.clone(),
+                method: "WebSocket".into(),
+                message: other.to_string(),
+            },
+        }
+    }
+
+    /// `HeapProfiler.enable` then `HeapProfiler.takeHeapSnapshot` (DevTools' options, see the
+    /// module doc); the chunks go to a temporary file beside `dest`, renamed to `dest` when the
+    /// command's response arrives. Returns the file's size.
+    pub fn take_heap_snapshot(
+        &mut self,
+        dest: &Path,
+        progress: &mut dyn FnMut(CaptureProgress),
+    ) -> Result<u64, CaptureError> {
+        self.call("HeapProfiler.enable", json!({}), &mut |_, _| Ok(()))?;
+        let mut temp = TempFile::create(dest)?;
+        let mut bytes = 0u64;
+        let temp_path = temp.path.clone();
+        let params = json!({
+            "reportProgress": true,
+            "treatGlobalObjectsAsRoots": true,
+            "captureNumericValue": false,
+            "exposeInternals": false,
+        });
+        let out = &mut temp.out;
+        self.call("HeapProfiler.takeHeapSnapshot", params, &mut |event, p| {
+            match event {
+                "HeapProfiler.addHeapSnapshotChunk" => {
+                    if let Some(chunk) = p.chunk {
+                        out.write_all(chunk.as_bytes())
+                            .map_err(|e| CaptureError::io(format!("writing {}", temp_path.display()), e))?;
+                        bytes += chunk.len() as u64;
+                        progress(CaptureProgress::Receiving { bytes });
+                    }
+                }
+                "HeapProfiler.reportHeapSnapshotProgress" => {
+                    progress(CaptureProgress::Taking { done: p.done.unwrap_or(0), total: p.total.unwrap_or(0) });
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        temp.commit(dest)?;
+        Ok(bytes)
+    }
+
+    /// `Runtime.evaluate` of `expression` with the console's command-line API (where Node puts
+    /// `require`); returns the response's `result`.
+    pub fn evaluate(&mut self, expression: &str) -> Result<Value, CaptureError> {
+        self.call(
+            "Runtime.evaluate",
+            json!({ "expression": expression, "includeCommandLineAPI": true, "returnByValue": true }),
+            &mut |_, _| Ok(()),
+        )
+    }
+
+    /// Closes the WebSocket politely (errors ignored: the peer may already be gone).
+    pub fn close(mut self) {
+        let _ = self.ws.close(None);
+        let _ = self.ws.flush();
+    }
+}
+
+/// What an event carried, of the fields the snapshot needs.
+pub struct EventView<'a> {
+    pub chunk: Option<&'a str>,
+    pub done: Option<u64>,
+    pub total: Option<u64>,
+}
+
+/// The temporary files being written, for [`remove_temp_files`].
+fn live_temp_files() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every temporary file still being written: for an interrupt (Ctrl-C), when the
+/// process exits without unwinding and `TempFile`'s `Drop` would not run.
+pub fn remove_temp_files() {
+    for p in live_temp_files().drain(..) {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// A hidden `.NAME.partial` file beside the destination, removed on drop unless committed, so a
+/// failed capture never leaves a file that looks like a snapshot.
+struct TempFile {
+    path: PathBuf,
+    out: BufWriter<File>,
+    committed: bool,
+}
+
+impl TempFile {
+    fn create(dest: &Path) -> Result<TempFile, CaptureError> {
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
+        let path = dest.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+        let file = File::create(&path).map_err(|e| CaptureError::io(format!("creating {}", path.display()), e))?;
+        live_temp_files().push(path.clone());
+        Ok(TempFile { path, out: BufWriter::with_capacity(1 << 20, file), committed: false })
+    }
+
+    fn commit(mut self, dest: &Path) -> Result<(), CaptureError> {
+        let what = || format!("writing {}", self.path.display());
+        self.out.flush().map_err(|e| CaptureError::io(what(), e))?;
+        self.out.get_ref().sync_all().map_err(|e| CaptureError::io(what(), e))?;
+        std::fs::rename(&self.path, dest)
+            .map_err(|e| CaptureError::io(format!("renaming {} to {}", self.path.display(), dest.display()), e))?;
+        self.committed = true;
+        live_temp_files().retain(|p| p != &self.path);
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.path);
+            live_temp_files().retain(|p| p != &self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ws_urls_split_into_address_and_path() {
+        let (a, p) = split_ws_url("ws://127.0.0.1:9229/abc-def").unwrap();
+        assert_eq!((a, p), ("127.0.0.1:9229", "/abc-def"));
+        assert!(split_ws_url("http://127.0.0.1:9229/x").is_err());
+        assert!(split_ws_url("ws:///x").is_err());
+    }
+}

@@ -1,0 +1,308 @@
+//! Taking heap snapshots of running Node.js and Chromium processes (issue 12).
+//!
+//! DevTools attaches to a process over the Chrome DevTools Protocol (CDP) and takes a snapshot
+//! in one click; this module does the same without a browser:
+//!
+//! ```text
+//! Target::Pid      ──SIGUSR1, /proc/PID/net/tcp──▶ ┐
+//! Target::Inspect  ──GET http://HOST:PORT/json/list──▶ webSocketDebuggerUrl
+//! Target::Ws       ─────────────────────────────────▶ ┘ ──cdp::Session──▶ HeapProfiler.takeHeapSnapshot
+//!                                                        chunks ──▶ temp file ──rename──▶ FILE
+//! ```
+//!
+//! * [`targets`]: the inspector's HTTP listing and how a target is picked.
+//! * [`pid`]: a local Node process by pid — open its inspector with `SIGUSR1` (Node's documented
+//!   way, <https://nodejs.org/en/learn/getting-started/debugging#enable-inspector>), find the port
+//!   it listens on, and close the inspector again afterwards.
+//! * [`cdp`]: the WebSocket session (the `tungstenite` crate does the framing) and the snapshot
+//!   command itself.
+//!
+//! Files are never partial: chunks go to a hidden temporary file next to the destination, renamed
+//! only when V8's response to `takeHeapSnapshot` arrives; any error removes it.
+//!
+//! The inspector gives whoever connects full control of the process, so only loopback addresses
+//! are accepted unless the caller opts in ([`Options::allow_remote`]).
+//!
+//! This module talks to processes and writes bytes; reading them back is `snapshot`'s job, and
+//! nothing here knows the window or the command line.
+
+pub mod cdp;
+pub mod pid;
+pub mod targets;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where to capture from.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// A local Node process; its inspector is opened with `SIGUSR1` if it is not open yet.
+    Pid(u32),
+    /// An inspector's HTTP address (`node --inspect`, `chrome --remote-debugging-port`), with
+    /// optional text to pick a target by title or URL.
+    Inspect { addr: String, filter: Option<String> },
+    /// A `ws://` debugger URL, used as is.
+    Ws(String),
+}
+
+/// Settings shared by every capture.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Accept a non-loopback host (the inspector is full remote control of the process).
+    pub allow_remote: bool,
+    /// Longest silence from the inspector while a snapshot is taken before giving up. V8 reports
+    /// progress while it walks the heap, so a silence this long means it is stuck or gone.
+    pub idle_timeout: Duration,
+    /// How long to wait for an inspector opened with `SIGUSR1` to listen.
+    pub open_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { allow_remote: false, idle_timeout: Duration::from_secs(120), open_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// Why a capture failed; each message names what and where, in one line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaptureError {
+    #[error("no process with pid {0}")]
+    NoSuchProcess(u32),
+    #[error("process {pid} ({name}) is not a Node.js process")]
+    NotNode { pid: u32, name: String },
+    #[error("permission denied: process {0} belongs to another user")]
+    PermissionDenied(u32),
+    #[error(
+        "the inspector of process {pid} did not open within {secs} s after SIGUSR1 \
+         (is port 9229 taken? Node prints why on its own stderr)"
+    )]
+    InspectorDidNotOpen { pid: u32, secs: u64 },
+    #[error("process {0} exited")]
+    ProcessExited(u32),
+    #[error("connection refused at {0} (is the inspector open there?)")]
+    ConnectionRefused(String),
+    #[error(
+        "{0} is not a loopback address; the inspector gives full control of the process, pass --allow-remote to connect anyway"
+    )]
+    Remote(String),
+    #[error("{what}: {addr}")]
+    BadAddress { what: String, addr: String },
+    #[error("no debuggable target at {0}")]
+    NoTargets(String),
+    #[error("{count} targets at {addr} match, choose one with --target TEXT (title or URL):\n{list}")]
+    AmbiguousTarget { addr: String, count: usize, list: String },
+    #[error("no target at {addr} has {text:?} in its title or URL; targets:\n{list}")]
+    NoMatchingTarget { addr: String, text: String, list: String },
+    #[error("the connection to {0} closed during the capture (did the process exit?); no file was written")]
+    ClosedDuringCapture(String),
+    #[error("no message from {addr} for {secs} s during the capture; no file was written")]
+    Timeout { addr: String, secs: u64 },
+    #[error("the inspector at {addr} answered {method} with an error: {message}")]
+    Protocol { addr: String, method: String, message: String },
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CaptureError {
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        CaptureError::Io { what: what.into(), source }
+    }
+}
+
+/// Progress of one capture, for a terminal line or a progress bar.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CaptureProgress {
+    /// V8 is walking the heap: `HeapProfiler.reportHeapSnapshotProgress`'s `done` of `total`.
+    Taking { done: u64, total: u64 },
+    /// Bytes of the snapshot received so far.
+    Receiving { bytes: u64 },
+}
+
+/// A finished capture.
+#[derive(Debug)]
+pub struct Captured {
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// The target's title, as the inspector listed it (for naming files).
+    pub title: String,
+}
+
+/// A resolved debugger endpoint, plus what to undo after capturing.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub ws_url: String,
+    pub title: String,
+    /// Set when we opened a Node process's inspector with `SIGUSR1`: close it afterwards.
+    pub opened_pid: Option<u32>,
+}
+
+/// Finds the WebSocket URL to talk to (opening a Node process's inspector if needed).
+fn resolve(target: &Target, options: &Options) -> Result<Endpoint, CaptureError> {
+    match target {
+        Target::Pid(pid) => pid::open(*pid, options),
+        Target::Inspect { addr, filter } => {
+            let sock = check_host(addr, options)?;
+            let entries = targets::list(addr, sock, Duration::from_secs(5))?;
+            let t = targets::pick(addr, &entries, filter.as_deref())?;
+            Ok(Endpoint { ws_url: t.ws_url.clone(), title: t.title.clone(), opened_pid: None })
+        }
+        Target::Ws(url) => {
+            let (host_port, _) = cdp::split_ws_url(url)?;
+            check_host(host_port, options)?;
+            Ok(Endpoint { ws_url: url.clone(), title: String::new(), opened_pid: None })
+        }
+    }
+}
+
+/// A session with one target, kept for every snapshot of a run.
+///
+/// Keeping it matters for the Comparison: V8 numbers objects with ids that stay the same from one
+/// snapshot to the next only while the heap profiler stays enabled; when the session ends the
+/// inspector disables it (`V8HeapProfilerAgentImpl::disable` calls `ClearObjectIds`), and the next
+/// session's snapshot numbers every object anew, so that a Comparison would show every object as
+/// deleted and added again. DevTools keeps its session as long as its window is open.
+pub struct Attached {
+    endpoint: Endpoint,
+    session: Option<cdp::Session>,
+}
+
+/// Resolves `target` and connects to it.
+pub fn attach(target: &Target, options: &Options) -> Result<Attached, CaptureError> {
+    let endpoint = resolve(target, options)?;
+    let (host_port, _) = cdp::split_ws_url(&endpoint.ws_url)?;
+    match check_host(host_port, options).and_then(|_| cdp::Session::connect(&endpoint.ws_url, options.idle_timeout)) {
+        Ok(session) => Ok(Attached { endpoint, session: Some(session) }),
+        Err(e) => {
+            // Leave the process as it was.
+            if let Some(p) = endpoint.opened_pid {
+                let _ = cdp::Session::connect(&endpoint.ws_url, options.idle_timeout)
+                    .and_then(|s| pid::close_inspector(p, s, &endpoint.ws_url));
+            }
+            Err(e)
+        }
+    }
+}
+
+impl Attached {
+    /// The target's title, as the inspector listed it (for naming files).
+    pub fn title(&self) -> &str {
+        &self.endpoint.title
+    }
+
+    /// The pid and debugger URL of an inspector this run opened (and will close), if any.
+    pub fn opened_inspector(&self) -> Option<(u32, String)> {
+        self.endpoint.opened_pid.map(|p| (p, self.endpoint.ws_url.clone()))
+    }
+
+    /// Takes one snapshot into `dest` (written whole or not at all).
+    pub fn take(&mut self, dest: &Path, progress: &mut dyn FnMut(CaptureProgress)) -> Result<Captured, CaptureError> {
+        let session =
+            self.session.as_mut().ok_or_else(|| CaptureError::ClosedDuringCapture(self.endpoint.ws_url.clone()))?;
+        let result = session.take_heap_snapshot(dest, progress);
+        let bytes = match (result, self.endpoint.opened_pid) {
+            (Ok(b), _) => b,
+            (Err(e), p) => {
+                // The session is unusable after an error.
+                self.session = None;
+                return Err(match (e, p) {
+                    // A dropped connection from a process we watch: say that it exited, if it did.
+                    (CaptureError::ClosedDuringCapture(_) | CaptureError::Timeout { .. }, Some(p))
+                        if pid::exits_within(p, Duration::from_secs(2)) =>
+                    {
+                        CaptureError::ProcessExited(p)
+                    }
+                    (e, _) => e,
+                });
+            }
+        };
+        Ok(Captured { path: dest.to_path_buf(), bytes, title: self.endpoint.title.clone() })
+    }
+
+    /// Ends the session, and closes the inspector if we opened it (returns whether its port
+    /// stopped listening; `true` when there was nothing to close).
+    pub fn detach(mut self) -> Result<bool, CaptureError> {
+        let session = self.session.take();
+        match (self.endpoint.opened_pid, session) {
+            (None, Some(s)) => {
+                s.close();
+                Ok(true)
+            }
+            (None, None) => Ok(true),
+            (Some(p), Some(s)) => pid::close_inspector(p, s, &self.endpoint.ws_url),
+            (Some(p), None) if !pid::alive(p) => Ok(true),
+            (Some(p), None) => {
+                let s = cdp::Session::connect(&self.endpoint.ws_url, Duration::from_secs(10))?;
+                pid::close_inspector(p, s, &self.endpoint.ws_url)
+            }
+        }
+    }
+}
+
+/// Closes an inspector opened by an [`Attached`] that cannot be detached normally (an interrupt):
+/// a second session asks Node to close it, which also ends the first.
+pub fn close_opened_inspector(pid: u32, ws_url: &str) -> Result<bool, CaptureError> {
+    let session = cdp::Session::connect(ws_url, Duration::from_secs(2))?;
+    pid::close_inspector(pid, session, ws_url)
+}
+
+/// Resolves `host:port` and refuses non-loopback addresses unless allowed.
+fn check_host(host_port: &str, options: &Options) -> Result<SocketAddr, CaptureError> {
+    let addrs: Vec<SocketAddr> = host_port
+        .to_socket_addrs()
+        .map_err(|e| CaptureError::BadAddress { what: format!("cannot resolve ({e})"), addr: host_port.to_string() })?
+        .collect();
+    let first = *addrs
+        .first()
+        .ok_or_else(|| CaptureError::BadAddress { what: "no address".into(), addr: host_port.to_string() })?;
+    if !options.allow_remote && !addrs.iter().all(|a| a.ip().is_loopback()) {
+        return Err(CaptureError::Remote(host_port.to_string()));
+    }
+    Ok(first)
+}
+
+/// A file-name-safe short name for a target: the script's stem for Node
+/// (`file:///srv/app/server.js` → `server`), else the title's letters and digits.
+pub fn short_name(title: &str) -> String {
+    let base = title.rsplit(['/', '\\']).next().unwrap_or(title);
+    let base = base.strip_suffix(".js").or_else(|| base.strip_suffix(".mjs")).unwrap_or(base);
+    let mut out = String::new();
+    for c in base.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.len() >= 40 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "heap".to_string() } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_file_safe() {
+        assert_eq!(short_name("/work/app/leaky-server.js"), "leaky-server");
+        assert_eq!(short_name("My page: «hello» world"), "My-page-hello-world");
+        assert_eq!(short_name("???"), "heap");
+    }
+
+    #[test]
+    fn remote_hosts_need_opt_in() {
+        let o = Options::default();
+        assert!(check_host("127.0.0.1:9229", &o).is_ok());
+        assert!(matches!(check_host("192.0.2.1:9229", &o), Err(CaptureError::Remote(_))));
+        let allowed = Options { allow_remote: true, ..Options::default() };
+        assert!(check_host("192.0.2.1:9229", &allowed).is_ok());
+    }
+}

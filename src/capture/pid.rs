@@ -1,0 +1,268 @@
+//! A local Node.js process by pid (Linux: everything here reads `/proc`).
+//!
+//! Node opens its inspector on `SIGUSR1` (<https://nodejs.org/api/process.html#signal-events>:
+//! "SIGUSR1 is reserved by Node.js to start the debugger"), by default on 127.0.0.1:9229, but
+//! `--inspect-port` or a taken port can move it. So rather than guess, we look for the TCP sockets
+//! the process listens on: `/proc/PID/net/tcp{,6}` rows in state LISTEN (`0A`) whose inode is one
+//! of the process's own file descriptors (`/proc/PID/fd/* -> socket:[INODE]`), and ask each new
+//! one for `/json/list`. Afterwards the inspector is closed again the way Node documents it,
+//! `require('inspector').close()`, evaluated in the process.
+
+use std::collections::HashSet;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::{CaptureError, Endpoint, Options, targets};
+
+/// Whether `/proc/PID` exists and is not a zombie.
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state is the first field after the parenthesised command name.
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X'])),
+        Err(_) => false,
+    }
+}
+
+/// Whether `pid` is gone or goes within `wait`. A killed process closes its sockets before the
+/// kernel marks it a zombie, so a dropped connection can be seen slightly before the exit.
+pub fn exits_within(pid: u32, wait: Duration) -> bool {
+    let start = Instant::now();
+    loop {
+        if !alive(pid) {
+            return true;
+        }
+        if start.elapsed() >= wait {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Checks that `pid` is a Node process we may signal; returns its executable's name.
+fn check_node(pid: u32) -> Result<String, CaptureError> {
+    let proc = format!("/proc/{pid}");
+    if pid == 0 || !Path::new(&proc).exists() || !alive(pid) {
+        return Err(CaptureError::NoSuchProcess(pid));
+    }
+    let exe = match std::fs::read_link(format!("{proc}/exe")) {
+        Ok(p) => p,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Err(CaptureError::PermissionDenied(pid)),
+        Err(_) if !alive(pid) => return Err(CaptureError::NoSuchProcess(pid)),
+        // Kernel threads have no executable.
+        Err(_) => return Err(CaptureError::NotNode { pid, name: comm(pid) }),
+    };
+    let name = exe.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // `node`, `nodejs`, `node20`…; Electron apps ship renamed binaries but keep Node's signal
+    // handling only in their main process, which `electron` names itself.
+    let argv0 = std::fs::read(format!("{proc}/cmdline")).unwrap_or_default();
+    let argv0 = String::from_utf8_lossy(argv0.split(|&b| b == 0).next().unwrap_or_default()).into_owned();
+    let argv0_name = argv0.rsplit('/').next().unwrap_or_default();
+    let is_node = |n: &str| n.starts_with("node") || n.starts_with("electron");
+    if is_node(&name) || is_node(argv0_name) {
+        Ok(name)
+    } else {
+        Err(CaptureError::NotNode { pid, name: if name.is_empty() { comm(pid) } else { name } })
+    }
+}
+
+fn comm(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+/// The inodes of the sockets `pid` has open.
+fn socket_inodes(pid: u32) -> HashSet<u64> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return HashSet::new() };
+    dir.filter_map(|e| {
+        let target = std::fs::read_link(e.ok()?.path()).ok()?;
+        let t = target.to_str()?;
+        t.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+    })
+    .collect()
+}
+
+/// The loopback/any TCP addresses `pid` listens on, by inode. Reads the process's own view of
+/// the tables (`/proc/PID/net`, its network namespace).
+fn listening(pid: u32) -> Vec<(u64, SocketAddr)> {
+    let inodes = socket_inodes(pid);
+    let mut out = Vec::new();
+    for (file, v6) in [("tcp", false), ("tcp6", true)] {
+        let Ok(table) = std::fs::read_to_string(format!("/proc/{pid}/net/{file}")) else { continue };
+        for line in table.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+            if f.len() < 10 || f[3] != "0A" {
+                continue;
+            }
+            let Ok(inode) = f[9].parse::<u64>() else { continue };
+            if !inodes.contains(&inode) {
+                continue;
+            }
+            if let Some(addr) = parse_addr(f[1], v6) {
+                out.push((inode, addr));
+            }
+        }
+    }
+    out
+}
+
+/// `0100007F:2405` → 127.0.0.1:9221. The kernel prints the address as native-endian 32-bit
+/// words in hex (little-endian here), the port as big-endian hex.
+fn parse_addr(text: &str, v6: bool) -> Option<SocketAddr> {
+    let (ip, port) = text.split_once(':')?;
+    let port = u16::from_str_radix(port, 16).ok()?;
+    let words: Vec<u32> = (0..ip.len() / 8)
+        .map(|i| u32::from_str_radix(&ip[i * 8..i * 8 + 8], 16).map(u32::from_be))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let ip = match (v6, words.as_slice()) {
+        (false, [w]) => std::net::IpAddr::V4(Ipv4Addr::from(w.to_be_bytes())),
+        (true, [a, b, c, d]) => {
+            let mut bytes = [0u8; 16];
+            for (i, w) in [a, b, c, d].into_iter().enumerate() {
+                bytes[i * 4..i * 4 + 4].copy_from_slice(&w.to_be_bytes());
+            }
+            std::net::IpAddr::V6(Ipv6Addr::from(bytes))
+        }
+        _ => return None,
+    };
+    // A socket bound to "any" is reached on loopback.
+    let ip = if ip.is_unspecified() {
+        if v6 { std::net::IpAddr::V6(Ipv6Addr::LOCALHOST) } else { std::net::IpAddr::V4(Ipv4Addr::LOCALHOST) }
+    } else {
+        ip
+    };
+    Some(SocketAddr::new(ip, port))
+}
+
+/// Asks `addr` for `/json/list`; the Node entry if it is an inspector.
+fn probe(addr: SocketAddr) -> Option<targets::TargetInfo> {
+    if !addr.ip().is_loopback() {
+        return None;
+    }
+    let text = addr.to_string();
+    let list = targets::list(&text, addr, Duration::from_secs(2)).ok()?;
+    list.into_iter().find(|t| t.kind == "node" && !t.ws_url.is_empty())
+}
+
+fn mentions_inspect(pid: u32) -> bool {
+    ["cmdline", "environ"]
+        .iter()
+        .any(|f| std::fs::read(format!("/proc/{pid}/{f}")).is_ok_and(|b| b.windows(9).any(|w| w == b"--inspect")))
+}
+
+/// Finds (or opens with `SIGUSR1`) the inspector of Node process `pid`.
+pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
+    check_node(pid)?;
+    let before = listening(pid);
+    // Already started with --inspect: ask its ports (only then, so that a server's own ports are
+    // not sent requests they do not expect).
+    if mentions_inspect(pid)
+        && let Some(t) = before.iter().find_map(|&(_, a)| probe(a))
+    {
+        return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: None });
+    }
+    signal_usr1(pid)?;
+    let known: HashSet<u64> = before.iter().map(|&(i, _)| i).collect();
+    let start = Instant::now();
+    let mut tried = HashSet::new();
+    while start.elapsed() < options.open_timeout {
+        if !alive(pid) {
+            return Err(CaptureError::ProcessExited(pid));
+        }
+        for (inode, addr) in listening(pid) {
+            if known.contains(&inode) || !tried.insert(inode) {
+                continue;
+            }
+            match probe(addr) {
+                Some(t) => return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: Some(pid) }),
+                // Not answering yet, or not the inspector: look again next round.
+                None => {
+                    tried.remove(&inode);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // No new port: the inspector may have been open already (an earlier SIGUSR1).
+    if let Some(t) = before.iter().find_map(|&(_, a)| probe(a)) {
+        return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: None });
+    }
+    Err(CaptureError::InspectorDidNotOpen { pid, secs: options.open_timeout.as_secs() })
+}
+
+/// `kill -USR1 PID` (the crate has no `unsafe`, and the `kill` utility is everywhere `/proc` is).
+fn signal_usr1(pid: u32) -> Result<(), CaptureError> {
+    let out = std::process::Command::new("kill")
+        .args(["-USR1", &pid.to_string()])
+        .output()
+        .map_err(|e| CaptureError::io("running kill -USR1", e))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("ermitted") {
+        Err(CaptureError::PermissionDenied(pid))
+    } else if !alive(pid) {
+        Err(CaptureError::NoSuchProcess(pid))
+    } else {
+        Err(CaptureError::io(format!("kill -USR1 {pid}: {}", err.trim()), std::io::Error::other("failed")))
+    }
+}
+
+/// Closes the inspector we opened: `require('inspector').close()` evaluated in the process.
+/// Node ends every session (ours too, so the evaluation never answers: the closed connection is
+/// the expected outcome) and stops listening. Deferring the call instead (`setImmediate`) crashed
+/// Node 20 with a segfault when it ran while our session was still attached, so it is synchronous.
+/// Then waits (bounded) for the port to stop listening; returns whether it did.
+pub fn close_inspector(pid: u32, mut session: super::cdp::Session, ws_url: &str) -> Result<bool, CaptureError> {
+    let (host_port, _) = super::cdp::split_ws_url(ws_url)?;
+    let port: Option<u16> = host_port.rsplit_once(':').and_then(|(_, p)| p.parse().ok());
+    // Node's console API provides `require` (its inspector console extension);
+    // `process.mainModule` covers consoles without it.
+    let expr = "(typeof require === 'function' ? require : process.mainModule.require)('inspector').close()";
+    match session.evaluate(expr) {
+        Ok(result) => {
+            if let Some(ex) = result.get("exceptionDetails") {
+                let message =
+                    ex.pointer("/exception/description").and_then(|v| v.as_str()).unwrap_or("exception").to_string();
+                return Err(CaptureError::Protocol {
+                    addr: host_port.to_string(),
+                    method: "Runtime.evaluate".into(),
+                    message,
+                });
+            }
+            session.close();
+        }
+        Err(CaptureError::ClosedDuringCapture(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        if !alive(pid) || !listening(pid).iter().any(|&(_, a)| Some(a.port()) == port) {
+            return Ok(true);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_net_addresses_decode() {
+        assert_eq!(parse_addr("0100007F:2405", false), Some("127.0.0.1:9221".parse().unwrap()));
+        assert_eq!(parse_addr("00000000:07E8", false), Some("127.0.0.1:2024".parse().unwrap()));
+        assert_eq!(parse_addr("00000000000000000000000001000000:2405", true), Some("[::1]:9221".parse().unwrap()));
+    }
+
+    #[test]
+    fn this_process_is_not_node() {
+        let me = std::process::id();
+        assert!(alive(me));
+        assert!(matches!(check_node(me), Err(CaptureError::NotNode { .. })));
+        assert!(matches!(check_node(u32::MAX - 1), Err(CaptureError::NoSuchProcess(_))));
+    }
+}

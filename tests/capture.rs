@@ -1,0 +1,432 @@
+//! `heapscope capture` against real `node` processes (issue 12): by pid (no inspector flag, opened
+//! with SIGUSR1 and closed again) and by inspector address; three snapshots around leaking
+//! requests, read back and compared; a process killed mid-capture; bad pids and closed ports.
+//!
+//! Needs `node` on PATH (`.ci/run` installs it); without it these tests fail and say so.
+
+#![cfg(feature = "capture")]
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use heapscope::analysis::paths::{RetainersView, shortest_path};
+use heapscope::analysis::{Analysis, diff};
+use heapscope::progress::NoProgress;
+
+/// Tests that signal a process open its inspector on Node's default port 9229: one at a time.
+static DEFAULT_PORT: Mutex<()> = Mutex::new(());
+
+const LEAKS: usize = 20;
+
+struct Server {
+    child: Child,
+    port: u16,
+    /// Everything the process printed on stderr so far (Node's "Debugger listening/ending").
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The inspector port Node announced last (`Debugger listening on ws://127.0.0.1:PORT/…`).
+    fn inspector_port(&self) -> Option<u16> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let err = self.stderr();
+            let port = err.lines().rev().find_map(|l| {
+                let rest = l.strip_prefix("Debugger listening on ws://")?;
+                rest.split('/').next()?.rsplit(':').next()?.parse().ok()
+            });
+            if port.is_some() || Instant::now() > deadline {
+                return port;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/capture/leaky-server.js")
+}
+
+fn start_node(args: &[&str]) -> Server {
+    let mut child = Command::new("node")
+        .args(args)
+        .arg(script())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("these tests need `node` on PATH (.ci/run installs it): {e}"));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let mut err = child.stderr.take().unwrap();
+    let sink = stderr.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = err.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok());
+    let port = port.unwrap_or_else(|| panic!("no port in the server's first line {line:?}"));
+    Server { child, port, stderr }
+}
+
+/// A plain HTTP GET with a timeout; the body.
+fn get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
+}
+
+fn heapscope(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .arg("capture")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("heapscope capture {args:?} did not finish in 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn capture_ok(args: &[&str]) -> String {
+    let out = heapscope(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "heapscope capture {args:?} failed: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Exit status 1 and exactly one line on stderr, which contains `needle`.
+fn capture_fails(args: &[&str], needle: &str) {
+    let out = heapscope(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+    assert!(stderr.contains(needle), "{args:?}: expected {needle:?} in {stderr:?}");
+}
+
+fn load(path: &Path) -> Analysis {
+    let snap = heapscope::snapshot::read_file(path, &NoProgress).unwrap();
+    Analysis::run(snap, &NoProgress).unwrap()
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// Snapshot files (not the hidden temporary ones), sorted: by time, as they are named.
+fn snapshots_in(dir: &Path) -> Vec<String> {
+    files_in(dir).into_iter().filter(|n| !n.starts_with('.') && n.ends_with(".heapsnapshot")).collect()
+}
+
+/// `NAME-YYYYMMDD-HHMMSS[-N].heapsnapshot`.
+fn assert_timestamped(name: &str, prefix: &str) {
+    let stamp =
+        name.strip_prefix(prefix).and_then(|n| n.strip_prefix('-')).and_then(|n| n.strip_suffix(".heapsnapshot"));
+    let stamp = stamp.unwrap_or_else(|| panic!("{name} is not {prefix}-…heapsnapshot"));
+    assert!(stamp.len() >= 15 && stamp.as_bytes()[8] == b'-', "{name}");
+    assert!(stamp[..8].bytes().chain(stamp[9..15].bytes()).all(|b| b.is_ascii_digit()), "{name}");
+}
+
+/// One `capture --every 4 --count 3` run with `LEAKS` leaking requests after each of the first
+/// two snapshots; each Comparison shows exactly that many new `LeakedRequest`s (and, ids being
+/// stable within one run, none deleted), held by the `RequestLog`.
+fn three_snapshots_show_the_leak(server: &Server, how: &[&str], dir: &Path) {
+    let out_dir = format!("{}/", dir.display());
+    let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .arg("capture")
+        .args(how)
+        .args(["--every", "4", "--count", "3", "-o", &out_dir])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for done in 1..=2 {
+        while snapshots_in(dir).len() < done {
+            assert!(Instant::now() < deadline, "snapshot {done} never came");
+            assert!(capture.try_wait().unwrap().is_none(), "capture stopped after {} snapshots", done - 1);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for _ in 0..LEAKS {
+            get(server.port, "/leak");
+        }
+    }
+    while capture.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "capture did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = capture.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches(" nodes, ").count(), 3, "each file was read back: {stdout}");
+
+    let names = snapshots_in(dir);
+    assert_eq!(names.len(), 3, "{names:?}");
+    for n in &names {
+        assert_timestamped(n, "leaky-server");
+    }
+    let a: Vec<Analysis> = names.iter().map(|n| load(&dir.join(n))).collect();
+    for (base, current) in [(&a[0], &a[1]), (&a[1], &a[2])] {
+        let cmp = diff::compare(base, current);
+        let leaked = cmp.classes.iter().find(|c| c.name == "LeakedRequest").expect("a LeakedRequest row");
+        assert_eq!(leaked.count_delta(), LEAKS as i64);
+        assert_eq!(leaked.deleted_count, 0, "ids are stable within one run");
+        // The leaking holder: a new object's shortest path to a root goes through RequestLog.
+        let path = shortest_path(current, &RetainersView::new(), leaked.added[0]);
+        let holders: Vec<&str> = path.edges.iter().map(|r| current.snapshot.node_name(r.node)).collect();
+        assert!(holders.contains(&"RequestLog"), "{holders:?}");
+    }
+    // The process still serves, and kept every leak.
+    assert!(get(server.port, "/").contains(&format!(" {}", 2 * LEAKS)));
+}
+
+#[test]
+fn by_pid_opens_the_inspector_captures_and_closes_it_again() {
+    let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start_node(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let pid = server.pid().to_string();
+    three_snapshots_show_the_leak(&server, &["--pid", &pid], dir.path());
+
+    // The run opened the inspector once and closed it again.
+    let err = server.stderr();
+    assert_eq!(err.matches("Debugger listening on").count(), 1, "{err}");
+    // Node prints "Debugger ending" whenever a client leaves, so the port tells: it is closed.
+    let port = server.inspector_port().unwrap();
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "inspector port {port} still open");
+    assert_eq!(files_in(dir.path()).len(), 3, "no temporary file is left");
+}
+
+#[test]
+fn by_address_captures_and_leaves_the_inspector_open() {
+    let server = start_node(&["--inspect=127.0.0.1:0"]);
+    let port = server.inspector_port().expect("Node announced its inspector");
+    let addr = format!("127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    three_snapshots_show_the_leak(&server, &["--inspect", &addr], dir.path());
+    // We did not open it, so we leave it open.
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
+}
+
+#[test]
+fn one_snapshot_to_a_named_file() {
+    let server = start_node(&["--inspect=127.0.0.1:0"]);
+    let addr = format!("127.0.0.1:{}", server.inspector_port().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.heapsnapshot");
+    let stdout = capture_ok(&["--inspect", &addr, "-o", path.to_str().unwrap()]);
+    let a = load(&path);
+    assert!(stdout.contains(&format!("{} nodes", a.node_count())), "{stdout}");
+    assert_eq!(files_in(dir.path()), ["one.heapsnapshot"]);
+}
+
+#[test]
+fn a_process_killed_during_capture_leaves_no_file() {
+    let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let mut server = start_node(&[]);
+    get(server.port, "/grow");
+    let dir = tempfile::tempdir().unwrap();
+    let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args(["capture", "--pid", &server.pid().to_string(), "-o", dir.path().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill the process once the capture has started writing its temporary file.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while files_in(dir.path()).is_empty() {
+        assert!(Instant::now() < deadline, "the capture never started");
+        assert!(capture.try_wait().unwrap().is_none(), "the capture finished before the kill");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.child.kill().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while capture.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the capture did not notice the process died");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = capture.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    assert!(stderr.contains(&format!("process {} exited", server.pid())), "{stderr}");
+    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "no partial file is left");
+}
+
+#[test]
+fn ctrl_c_during_capture_leaves_no_file_and_closes_the_inspector() {
+    let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start_node(&[]);
+    get(server.port, "/grow");
+    let dir = tempfile::tempdir().unwrap();
+    let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args(["capture", "--pid", &server.pid().to_string(), "-o", dir.path().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while files_in(dir.path()).is_empty() {
+        assert!(Instant::now() < deadline, "the capture never started");
+        assert!(capture.try_wait().unwrap().is_none(), "the capture finished before the interrupt");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Command::new("kill").args(["-INT", &capture.id().to_string()]).status().unwrap();
+    while capture.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the capture ignored Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = capture.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "no partial file is left");
+    // The inspector we opened closes (at the latest when V8 has finished that snapshot).
+    let port = server.inspector_port().unwrap();
+    while TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(Instant::now() < deadline, "inspector port {port} still open");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(get(server.port, "/").starts_with("ok"));
+}
+
+#[test]
+fn a_taken_inspector_port_is_a_clear_error() {
+    let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    // Hold Node's default inspector port (if something else holds it, it is taken all the same).
+    let _taken = std::net::TcpListener::bind("127.0.0.1:9229");
+    let server = start_node(&[]);
+    capture_fails(&["--pid", &server.pid().to_string()], "did not open");
+    // The process lives on and serves.
+    assert!(get(server.port, "/").starts_with("ok"));
+}
+
+#[test]
+fn bad_targets_exit_1_with_one_clear_line() {
+    // Above Linux's largest pid_max (2^22), so never a real process.
+    capture_fails(&["--pid", "4194305"], "no process with pid 4194305");
+    let mut sleep = Command::new("sleep").arg("30").spawn().unwrap();
+    capture_fails(&["--pid", &sleep.id().to_string()], "is not a Node.js process");
+    let _ = sleep.kill();
+    let _ = sleep.wait();
+    // A port that was just free.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    capture_fails(&["--inspect", &format!("127.0.0.1:{port}")], "connection refused");
+    capture_fails(&["--ws", &format!("ws://127.0.0.1:{port}/x")], "connection refused");
+    capture_fails(&["--inspect", "192.0.2.1:9229"], "--allow-remote");
+    // A port that answers HTTP but is no inspector.
+    let server = start_node(&[]);
+    capture_fails(&["--inspect", &format!("127.0.0.1:{}", server.port)], "not a DevTools inspector");
+}
+
+/// Headless Chromium on a `data:` page (no network); stopped with SIGTERM so that its helper
+/// processes go with it.
+struct Chromium {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_chromium(page: &str) -> Chromium {
+    let profile = tempfile::tempdir().unwrap();
+    let child = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--remote-debugging-port=0",
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            page,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("this test needs `chromium` on PATH (apt-get install -y chromium): {e}"));
+    // Chromium writes the port it chose to DevToolsActivePort (first line) in the profile.
+    let file = profile.path().join("DevToolsActivePort");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let port = loop {
+        if let Some(p) = std::fs::read_to_string(&file).ok().and_then(|t| t.lines().next()?.parse().ok()) {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "chromium did not open its debugging port");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Chromium { child, port, _profile: profile }
+}
+
+#[test]
+fn a_chromium_page_by_address() {
+    let page = "data:text/html,<title>leakpage</title><script>class PageLeak {}; \
+                window.keep = []; for (let i = 0; i < 123; i++) keep.push(new PageLeak());</script>";
+    let chromium = start_chromium(page);
+    let addr = format!("127.0.0.1:{}", chromium.port);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("page.heapsnapshot");
+    // The page's URL names it (its title may not be set yet when the page is listed).
+    capture_ok(&["--inspect", &addr, "--target", "PageLeak", "-o", path.to_str().unwrap()]);
+    let a = load(&path);
+    // The Summary has the page's class with every instance.
+    let summary = heapscope::cli::json::summary(&a, "page");
+    let classes = summary["classes"].as_array().unwrap();
+    let row = classes.iter().find(|r| r["name"] == "PageLeak").expect("a PageLeak row");
+    assert_eq!(row["count"], 123);
+}
