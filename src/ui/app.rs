@@ -39,6 +39,7 @@ pub enum View {
     Containment,
     Statistics,
     Demo,
+    Leaks,
 }
 
 impl View {
@@ -49,6 +50,7 @@ impl View {
             View::Containment => "Containment",
             View::Statistics => "Statistics",
             View::Demo => "Demo",
+            View::Leaks => "Leaks",
         }
     }
 }
@@ -110,6 +112,7 @@ pub struct App {
     pub containment: ContainmentView,
     pub retainers: RetainersPane,
     pub demo: super::demo_panel::DemoPanel,
+    pub leaks: super::leaks::LeaksView,
     /// (base, current) → computed Comparison.
     comparisons: Vec<(SnapshotId, SnapshotId, Arc<Comparison>)>,
     compare_jobs: Vec<CompareJob>,
@@ -142,6 +145,7 @@ impl App {
             containment: ContainmentView::new(),
             retainers: RetainersPane::new(),
             demo: super::demo_panel::DemoPanel::new(),
+            leaks: super::leaks::LeaksView::new(),
             comparisons: Vec::new(),
             compare_jobs: Vec::new(),
             base: None,
@@ -353,9 +357,9 @@ impl App {
             }
             ui.separator();
             let has_two = self.snapshots.len() >= 2;
-            for v in [View::Summary, View::Comparison, View::Containment, View::Statistics, View::Demo] {
+            for v in [View::Leaks, View::Summary, View::Comparison, View::Containment, View::Statistics, View::Demo] {
                 let enabled = match v {
-                    View::Comparison => has_two,
+                    View::Comparison | View::Leaks => has_two,
                     View::Demo => true,
                     _ => self.current.is_some(),
                 };
@@ -421,6 +425,7 @@ impl App {
             View::Containment => super::containment::containment_ui(self, ui),
             View::Statistics => super::statistics::statistics_ui(self, ui),
             View::Demo => super::demo_panel::demo_ui(self, ui),
+            View::Leaks => super::leaks::leaks_ui(self, ui),
         }
     }
 
