@@ -23,7 +23,10 @@ fn fixtures() -> PathBuf {
 }
 
 fn corpus(case: &str, snaps: &[&str]) -> Vec<String> {
-    snaps.iter().map(|s| fixtures().join("corpus").join(case).join(format!("{s}.heapsnapshot.gz")).display().to_string()).collect()
+    snaps
+        .iter()
+        .map(|s| fixtures().join("corpus").join(case).join(format!("{s}.heapsnapshot.gz")).display().to_string())
+        .collect()
 }
 
 /// `heapscope leaks FILES --json`, parsed.
@@ -116,7 +119,8 @@ fn leak_scenarios_name_their_holders() {
         let within = if expected.len() == 1 { 1 } else { 3 };
         let mut positions = Vec::new();
         for leak in expected {
-            let accept: Vec<&str> = leak["accept_edges"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+            let accept: Vec<&str> =
+                leak["accept_edges"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
             let in_path: Vec<&str> = leak
                 .get("accept_path_contains")
                 .and_then(Value::as_array)

@@ -65,12 +65,21 @@ fn leaks_view_names_login_users_first_and_its_actions_work() {
     assert_eq!(h.state().selection, Some(Item::Node { snapshot: last, node: holder }));
     // The Retainers pane follows: the module context holds it by `loginUsers`.
     assert!(h.query_all_by_label("loginUsers").count() >= 1);
-    let _ = h.render().map(|img| img.save(std::env::temp_dir().join("heapscope-leaks-view.png")));
 
     // Expand: the added classes, then their instances.
-    h.get_all_by_label("▶").next().unwrap().click();
+    let added = format!(
+        "⏵ {} ({})",
+        heapscope::analysis::format::count(top.added),
+        heapscope::analysis::format::bytes(top.added_size as f64)
+    );
+    h.get_by_label(&added).click();
     settle(&mut h);
-    h.get_by_label("{username}");
+    h.get_by_label("⏵ {username}").click();
+    settle(&mut h);
+    // Its instances, each labelled by class and id.
+    let first_user = report.suspects[0].top_classes.iter().find(|c| c.name == "{username}").unwrap().instances[0];
+    let a3 = h.state().loaded(last).unwrap().analysis.clone();
+    h.get_by_label(&format!("{{username}} @{}", a3.snapshot.node_id(first_user)));
 
     // Right-click → Reveal in Summary.
     h.get_by_label(&label).click_secondary();

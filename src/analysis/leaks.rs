@@ -116,7 +116,15 @@ impl SnapshotSeries {
         let retained = order.iter().map(|&n| a.retained_size[n as usize]).collect();
         let entries = order.iter().map(|&n| entry_count(s, n)).collect();
         let name_hash = order.iter().map(|&n| name_hash(s, n)).collect();
-        SnapshotSeries { file: file.to_string(), node_count: a.node_count(), total_size: a.total_size(), ids, retained, entries, name_hash }
+        SnapshotSeries {
+            file: file.to_string(),
+            node_count: a.node_count(),
+            total_size: a.total_size(),
+            ids,
+            retained,
+            entries,
+            name_hash,
+        }
     }
 
     fn find(&self, id: u32) -> Option<usize> {
@@ -124,7 +132,10 @@ impl SnapshotSeries {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.ids.capacity() * 4 + self.retained.capacity() * 8 + self.entries.capacity() * 4 + self.name_hash.capacity() * 4
+        self.ids.capacity() * 4
+            + self.retained.capacity() * 8
+            + self.entries.capacity() * 4
+            + self.name_hash.capacity() * 4
     }
 }
 
@@ -258,7 +269,6 @@ pub struct Suspect {
     /// Where the growth accumulates (the holder itself, or a backing store it owns).
     pub accumulation_point: NodeIdx,
 }
-
 
 /// One snapshot of the report.
 #[derive(Clone, Debug)]
@@ -432,11 +442,9 @@ fn is_program_object(a: &Analysis, n: NodeIdx) -> bool {
             let name = s.node_name(n);
             !name.starts_with("system /") || name == "system / Context"
         }
-        NodeType::CLOSURE
-        | NodeType::REGEXP
-        | NodeType::STRING
-        | NodeType::CONS_STRING
-        | NodeType::SLICED_STRING => true,
+        NodeType::CLOSURE | NodeType::REGEXP | NodeType::STRING | NodeType::CONS_STRING | NodeType::SLICED_STRING => {
+            true
+        }
         _ => false,
     }
 }
@@ -729,7 +737,8 @@ fn added_objects(g: &Growth, tree: &DomTree, suspects: &mut [Suspect]) {
     }
     // Holders sorted by preorder; subtrees of kept holders are disjoint, so a binary search
     // finds the one containing a node.
-    let mut by_pre: Vec<(u32, usize)> = suspects.iter().enumerate().map(|(i, x)| (tree.pre[x.holder as usize], i)).collect();
+    let mut by_pre: Vec<(u32, usize)> =
+        suspects.iter().enumerate().map(|(i, x)| (tree.pre[x.holder as usize], i)).collect();
     by_pre.sort_unstable();
     let mut classes: Vec<HashMap<u32, AddedClass>> = vec![HashMap::new(); suspects.len()];
     let mut detached = vec![0u64; suspects.len()];

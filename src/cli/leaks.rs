@@ -69,7 +69,11 @@ pub fn build(files: &[PathBuf], progress: bool) -> anyhow::Result<(LeakReport, c
         return Err(InputError("a leak report needs at least two snapshots".into()).into());
     };
     if rest.is_empty() {
-        return Err(InputError(format!("a leak report needs at least two snapshots of one process (got only {})", last.display())).into());
+        return Err(InputError(format!(
+            "a leak report needs at least two snapshots of one process (got only {})",
+            last.display()
+        ))
+        .into());
     }
     let mut session = LeakSession::new();
     for f in rest {
@@ -186,7 +190,11 @@ impl Serialize for JsonReport<'_> {
                 steps: s.steps.clone(),
                 added: s.added,
                 added_size: s.added_size,
-                top_classes: s.top_classes.iter().map(|c| JsonClass { name: &c.name, added: c.added, size: c.size }).collect(),
+                top_classes: s
+                    .top_classes
+                    .iter()
+                    .map(|c| JsonClass { name: &c.name, added: c.added, size: c.size })
+                    .collect(),
                 kind: s.kind.as_str(),
                 location: s.location.map(|l| JsonLocation { script_id: l.script_id, line: l.line, column: l.column }),
             })
@@ -212,7 +220,11 @@ pub fn text(r: &LeakReport, top: usize) -> String {
         out,
         "Leak report over {} snapshots: {}",
         r.snapshots.len(),
-        r.snapshots.iter().map(|s| format!("{} ({})", s.file, bytes(s.total_size as f64))).collect::<Vec<_>>().join(", ")
+        r.snapshots
+            .iter()
+            .map(|s| format!("{} ({})", s.file, bytes(s.total_size as f64)))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if r.needs_third_snapshot() {
         let _ = writeln!(
@@ -221,12 +233,17 @@ pub fn text(r: &LeakReport, top: usize) -> String {
         );
     }
     if r.suspects.is_empty() {
-        let _ = writeln!(out, "\nNo leak suspects (nothing grew by {} or more{}).", bytes(r.threshold as f64),
-            if r.needs_third_snapshot() { "" } else { " at every step" });
+        let _ = writeln!(
+            out,
+            "\nNo leak suspects (nothing grew by {} or more{}).",
+            bytes(r.threshold as f64),
+            if r.needs_third_snapshot() { "" } else { " at every step" }
+        );
         return out;
     }
     for (i, s) in r.suspects.iter().take(top).enumerate() {
-        let _ = writeln!(out, "\n#{} {} — {} holds {}", i + 1, s.kind.as_str(), holder_label(s), signed_bytes(s.growth));
+        let _ =
+            writeln!(out, "\n#{} {} — {} holds {}", i + 1, s.kind.as_str(), holder_label(s), signed_bytes(s.growth));
         let _ = writeln!(out, "   class {}, retained {}", s.class_name, series_text(s));
         let steps: Vec<String> = s.steps.iter().map(|&d| signed_bytes(d)).collect();
         let _ = writeln!(out, "   growth per step: {}", steps.join(", "));
@@ -266,12 +283,23 @@ fn chart(s: &Suspect) -> String {
     let n = s.retained_size.len().max(2) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
     let y = |v: u64| h - pad - (h - 2.0 * pad) * v as f64 / max;
-    let mut svg = format!(r##"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img"><line x1="{pad}" y1="{}" x2="{}" y2="{}" stroke="#999"/>"##, h - pad, w - pad, h - pad);
+    let mut svg = format!(
+        r##"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img"><line x1="{pad}" y1="{}" x2="{}" y2="{}" stroke="#999"/>"##,
+        h - pad,
+        w - pad,
+        h - pad
+    );
     let pts: Vec<String> =
         s.retained_size.iter().enumerate().filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", x(i), y(v)))).collect();
     let _ = write!(svg, r##"<polyline fill="none" stroke="#c0392b" stroke-width="2" points="{}"/>"##, pts.join(" "));
     for (i, v) in s.retained_size.iter().enumerate() {
-        let _ = write!(svg, r##"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">S{}</text>"##, x(i), h - 8.0, i + 1);
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">S{}</text>"##,
+            x(i),
+            h - 8.0,
+            i + 1
+        );
         if let Some(v) = v {
             let _ = write!(
                 svg,
@@ -295,14 +323,22 @@ pub fn html(r: &LeakReport, top: usize) -> String {
     o.push_str("body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}h2{margin-top:1.5em}.s{border:1px solid #ddd;border-radius:6px;padding:1em;margin:1em 0}code{background:#f4f4f4;padding:0 .2em}table{border-collapse:collapse}td,th{padding:.15em .6em;text-align:right}td:first-child,th:first-child{text-align:left}.muted{color:#666}");
     o.push_str("</style></head><body><h1>Heapscope leak report</h1><p>");
     for (i, s) in r.snapshots.iter().enumerate() {
-        let _ = write!(o, "S{}: <code>{}</code> ({} objects, {})<br>", i + 1, esc(&s.file), count(s.node_count as u64), esc(&bytes(s.total_size as f64)));
+        let _ = write!(
+            o,
+            "S{}: <code>{}</code> ({} objects, {})<br>",
+            i + 1,
+            esc(&s.file),
+            count(s.node_count as u64),
+            esc(&bytes(s.total_size as f64))
+        );
     }
     o.push_str("</p>");
     if r.needs_third_snapshot() {
         o.push_str("<p class=\"muted\">Only two snapshots: growth that happened once cannot be told from a leak; a third snapshot after the same workload would.</p>");
     }
     if r.suspects.is_empty() {
-        let _ = write!(o, "<p><b>No leak suspects</b> (nothing grew by {} or more).</p>", esc(&bytes(r.threshold as f64)));
+        let _ =
+            write!(o, "<p><b>No leak suspects</b> (nothing grew by {} or more).</p>", esc(&bytes(r.threshold as f64)));
     }
     for (i, s) in r.suspects.iter().take(top).enumerate() {
         let _ = write!(
@@ -321,7 +357,13 @@ pub fn html(r: &LeakReport, top: usize) -> String {
         );
         o.push_str("<table><tr><th>Added class</th><th>Objects</th><th>Size</th></tr>");
         for c in s.top_classes.iter().take(8) {
-            let _ = write!(o, "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>", esc(&c.name), esc(&count(c.added)), esc(&bytes(c.size as f64)));
+            let _ = write!(
+                o,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&c.name),
+                esc(&count(c.added)),
+                esc(&bytes(c.size as f64))
+            );
         }
         let _ = write!(o, "</table><p>Retainer path: <code>{}</code></p></div>", esc(&path_text(s)));
     }

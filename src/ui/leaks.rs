@@ -130,8 +130,8 @@ fn sparkline(ui: &mut Ui, s: &Suspect) {
     for p in pts {
         painter.circle_filled(p, 2.5, color);
     }
-    let series: Vec<String> = s.retained_size.iter().map(|r| r.map_or("—".into(), |b| bytes(b as f64))).collect();
-    resp.on_hover_text(format!("Retained size per snapshot: {}", series.join(" → ")));
+    let series: Vec<String> = s.retained_size.iter().map(|r| r.map_or("-".into(), |b| bytes(b as f64))).collect();
+    resp.on_hover_text(format!("Retained size per snapshot: {}", series.join(" -> ")));
 }
 
 pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
@@ -142,7 +142,9 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
     app.leaks.ensure(snapshots, &ctx);
     ui.heading("Leaks");
     if ids.len() < 2 {
-        ui.label("Load two or more snapshots of one process, taken after the same workload, to see what keeps growing.");
+        ui.label(
+            "Load two or more snapshots of one process, taken after the same workload, to see what keeps growing.",
+        );
         return;
     }
     let Some(outcome) = app.leaks.report_for(&ids).cloned() else {
@@ -184,9 +186,6 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                 let open = app.leaks.expanded.contains(&(i, usize::MAX));
                 let label = if s.edge.is_empty() { s.class_name.clone() } else { s.edge.clone() };
                 ui.horizontal(|ui| {
-                    if ui.small_button(if open { "▼" } else { "▶" }).clicked() {
-                        toggles.push((i, usize::MAX));
-                    }
                     let resp = ui.add(egui::Button::selectable(
                         selected == Some(s.holder),
                         RichText::new(format!("{label}  {} @{}", s.class_name, s.holder_id)).strong(),
@@ -215,9 +214,13 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                 });
                 sparkline(ui, s);
                 ui.label(signed_bytes(s.growth));
-                ui.label(format!("{} ({})", count(s.added), bytes(s.added_size as f64)));
+                // The added objects expand into their classes.
+                let arrow = if open { "⏷" } else { "⏵" };
+                if ui.small_button(format!("{arrow} {} ({})", count(s.added), bytes(s.added_size as f64))).clicked() {
+                    toggles.push((i, usize::MAX));
+                }
                 ui.label(s.kind.as_str());
-                ui.label(RichText::new(s.path.join(" ← ")).monospace().small());
+                ui.label(RichText::new(s.path.join(" <- ")).monospace().small());
                 ui.end_row();
                 if !open {
                     continue;
@@ -226,10 +229,10 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                     let copen = app.leaks.expanded.contains(&(i, k));
                     ui.horizontal(|ui| {
                         ui.add_space(24.0);
-                        if ui.small_button(if copen { "▼" } else { "▶" }).clicked() {
+                        let arrow = if copen { "⏷" } else { "⏵" };
+                        if ui.small_button(format!("{arrow} {}", c.name)).clicked() {
                             toggles.push((i, k));
                         }
-                        ui.label(&c.name);
                     });
                     ui.label("");
                     ui.label("");
