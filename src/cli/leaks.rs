@@ -2,7 +2,7 @@
 //! one self-contained HTML file, with an exit status CI can fail on.
 //!
 //! Snapshots are loaded one at a time: each earlier one is reduced to its compact series and
-//! dropped before the next is read, so the peak is one snapshot's analysis plus 16 bytes a node
+//! dropped before the next is read, so the peak is one snapshot's analysis plus 12 bytes a node
 //! of each earlier one.
 
 use std::fmt::Write as _;
@@ -75,13 +75,28 @@ pub fn build(files: &[PathBuf], progress: bool) -> anyhow::Result<(LeakReport, c
         ))
         .into());
     }
+    let trace = std::env::var_os("HEAPSCOPE_TRACE").is_some();
+    let start = std::time::Instant::now();
+    let mark = |what: &str| {
+        if trace {
+            eprintln!(
+                "[leaks] {what} at {:.3}s, peak {} MB",
+                start.elapsed().as_secs_f64(),
+                crate::bench::peak_rss_bytes() >> 20
+            );
+        }
+    };
     let mut session = LeakSession::new();
     for f in rest {
         let a = load(f, progress)?;
+        mark("loaded");
         session.push(&a, &file_name(f)).map_err(|e| InputError(e.to_string()))?;
+        mark("series kept");
     }
     let a = load(last, progress)?;
+    mark("last loaded");
     let report = session.finish(&a, &file_name(last)).map_err(|e| InputError(e.to_string()))?;
+    mark("report");
     Ok((report, a))
 }
 
