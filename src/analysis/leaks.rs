@@ -44,6 +44,8 @@
 //!
 //! # Not leaks
 //!
+//! A holder other than a chain's head must be present in two snapshots or more, up to the last:
+//! an object that only exists in the last snapshot was allocated, not seen growing.
 //! With three or more snapshots, a suspect must grow at *every* step, each step by at least a
 //! tenth of its mean step: growth that stops (a table that grew its capacity once, a cache that
 //! fills and stays) or shrinks back (a burst that drains) is not a leak. With two snapshots that
@@ -696,6 +698,21 @@ fn report(earlier: &[SnapshotSeries], a: &Analysis, file: &str, order: Vec<NodeI
         let need = if how == Found::Collection { t / 4 } else { t };
         if g.growth(h) < need {
             return false;
+        }
+        // Only a chain's head is legitimately a new object at every step. Any other holder must
+        // have been seen growing: present in two snapshots or more, without a gap, up to the
+        // last. An object that only appears in the last snapshot (a connection's parser buffer)
+        // is an allocation, not growth.
+        if how != Found::Chain {
+            let series = g.series(h);
+            let Some(born) = series.iter().position(Option::is_some) else { return false };
+            let seen = &series[born..];
+            if seen.len() < 2 || seen.iter().any(Option::is_none) {
+                return false;
+            }
+            if many && born > 0 {
+                return grows_every_step(seen);
+            }
         }
         if !many {
             return true;
