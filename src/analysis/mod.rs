@@ -54,6 +54,7 @@ pub mod ephemeron;
 pub mod essential;
 pub mod format;
 pub mod jsstr;
+pub mod leaks;
 pub mod names;
 pub mod paths;
 pub mod retainers;

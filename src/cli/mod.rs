@@ -6,17 +6,20 @@
 //! heapscope summary FILE [--json]        the Summary view: classes by retained size
 //! heapscope diff BASE FILE [--json]      the Comparison view, plus objects that survived and grew
 //! heapscope retainers FILE ID [--json]   the Retainers view of one object (@123 or 123)
+//! heapscope leaks S1 S2 [S3 ...]        leak suspects across snapshots of one process
 //! heapscope bench FILE [BASE]            time every phase, peak memory, bytes per node/edge (JSON)
 //! heapscope demo-server [...]            the bundled leaking HTTP server (`demo` feature, default)
 //! heapscope capture (--pid P|--inspect H:P|--ws URL) [-o FILE|DIR] [--every S [--count N]] [--at HH:MM]
 //!                                        snapshots of a running Node/Chromium process
 //! ```
 //!
-//! Exit status: 0 success, 1 bad input (one line on stderr), 2 usage error (clap).
+//! Exit status: 0 success, 1 bad input (one line on stderr), 2 usage error (clap), 3 `leaks
+//! --fail-above` and a suspect grew more than that.
 
 #[cfg(feature = "capture")]
 mod capture;
 pub mod json;
+pub mod leaks;
 mod load;
 mod table;
 
@@ -68,6 +71,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Leak suspects across two or more snapshots of one process: who holds the growth.
+    Leaks(leaks::LeaksArgs),
     /// Time each loading phase and report memory, as JSON.
     Bench {
         file: PathBuf,
@@ -110,6 +115,9 @@ pub fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("heapscope: {err:#}");
+            if err.downcast_ref::<leaks::LeakAboveLimit>().is_some() {
+                return ExitCode::from(3);
+            }
             ExitCode::from(1)
         }
     }
@@ -185,6 +193,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 print(&table::retainers(&a, n))
             }
         }
+        Some(Command::Leaks(args)) => leaks::run(args, progress),
         Some(Command::Bench { file, base }) => {
             let report = crate::bench::run(&file, base.as_deref())
                 .with_context(|| format!("benchmarking {}", file.display()))?;

@@ -38,6 +38,7 @@ pub enum View {
     Containment,
     Statistics,
     Demo,
+    Leaks,
 }
 
 impl View {
@@ -48,6 +49,7 @@ impl View {
             View::Containment => "Containment",
             View::Statistics => "Statistics",
             View::Demo => "Demo",
+            View::Leaks => "Leaks",
         }
     }
 }
@@ -98,6 +100,7 @@ pub struct App {
     pub retainers: RetainersPane,
     #[cfg(feature = "demo")]
     pub demo: super::demo_panel::DemoPanel,
+    pub leaks: super::leaks::LeaksView,
     /// (base, current) → computed Comparison.
     comparisons: Vec<(SnapshotId, SnapshotId, Arc<Comparison>)>,
     compare_jobs: Vec<CompareJob>,
@@ -142,6 +145,7 @@ impl App {
             retainers: RetainersPane::new(),
             #[cfg(feature = "demo")]
             demo: super::demo_panel::DemoPanel::new(),
+            leaks: super::leaks::LeaksView::new(),
             comparisons: Vec::new(),
             compare_jobs: Vec::new(),
             compare_cancelled: Vec::new(),
@@ -224,6 +228,7 @@ impl App {
             ui.separator();
             let has_two = self.snapshots.len() >= 2;
             for v in [
+                View::Leaks,
                 View::Summary,
                 View::Comparison,
                 View::Containment,
@@ -232,7 +237,7 @@ impl App {
                 View::Demo,
             ] {
                 let enabled = match v {
-                    View::Comparison => has_two,
+                    View::Comparison | View::Leaks => has_two,
                     View::Demo => true,
                     _ => self.current.is_some(),
                 };
@@ -309,6 +314,7 @@ impl App {
             View::Demo => super::demo_panel::demo_ui(self, ui),
             #[cfg(not(feature = "demo"))]
             View::Demo => {}
+            View::Leaks => super::leaks::leaks_ui(self, ui),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod comparison;
 pub mod containment;
 #[cfg(feature = "demo")]
 pub mod demo_panel;
+pub mod leaks;
 pub mod loader;
 pub mod open_dialog;
 pub mod recent;
@@ -67,8 +68,8 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
             let mut app = App::empty();
             app.recent = recent;
             app.open(files, &cc.egui_ctx);
-            // Comparison of the tutorial is where the leak shows: open it once all are loaded.
-            app.view = View::Summary;
+            // Two or more snapshots of one process: the Leaks view names what grows.
+            app.view = if app.jobs.len() >= 2 { View::Leaks } else { View::Summary };
             Ok(Box::new(app))
         }),
     )

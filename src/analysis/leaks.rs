@@ -1,0 +1,831 @@
+//! The leak report: what leaks across N ≥ 2 snapshots of one process, who holds it, how fast.
+//!
+//! # Inputs, one snapshot at a time
+//!
+//! A [`LeakSession`] takes the snapshots in order. Of every snapshot but the last it keeps a
+//! [`SnapshotSeries`]: the node ids sorted, with each id's retained size and entry count (12
+//! bytes a node; the full [`Analysis`] is dropped). Only the last snapshot stays whole: its
+//! dominator tree is walked, its retainer paths are printed.
+//!
+//! # Identity
+//!
+//! V8 keeps an object's id for its whole life, so within one process an id seen twice names
+//! the same object (DevTools' Comparison relies on the same fact). Ids are *not* unique across
+//! processes: two runs of one program number their heaps alike. [`check_same_process`] says two
+//! snapshots are of one process when, among the ids both have, nearly all name the same string
+//! (measured: ≥ 99% within a process, 5–62% between two Node.js runs of similar programs).
+//!
+//! # The walk (Eclipse MAT's accumulation point, on growth instead of size)
+//!
+//! *Growth* of a node of the last snapshot is its retained size minus its retained size in the
+//! first snapshot (0 there when it is new). MAT's Leak Suspects descends the dominator tree
+//! "while one child holds most of the parent's retained size" and reports where the size spreads
+//! (`FindLeaksQuery`, "accumulation point"). Here the same descent follows growth, not size, so a
+//! large but stable cache is not a suspect and a small module variable that gains 1 MB per step
+//! is:
+//!
+//! 1. from every node whose growth is above the threshold, follow the *dominant* child (≥ 80% of
+//!    the parent's growth, MAT's ratio) down to the node `q` where no child dominates; children
+//!    above the threshold met on the way start walks of their own (two leaks under one module);
+//! 2. if the path ends in a *chain* — the same (class, edge name) step repeating at least three
+//!    times, as a linked list's `next`, Node's `_idleNext` or a closure chain's
+//!    `someMethod → context → originalThing` — the accumulation point is the chain's head;
+//! 3. otherwise `q` is the accumulation point when the growth it holds outside its
+//!    above-threshold children is itself above the threshold: it spreads its growth over many
+//!    small new children (a Map's table, a dictionary's properties, an array's elements);
+//! 4. a V8-internal accumulation point (a backing store, a `table`) is reported as its JS owner,
+//!    the first program object up its dominator chain; one with no JS owner below the root is
+//!    V8's own bookkeeping (code, feedback, shapes) and is not reported; an accumulation point
+//!    inside another's dominator subtree is part of that leak.
+//!
+//! MemLab's `unbound-collection` idea adds the collections (Map, Set, Array, object) that survive
+//! in every snapshot and whose entry count grows at every step, even when their entries are
+//! small (a Set of ids): they need only a quarter of the size threshold.
+//!
+//! # Not leaks
+//!
+//! A holder other than a chain's head must be present in two snapshots or more, up to the last:
+//! an object that only exists in the last snapshot was allocated, not seen growing.
+//! With three or more snapshots, a suspect must grow at *every* step, each step by at least a
+//! tenth of its mean step: growth that stops (a table that grew its capacity once, a cache that
+//! fills and stays) or shrinks back (a burst that drains) is not a leak. With two snapshots that
+//! cannot be told; the report says so ([`LeakReport::needs_third_snapshot`]) and still ranks what
+//! grew.
+//!
+//! The threshold is `max(64 KiB, 1% of the last heap)`: a leak is worth a user's attention when
+//! it is a visible part of the heap, and below 64 KiB V8's own churn between two snapshots of an
+//! idle Node.js process (lazily compiled code, feedback vectors) is of the same order.
+
+use std::collections::HashMap;
+
+use super::Analysis;
+use super::paths::{self, RetainersView};
+use crate::snapshot::{EdgeType, HeapSnapshot, Location, NodeIdx, NodeType};
+
+/// MAT's "one child holds most of the parent": the share of the parent's growth.
+const DOMINANT_SHARE: f64 = 0.8;
+/// Floor of the growth threshold (see the module docs).
+const MIN_THRESHOLD: u64 = 64 * 1024;
+/// Share of the last heap's total size the threshold scales with.
+const HEAP_SHARE: f64 = 0.01;
+/// A step must add at least this share of the mean step growth.
+const MIN_STEP_SHARE: f64 = 0.1;
+/// Times a (class, edge) step must repeat to make a chain.
+const CHAIN_REPEATS: usize = 3;
+/// Longest period of a chain (`someMethod → context → originalThing` is 3).
+const CHAIN_MAX_PERIOD: usize = 6;
+/// Of two snapshots' shared ids, the share that must name the same string (see the module docs).
+const SAME_PROCESS_SHARE: f64 = 0.9;
+/// Instances kept per added class, for the views.
+const INSTANCES_PER_CLASS: usize = 200;
+/// Added classes kept per suspect.
+const TOP_CLASSES: usize = 10;
+
+/// Why the snapshots cannot be compared.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LeakError {
+    #[error("a leak report needs at least two snapshots of one process (got {0})")]
+    TooFew(usize),
+    #[error(
+        "{later} is not a later snapshot of the process that wrote {earlier}: of the {shared} object ids (sampled) \
+         both have, only {same_pct:.0}% name the same object (one process keeps ids; take every snapshot \
+         from the same running program)"
+    )]
+    DifferentProcess { earlier: String, later: String, shared: usize, same_pct: f64 },
+}
+
+/// What is kept of an earlier snapshot: per id, sorted by id.
+#[derive(Clone, Debug)]
+pub struct SnapshotSeries {
+    pub file: String,
+    pub node_count: usize,
+    pub total_size: u64,
+    ids: Vec<u32>,
+    /// Saturated at 4 GiB - 1 (only roots and giant containers of >4 GiB heaps reach it): 4
+    /// bytes a node instead of 8 keeps the earlier snapshots small.
+    retained: Vec<u32>,
+    entries: Vec<u32>,
+    /// `(id, hash of the raw name)` of a sample of the nodes, by id; only kept for the latest
+    /// snapshot (the next one is checked against it), then dropped.
+    names: Vec<(u32, u32)>,
+}
+
+impl SnapshotSeries {
+    /// The compact series of `a`.
+    pub fn of(a: &Analysis, file: &str) -> SnapshotSeries {
+        let s = &a.snapshot;
+        let order = by_id(s);
+        let ids = order.iter().map(|&n| s.node_id(n)).collect();
+        let retained = order.iter().map(|&n| u32::try_from(a.retained_size[n as usize]).unwrap_or(u32::MAX)).collect();
+        let entries = order.iter().map(|&n| entry_count(a, n)).collect();
+        let names = sampled_names(s, &order);
+        SnapshotSeries {
+            file: file.to_string(),
+            node_count: a.node_count(),
+            total_size: a.total_size(),
+            ids,
+            retained,
+            entries,
+            names,
+        }
+    }
+
+    fn find(&self, id: u32) -> Option<usize> {
+        self.ids.binary_search(&id).ok()
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.ids.capacity() * 4 + self.retained.capacity() * 4 + self.entries.capacity() * 4 + self.names.capacity() * 8
+    }
+}
+
+/// Node ordinals by ascending id. Sorting (id, ordinal) pairs keeps the comparisons in cache
+/// (V8 writes ids nearly in order, which the sort also exploits).
+fn by_id(s: &HeapSnapshot) -> Vec<NodeIdx> {
+    let mut pairs: Vec<(u32, NodeIdx)> = (0..s.node_count() as NodeIdx).map(|n| (s.node_id(n), n)).collect();
+    pairs.sort_unstable();
+    pairs.into_iter().map(|p| p.1).collect()
+}
+
+/// The names of every node of a small snapshot, or of one id in 16 of a large one: the same
+/// verdict (a share of tens of thousands of ids) for a sixteenth of the time and memory.
+fn sampled_names(s: &HeapSnapshot, order: &[NodeIdx]) -> Vec<(u32, u32)> {
+    let all = order.len() < 100_000;
+    order
+        .iter()
+        .map(|&n| s.node_id(n))
+        .zip(order)
+        .filter(|&(id, _)| all || (id >> 1).is_multiple_of(16))
+        .map(|(id, &n)| (id, name_hash(s, n)))
+        .collect()
+}
+
+/// FNV-1a of the raw name: enough to tell "same object" from "another object at this id".
+fn name_hash(s: &HeapSnapshot, n: NodeIdx) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.node_name(n).bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// The number of entries a collection holds: its own element and property edges plus those of
+/// the backing stores it holds by internal edges (`elements`, `properties`, a Map's `table`).
+/// Non-objects count 0. Only ever compared with the same object's count in another snapshot.
+/// A store counts only when this object is its one retainer: a shared array (V8's empty fixed
+/// array, a shared descriptor) is nobody's entries, and counting it for every object that points
+/// at it would cost nodes × its size.
+pub fn entry_count(a: &Analysis, n: NodeIdx) -> u32 {
+    let s = &a.snapshot;
+    if s.node_type(n) != NodeType::OBJECT {
+        return 0;
+    }
+    let mut count = 0u32;
+    for e in s.edges(n) {
+        match s.edge_type(e) {
+            EdgeType::ELEMENT => count += 1,
+            EdgeType::PROPERTY if s.edge_name(e) != "__proto__" => count += 1,
+            EdgeType::INTERNAL => {
+                let to = s.edge_to(e);
+                let t = s.node_type(to);
+                if (t == NodeType::ARRAY || t == NodeType::HIDDEN)
+                    && a.retainers.count(to) == 1
+                    && s.edge_name(e) != "map"
+                {
+                    count += s.edges(to).filter(|&x| s.edge_type(x) != EdgeType::WEAK).count() as u32;
+                }
+            }
+            _ => {}
+        }
+    }
+    count
+}
+
+/// Whether `later` is a snapshot of the same process as `earlier` (see the module docs).
+fn check_same_process(earlier: &SnapshotSeries, later: &SnapshotSeries) -> Result<(), LeakError> {
+    let (a, b) = (&earlier.names, &later.names);
+    let (mut i, mut j, mut shared, mut same) = (0, 0, 0usize, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                same += usize::from(a[i].1 == b[j].1);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let share = if shared == 0 { 0.0 } else { same as f64 / shared as f64 };
+    if share >= SAME_PROCESS_SHARE {
+        Ok(())
+    } else {
+        Err(LeakError::DifferentProcess {
+            earlier: earlier.file.clone(),
+            later: later.file.clone(),
+            shared,
+            same_pct: share * 100.0,
+        })
+    }
+}
+
+/// What the suspect is, which tells the user what to look for in the code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspectKind {
+    /// A Map, Set, Array or object whose entries keep coming.
+    Collection,
+    /// A chain of same-class links (a linked list, a closure chain), reported at its head.
+    Chain,
+    /// A closure context that keeps what its variables hold.
+    Closure,
+    /// Detached DOM trees kept alive from JavaScript.
+    DetachedDom,
+    /// One object whose retained size keeps growing.
+    Object,
+}
+
+impl SuspectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuspectKind::Collection => "collection",
+            SuspectKind::Chain => "chain",
+            SuspectKind::Closure => "closure",
+            SuspectKind::DetachedDom => "detached_dom",
+            SuspectKind::Object => "object",
+        }
+    }
+}
+
+/// A class among what a suspect added.
+#[derive(Clone, Debug)]
+pub struct AddedClass {
+    pub name: String,
+    pub added: u64,
+    /// Self sizes of the added objects.
+    pub size: u64,
+    /// Up to [`INSTANCES_PER_CLASS`] of them (last-snapshot nodes), largest retained first.
+    pub instances: Vec<NodeIdx>,
+}
+
+/// One leak suspect.
+#[derive(Clone, Debug)]
+pub struct Suspect {
+    /// The holder, in the last snapshot.
+    pub holder: NodeIdx,
+    pub holder_id: u32,
+    pub name: String,
+    pub class_name: String,
+    /// The edge that holds the holder: the first edge of `path`.
+    pub edge: String,
+    /// Edge names from the holder up to a root along DevTools' shortest retainer path.
+    pub path: Vec<String>,
+    /// The holder's retained size per snapshot (`None` where it did not exist yet).
+    pub retained_size: Vec<Option<u64>>,
+    /// Retained size gained since the first snapshot (all of it for a holder that is new).
+    pub growth: i64,
+    /// Growth between consecutive snapshots: the holder's, or for a holder new since the first
+    /// snapshot (a chain's current head) that of its nearest dominator present in all of them.
+    pub steps: Vec<i64>,
+    /// Objects in the holder's dominator subtree that the first snapshot did not have.
+    pub added: u64,
+    pub added_size: u64,
+    pub top_classes: Vec<AddedClass>,
+    pub kind: SuspectKind,
+    /// A closure's function position, or a class's constructor position.
+    pub location: Option<Location>,
+    /// Where the growth accumulates (the holder itself, or a backing store it owns).
+    pub accumulation_point: NodeIdx,
+}
+
+/// One snapshot of the report.
+#[derive(Clone, Debug)]
+pub struct SnapshotInfo {
+    pub file: String,
+    pub node_count: usize,
+    pub total_size: u64,
+}
+
+/// The leak report.
+#[derive(Clone, Debug)]
+pub struct LeakReport {
+    pub snapshots: Vec<SnapshotInfo>,
+    /// Most important (largest growth) first; empty when nothing leaks.
+    pub suspects: Vec<Suspect>,
+    /// The growth a suspect needed (bytes).
+    pub threshold: u64,
+}
+
+impl LeakReport {
+    /// With two snapshots, growth that happened once cannot be told from a leak.
+    pub fn needs_third_snapshot(&self) -> bool {
+        self.snapshots.len() < 3
+    }
+}
+
+/// Snapshots fed in order, the last one finishing the report.
+#[derive(Default)]
+pub struct LeakSession {
+    earlier: Vec<SnapshotSeries>,
+}
+
+impl LeakSession {
+    pub fn new() -> LeakSession {
+        LeakSession::default()
+    }
+
+    /// Adds a snapshot that is not the last; only its compact series is kept.
+    pub fn push(&mut self, a: &Analysis, file: &str) -> Result<(), LeakError> {
+        let series = SnapshotSeries::of(a, file);
+        if let Some(prev) = self.earlier.last_mut() {
+            check_same_process(prev, &series)?;
+            prev.names = Vec::new();
+        }
+        self.earlier.push(series);
+        Ok(())
+    }
+
+    pub fn earlier(&self) -> &[SnapshotSeries] {
+        &self.earlier
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.earlier.iter().map(SnapshotSeries::heap_bytes).sum()
+    }
+
+    /// The report, with `last` the last snapshot.
+    pub fn finish(self, last: &Analysis, file: &str) -> Result<LeakReport, LeakError> {
+        if self.earlier.is_empty() {
+            return Err(LeakError::TooFew(1));
+        }
+        let s = &last.snapshot;
+        let order = by_id(s);
+        if let Some(prev) = self.earlier.last() {
+            // The last snapshot's names, checked without keeping a series of it.
+            let probe = SnapshotSeries {
+                file: file.to_string(),
+                node_count: 0,
+                total_size: 0,
+                ids: Vec::new(),
+                retained: Vec::new(),
+                entries: Vec::new(),
+                names: sampled_names(s, &order),
+            };
+            check_same_process(prev, &probe)?;
+        }
+        Ok(report(&self.earlier, last, file, order))
+    }
+}
+
+/// Convenience for tests and small inputs: the report over analyses all in memory.
+pub fn analyze(snapshots: &[(&Analysis, &str)]) -> Result<LeakReport, LeakError> {
+    let Some(((last, last_file), rest)) = snapshots.split_last() else {
+        return Err(LeakError::TooFew(0));
+    };
+    if rest.is_empty() {
+        return Err(LeakError::TooFew(1));
+    }
+    let mut session = LeakSession::new();
+    for (a, f) in rest {
+        session.push(a, f)?;
+    }
+    session.finish(last, last_file)
+}
+
+/// The dominator tree as child lists, with preorder intervals.
+struct DomTree {
+    first_child: Vec<u32>,
+    children: Vec<NodeIdx>,
+    /// Preorder number of each node, and one past its subtree's last.
+    pre: Vec<u32>,
+    end: Vec<u32>,
+}
+
+impl DomTree {
+    fn build(a: &Analysis) -> DomTree {
+        let n = a.node_count();
+        let root = a.snapshot.root();
+        // Counts at each parent, prefix sums (the end of each range), then filled backwards so
+        // that each entry ends at the start of its range: no second array.
+        let mut first_child = vec![0u32; n + 1];
+        for (v, &d) in a.dominator.iter().enumerate() {
+            if v as NodeIdx != root && d != v as NodeIdx {
+                first_child[d as usize] += 1;
+            }
+        }
+        for i in 1..=n {
+            first_child[i] += first_child[i - 1];
+        }
+        let mut children = vec![0; first_child[n] as usize];
+        for (v, &d) in a.dominator.iter().enumerate() {
+            if v as NodeIdx != root && d != v as NodeIdx {
+                first_child[d as usize] -= 1;
+                children[first_child[d as usize] as usize] = v as NodeIdx;
+            }
+        }
+        first_child[n] = children.len() as u32;
+        // Unreached nodes keep pre = end = u32::MAX: in no subtree.
+        let mut pre = vec![u32::MAX; n];
+        let mut end = vec![u32::MAX; n];
+        let mut counter = 0u32;
+        let mut stack: Vec<(NodeIdx, u32)> = vec![(root, first_child[root as usize])];
+        pre[root as usize] = 0;
+        counter += 1;
+        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            if *next < first_child[v as usize + 1] {
+                let c = children[*next as usize];
+                *next += 1;
+                pre[c as usize] = counter;
+                counter += 1;
+                stack.push((c, first_child[c as usize]));
+            } else {
+                end[v as usize] = counter;
+                stack.pop();
+            }
+        }
+        DomTree { first_child, children, pre, end }
+    }
+
+    fn children(&self, v: NodeIdx) -> &[NodeIdx] {
+        &self.children[self.first_child[v as usize] as usize..self.first_child[v as usize + 1] as usize]
+    }
+
+    /// Whether `n` is in the dominator subtree of `h` (itself included).
+    fn contains(&self, h: NodeIdx, n: NodeIdx) -> bool {
+        let p = self.pre[n as usize];
+        p != u32::MAX && self.pre[h as usize] <= p && p < self.end[h as usize]
+    }
+}
+
+/// A program object a user can name: not V8's machinery (code, shapes, internal arrays, roots).
+fn is_program_object(a: &Analysis, n: NodeIdx) -> bool {
+    let s = &a.snapshot;
+    let t = s.node_type(n);
+    if n == s.root() {
+        return false;
+    }
+    match t {
+        NodeType::OBJECT | NodeType::NATIVE => {
+            let name = s.node_name(n);
+            !name.starts_with("system /") || name == "system / Context"
+        }
+        NodeType::CLOSURE | NodeType::REGEXP | NodeType::STRING | NodeType::CONS_STRING | NodeType::SLICED_STRING => {
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The kept facts of the last snapshot's nodes against the earlier ones.
+struct Growth<'a> {
+    a: &'a Analysis,
+    earlier: &'a [SnapshotSeries],
+    /// Per last-snapshot node: its position in the first snapshot's series (`u32::MAX`: new).
+    base: Vec<u32>,
+}
+
+impl Growth<'_> {
+    fn is_new(&self, n: NodeIdx) -> bool {
+        self.base[n as usize] == u32::MAX
+    }
+
+    /// Retained size now minus in the first snapshot (0 there when new).
+    fn growth(&self, n: NodeIdx) -> i64 {
+        let now = self.a.retained_size[n as usize] as i64;
+        match self.base[n as usize] {
+            u32::MAX => now,
+            i => now - i64::from(self.earlier[0].retained[i as usize]),
+        }
+    }
+
+    /// Per snapshot: the retained size of the object with `n`'s id.
+    fn series(&self, n: NodeIdx) -> Vec<Option<u64>> {
+        let id = self.a.snapshot.node_id(n);
+        let mut v: Vec<Option<u64>> =
+            self.earlier.iter().map(|s| s.find(id).map(|i| u64::from(s.retained[i]))).collect();
+        v.push(Some(self.a.retained_size[n as usize]));
+        v
+    }
+
+    fn entries(&self, n: NodeIdx) -> Vec<Option<u32>> {
+        let id = self.a.snapshot.node_id(n);
+        let mut v: Vec<Option<u32>> = self.earlier.iter().map(|s| s.find(id).map(|i| s.entries[i])).collect();
+        v.push(Some(entry_count(self.a, n)));
+        v
+    }
+}
+
+/// The holder's own retained-size series, or (for a holder new since the first snapshot, as the
+/// current head of a chain) that of its nearest dominator present in every snapshot.
+fn surviving_series(g: &Growth, h: NodeIdx) -> Option<Vec<Option<u64>>> {
+    let (a, root) = (g.a, g.a.snapshot.root());
+    let mut x = h;
+    loop {
+        let series = g.series(x);
+        if series.iter().all(Option::is_some) {
+            return Some(series);
+        }
+        let d = a.dominator[x as usize];
+        if d == x || x == root {
+            return None;
+        }
+        x = d;
+    }
+}
+
+/// Whether a series grows at every step, each step by a fair share of the mean (module docs).
+fn grows_every_step(series: &[Option<u64>]) -> bool {
+    if series.iter().any(Option::is_none) || series.len() < 2 {
+        return false;
+    }
+    let steps: Vec<i64> = series.windows(2).map(|w| w[1].unwrap_or(0) as i64 - w[0].unwrap_or(0) as i64).collect();
+    let mean = steps.iter().sum::<i64>() as f64 / steps.len() as f64;
+    mean > 0.0 && steps.iter().all(|&d| d > 0 && d as f64 >= MIN_STEP_SHARE * mean)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Found {
+    Spread,
+    Chain,
+    Collection,
+}
+
+/// The (class, edge name) step from `x` to its dominated child `c`: what a chain repeats.
+fn step_key(a: &Analysis, x: NodeIdx, c: NodeIdx) -> (u32, String) {
+    let s = &a.snapshot;
+    let edge = s.edges(x).find(|&e| s.edge_to(e) == c);
+    let name = match edge {
+        None => "~".to_string(),
+        Some(e) if !s.edge_type(e).has_string_name() => "[]".to_string(),
+        Some(e) => s.edge_name(e).into_owned(),
+    };
+    (a.classes.class_of[x as usize], name)
+}
+
+/// The head of a chain the path ends in, if it ends in one (module docs, step 2).
+fn chain_head(keys: &[(u32, String)]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for k in 1..=CHAIN_MAX_PERIOD {
+        if keys.len() < k * CHAIN_REPEATS {
+            break;
+        }
+        // The longest suffix where key[j] == key[j + k].
+        let mut s = keys.len() - k;
+        while s > 0 && keys[s - 1] == keys[s - 1 + k] {
+            s -= 1;
+        }
+        if keys.len() - s >= k * CHAIN_REPEATS {
+            best = Some(best.map_or(s, |b: usize| b.min(s)));
+        }
+    }
+    best
+}
+
+/// The accumulation points of the last snapshot's dominator tree (module docs, steps 1–3).
+fn accumulation_points(g: &Growth, tree: &DomTree, threshold: i64) -> Vec<(NodeIdx, Found)> {
+    let a = g.a;
+    let mut found = Vec::new();
+    let mut work = vec![a.snapshot.root()];
+    while let Some(p) = work.pop() {
+        let mut path = vec![p];
+        let mut keys = Vec::new();
+        let mut x = p;
+        loop {
+            let gx = g.growth(x);
+            if gx <= 0 {
+                break;
+            }
+            let mut dominant: Option<(NodeIdx, i64)> = None;
+            for &c in tree.children(x) {
+                let gc = g.growth(c);
+                if dominant.is_none_or(|(_, d)| gc > d) {
+                    dominant = Some((c, gc));
+                }
+            }
+            let dominant = dominant.filter(|&(_, gc)| gc as f64 >= DOMINANT_SHARE * gx as f64).map(|d| d.0);
+            for &c in tree.children(x) {
+                if Some(c) != dominant && g.growth(c) >= threshold {
+                    work.push(c);
+                }
+            }
+            match dominant {
+                Some(c) => {
+                    keys.push(step_key(a, x, c));
+                    path.push(c);
+                    x = c;
+                }
+                None => break,
+            }
+        }
+        if let Some(h) = chain_head(&keys)
+            && g.growth(path[h]) >= threshold
+        {
+            found.push((path[h], Found::Chain));
+            continue;
+        }
+        let q = x;
+        let big: i64 = tree.children(q).iter().map(|&c| g.growth(c)).filter(|&gc| gc >= threshold).sum();
+        if g.growth(q) - big >= threshold {
+            found.push((q, Found::Spread));
+        }
+    }
+    found
+}
+
+/// The threshold for the last snapshot (module docs).
+pub fn threshold_for(total_size: u64) -> u64 {
+    MIN_THRESHOLD.max((total_size as f64 * HEAP_SHARE) as u64)
+}
+
+/// The report; `order` is the last snapshot's nodes by ascending id.
+fn report(earlier: &[SnapshotSeries], a: &Analysis, file: &str, order: Vec<NodeIdx>) -> LeakReport {
+    let s = &a.snapshot;
+    let threshold = threshold_for(a.total_size());
+    let t = threshold as i64;
+    // Match the last snapshot's nodes with the first's by id (merge of two sorted lists).
+    let first = &earlier[0];
+    let mut base = vec![u32::MAX; a.node_count()];
+    let mut i = 0;
+    for &n in &order {
+        let id = s.node_id(n);
+        while i < first.ids.len() && first.ids[i] < id {
+            i += 1;
+        }
+        if i < first.ids.len() && first.ids[i] == id {
+            base[n as usize] = i as u32;
+        }
+    }
+    drop(order);
+    let g = Growth { a, earlier, base };
+    let tree = DomTree::build(a);
+    let many = earlier.len() + 1 >= 3;
+
+    // Accumulation points, then their JS owners.
+    let mut candidates: Vec<(NodeIdx, NodeIdx, Found)> = Vec::new(); // (holder, point, how)
+    for (point, how) in accumulation_points(&g, &tree, t) {
+        let mut h = point;
+        while !is_program_object(a, h) {
+            let d = a.dominator[h as usize];
+            if d == h || h == s.root() {
+                break;
+            }
+            h = d;
+        }
+        if is_program_object(a, h) {
+            candidates.push((h, point, how));
+        }
+    }
+    // Collections that survive everywhere and gain entries at every step (MemLab's
+    // unbound-collection), with a quarter of the threshold.
+    if many {
+        for n in 0..a.node_count() as NodeIdx {
+            if s.node_type(n) != NodeType::OBJECT || g.is_new(n) || !is_program_object(a, n) || g.growth(n) < t / 4 {
+                continue;
+            }
+            let e = g.entries(n);
+            let grows = e.iter().all(Option::is_some) && e.windows(2).all(|w| w[1] > w[0]);
+            if grows {
+                candidates.push((n, n, Found::Collection));
+            }
+        }
+    }
+
+    // One candidate per holder; growth checks.
+    candidates.sort_by_key(|c| (c.0, c.2 != Found::Chain));
+    candidates.dedup_by_key(|c| c.0);
+    candidates.retain(|&(h, _, how)| {
+        let need = if how == Found::Collection { t / 4 } else { t };
+        if g.growth(h) < need {
+            return false;
+        }
+        // Only a chain's head is legitimately a new object at every step. Any other holder must
+        // have been seen growing: present in two snapshots or more, without a gap, up to the
+        // last. An object that only appears in the last snapshot (a connection's parser buffer)
+        // is an allocation, not growth.
+        if how != Found::Chain {
+            let series = g.series(h);
+            let Some(born) = series.iter().position(Option::is_some) else { return false };
+            let seen = &series[born..];
+            if seen.len() < 2 || seen.iter().any(Option::is_none) {
+                return false;
+            }
+            if many && born > 0 {
+                return grows_every_step(seen);
+            }
+        }
+        if !many {
+            return true;
+        }
+        surviving_series(&g, h).is_some_and(|series| grows_every_step(&series))
+    });
+    // A holder inside another holder's dominator subtree is part of that leak.
+    let holders: Vec<NodeIdx> = candidates.iter().map(|c| c.0).collect();
+    candidates.retain(|&(h, _, _)| !holders.iter().any(|&o| o != h && tree.contains(o, h)));
+
+    let mut suspects: Vec<Suspect> = candidates.iter().map(|&(h, point, how)| suspect(&g, h, point, how)).collect();
+    suspects.sort_by(|x, y| y.growth.cmp(&x.growth).then(x.holder_id.cmp(&y.holder_id)));
+    added_objects(&g, &tree, &mut suspects);
+
+    let mut snapshots: Vec<SnapshotInfo> = earlier
+        .iter()
+        .map(|e| SnapshotInfo { file: e.file.clone(), node_count: e.node_count, total_size: e.total_size })
+        .collect();
+    snapshots.push(SnapshotInfo { file: file.to_string(), node_count: a.node_count(), total_size: a.total_size() });
+    LeakReport { snapshots, suspects, threshold }
+}
+
+fn suspect(g: &Growth, h: NodeIdx, point: NodeIdx, how: Found) -> Suspect {
+    let a = g.a;
+    let s = &a.snapshot;
+    let sp = paths::shortest_path(a, &RetainersView::new(), h);
+    let path: Vec<String> = sp.edges.iter().map(|r| s.edge_name(r.edge).into_owned()).collect();
+    let kind = match how {
+        Found::Chain => SuspectKind::Chain,
+        _ if s.node_name(h) == "system / Context" => SuspectKind::Closure,
+        Found::Collection => SuspectKind::Collection,
+        Found::Spread if point != h || entry_count(a, h) > 16 => SuspectKind::Collection,
+        Found::Spread => SuspectKind::Object,
+    };
+    // V8 writes a location for closures (their function) and for objects (their constructor).
+    let location = s.location(h);
+    Suspect {
+        holder: h,
+        holder_id: s.node_id(h),
+        name: a.display_name(h).into_owned(),
+        class_name: a.class_name(h).to_string(),
+        edge: path.first().cloned().unwrap_or_default(),
+        path,
+        retained_size: g.series(h),
+        growth: g.growth(h),
+        steps: surviving_series(g, h)
+            .unwrap_or_else(|| g.series(h))
+            .windows(2)
+            .map(|w| w[1].unwrap_or(0) as i64 - w[0].unwrap_or(0) as i64)
+            .collect(),
+        added: 0,
+        added_size: 0,
+        top_classes: Vec::new(),
+        kind,
+        location,
+        accumulation_point: point,
+    }
+}
+
+/// Fills each suspect's added objects and their classes (MemLab's clusters of objects new since
+/// the first snapshot, attributed to the holder whose dominator subtree they are in).
+fn added_objects(g: &Growth, tree: &DomTree, suspects: &mut [Suspect]) {
+    let a = g.a;
+    if suspects.is_empty() {
+        return;
+    }
+    // Holders sorted by preorder; subtrees of kept holders are disjoint, so a binary search
+    // finds the one containing a node.
+    let mut by_pre: Vec<(u32, usize)> =
+        suspects.iter().enumerate().map(|(i, x)| (tree.pre[x.holder as usize], i)).collect();
+    by_pre.sort_unstable();
+    let mut classes: Vec<HashMap<u32, AddedClass>> = vec![HashMap::new(); suspects.len()];
+    let mut detached = vec![0u64; suspects.len()];
+    for n in 0..a.node_count() as NodeIdx {
+        if !g.is_new(n) || tree.pre[n as usize] == u32::MAX {
+            continue;
+        }
+        let p = tree.pre[n as usize];
+        let k = by_pre.partition_point(|&(hp, _)| hp <= p);
+        if k == 0 {
+            continue;
+        }
+        let i = by_pre[k - 1].1;
+        if !tree.contains(suspects[i].holder, n) {
+            continue;
+        }
+        let size = u64::from(a.self_size[n as usize]);
+        suspects[i].added += 1;
+        suspects[i].added_size += size;
+        if a.dom.detachedness.get(n as usize) == Some(&2) {
+            detached[i] += size;
+        }
+        let c = classes[i].entry(a.classes.class_of[n as usize]).or_insert_with(|| AddedClass {
+            name: a.class_name(n).to_string(),
+            added: 0,
+            size: 0,
+            instances: Vec::new(),
+        });
+        c.added += 1;
+        c.size += size;
+        c.instances.push(n);
+    }
+    for (i, x) in suspects.iter_mut().enumerate() {
+        let mut list: Vec<AddedClass> = std::mem::take(&mut classes[i]).into_values().collect();
+        list.sort_by(|p, q| q.size.cmp(&p.size).then(q.added.cmp(&p.added)).then_with(|| p.name.cmp(&q.name)));
+        list.truncate(TOP_CLASSES);
+        for c in &mut list {
+            c.instances.sort_by_key(|&n| (std::cmp::Reverse(a.retained_size[n as usize]), a.snapshot.node_id(n)));
+            c.instances.truncate(INSTANCES_PER_CLASS);
+        }
+        x.top_classes = list;
+        if x.added_size > 0 && detached[i] * 2 > x.added_size {
+            x.kind = SuspectKind::DetachedDom;
+        }
+    }
+}

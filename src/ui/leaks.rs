@@ -1,0 +1,286 @@
+//! The Leaks view: the leak report ([`crate::analysis::leaks`]) over every loaded snapshot,
+//! oldest first, the newest being the one whose objects are shown.
+//!
+//! The report is computed on a worker thread and carries the ids of the snapshots it was
+//! computed for; when the loaded set changes, a new one is started and the old one is no longer
+//! shown. Selecting a suspect selects its holder in the newest snapshot (the Retainers pane
+//! follows); its context menu reveals it in the Summary or opens the Comparison of the first
+//! and newest snapshots; expanding it lists the classes it added, then their instances.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use egui::{Color32, Pos2, RichText, Stroke, Ui, vec2};
+
+use super::app::{App, Command, Item, SnapshotId, View};
+use crate::analysis::Analysis;
+use crate::analysis::format::{bytes, count, signed_bytes};
+use crate::analysis::leaks::{LeakReport, LeakSession, Suspect};
+
+/// The report for one list of snapshots, or why there is none.
+type Outcome = Result<Arc<LeakReport>, String>;
+
+#[derive(Default)]
+pub struct LeaksView {
+    /// The snapshots (oldest first) and the finished report for them.
+    done: Option<(Vec<SnapshotId>, Outcome)>,
+    job: Option<(Vec<SnapshotId>, Receiver<Outcome>)>,
+    /// Expanded suspects and added classes: (suspect index, class index or usize::MAX).
+    expanded: Vec<(usize, usize)>,
+}
+
+impl LeaksView {
+    pub fn new() -> LeaksView {
+        LeaksView::default()
+    }
+
+    /// The report for exactly these snapshots, if finished.
+    pub fn report_for(&self, ids: &[SnapshotId]) -> Option<&Outcome> {
+        self.done.as_ref().filter(|(d, _)| d == ids).map(|(_, r)| r)
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Starts the report for `snapshots` unless it is done or under way; collects a finished one.
+    pub fn ensure(&mut self, snapshots: Vec<(SnapshotId, String, Arc<Analysis>)>, ctx: &egui::Context) {
+        let ids: Vec<SnapshotId> = snapshots.iter().map(|s| s.0).collect();
+        if let Some((job_ids, rx)) = &self.job {
+            match rx.try_recv() {
+                Ok(outcome) => {
+                    self.done = Some((job_ids.clone(), outcome));
+                    self.job = None;
+                    self.expanded.clear();
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => {
+                    self.done = Some((job_ids.clone(), Err("the leak report failed unexpectedly".into())));
+                    self.job = None;
+                }
+            }
+        }
+        let current = self.done.as_ref().is_some_and(|(d, _)| *d == ids);
+        let running = self.job.as_ref().is_some_and(|(j, _)| *j == ids);
+        if current || running || ids.len() < 2 {
+            return;
+        }
+        let (tx, rx) = channel();
+        let ctx = ctx.clone();
+        std::thread::Builder::new()
+            .name("leak report".into())
+            .spawn(move || {
+                let _ = tx.send(compute(&snapshots));
+                ctx.request_repaint();
+            })
+            .map_err(|e| eprintln!("heapscope: cannot start the leak report thread: {e}"))
+            .ok();
+        self.job = Some((ids, rx));
+    }
+
+    /// Waits for the report (tests).
+    pub fn wait(&mut self) {
+        if let Some((ids, rx)) = self.job.take() {
+            let outcome = rx.recv().unwrap_or_else(|_| Err("the leak report failed unexpectedly".into()));
+            self.done = Some((ids, outcome));
+        }
+    }
+}
+
+fn compute(snapshots: &[(SnapshotId, String, Arc<Analysis>)]) -> Outcome {
+    let Some(((_, last_title, last), rest)) = snapshots.split_last() else {
+        return Err("no snapshot".into());
+    };
+    let mut session = LeakSession::new();
+    for (_, title, a) in rest {
+        session.push(a, title).map_err(|e| e.to_string())?;
+    }
+    session.finish(last, last_title).map(Arc::new).map_err(|e| e.to_string())
+}
+
+/// The loaded snapshots, oldest first, as the report takes them.
+fn inputs(app: &App) -> Vec<(SnapshotId, String, Arc<Analysis>)> {
+    app.snapshots.iter().map(|s| (s.id, s.title.clone(), s.analysis.clone())).collect()
+}
+
+/// A small line chart of the retained size per snapshot.
+fn sparkline(ui: &mut Ui, s: &Suspect) {
+    let (rect, resp) = ui.allocate_exact_size(vec2(90.0, 26.0), egui::Sense::hover());
+    let max = s.retained_size.iter().flatten().copied().max().unwrap_or(1).max(1) as f32;
+    let n = s.retained_size.len().max(2) as f32;
+    let pts: Vec<Pos2> = s
+        .retained_size
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            v.map(|v| {
+                Pos2::new(
+                    rect.left() + 4.0 + (rect.width() - 8.0) * i as f32 / (n - 1.0),
+                    rect.bottom() - 3.0 - (rect.height() - 6.0) * v as f32 / max,
+                )
+            })
+        })
+        .collect();
+    let color = Color32::from_rgb(220, 90, 70);
+    let painter = ui.painter_at(rect);
+    painter.line_segment([rect.left_bottom(), rect.right_bottom()], Stroke::new(1.0, ui.visuals().weak_text_color()));
+    if pts.len() > 1 {
+        painter.add(egui::Shape::line(pts.clone(), Stroke::new(1.5, color)));
+    }
+    for p in pts {
+        painter.circle_filled(p, 2.5, color);
+    }
+    let series: Vec<String> = s.retained_size.iter().map(|r| r.map_or("-".into(), |b| bytes(b as f64))).collect();
+    resp.on_hover_text(format!("Retained size per snapshot: {}", series.join(" -> ")));
+}
+
+pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
+    let snapshots = inputs(app);
+    let ids: Vec<SnapshotId> = snapshots.iter().map(|s| s.0).collect();
+    let (first, last) = (ids.first().copied(), ids.last().copied());
+    let ctx = ui.ctx().clone();
+    app.leaks.ensure(snapshots, &ctx);
+    ui.heading("Leaks");
+    if ids.len() < 2 {
+        ui.label(
+            "Load two or more snapshots of one process, taken after the same workload, to see what keeps growing.",
+        );
+        return;
+    }
+    let Some(outcome) = app.leaks.report_for(&ids).cloned() else {
+        super::rows::busy_ui(ui, "finding leaks");
+        ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        return;
+    };
+    let report = match outcome {
+        Ok(r) => r,
+        Err(e) => {
+            ui.label(RichText::new(e).color(ui.visuals().error_fg_color));
+            return;
+        }
+    };
+    let (Some(first), Some(last)) = (first, last) else { return };
+    if report.needs_third_snapshot() {
+        ui.label(
+            RichText::new("Two snapshots: growth that happened once cannot be told from a leak. A third snapshot after the same workload would.")
+                .weak(),
+        );
+    }
+    if report.suspects.is_empty() {
+        ui.label(format!("No leak suspects: nothing grew by {} or more.", bytes(report.threshold as f64)));
+        return;
+    }
+    let selected = match &app.selection {
+        Some(Item::Node { snapshot, node }) if *snapshot == last => Some(*node),
+        _ => None,
+    };
+    let mut commands = Vec::new();
+    let mut toggles = Vec::new();
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        egui::Grid::new("leaks").striped(true).num_columns(6).spacing(vec2(14.0, 6.0)).show(ui, |ui| {
+            for h in ["Holder", "Retained per snapshot", "Growth", "Added", "Kind", "Path"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for (i, s) in report.suspects.iter().enumerate() {
+                let open = app.leaks.expanded.contains(&(i, usize::MAX));
+                let label = if s.edge.is_empty() { s.class_name.clone() } else { s.edge.clone() };
+                ui.horizontal(|ui| {
+                    let resp = ui.add(egui::Button::selectable(
+                        selected == Some(s.holder),
+                        RichText::new(format!("{label}  {} @{}", s.class_name, s.holder_id)).strong(),
+                    ));
+                    let item = Item::Node { snapshot: last, node: s.holder };
+                    if resp.clicked() {
+                        commands.push(Command::Select(item.clone()));
+                    }
+                    resp.context_menu(|ui| {
+                        if ui.button("Reveal in Summary").clicked() {
+                            commands.push(Command::RevealInSummary(item.clone()));
+                            ui.close();
+                        }
+                        if ui.button("Show in Comparison").clicked() {
+                            commands.push(Command::SelectSnapshot(last));
+                            commands.push(Command::SetBase(first));
+                            commands.push(Command::SetView(View::Comparison));
+                            commands.push(Command::Select(item.clone()));
+                            ui.close();
+                        }
+                        if ui.button("Path to GC root").clicked() {
+                            commands.push(Command::PathToRoot(item.clone()));
+                            ui.close();
+                        }
+                    });
+                });
+                sparkline(ui, s);
+                ui.label(signed_bytes(s.growth));
+                // The added objects expand into their classes.
+                let arrow = if open { "⏷" } else { "⏵" };
+                if ui.small_button(format!("{arrow} {} ({})", count(s.added), bytes(s.added_size as f64))).clicked() {
+                    toggles.push((i, usize::MAX));
+                }
+                ui.label(s.kind.as_str());
+                ui.label(RichText::new(s.path.join(" <- ")).monospace().small());
+                ui.end_row();
+                if !open {
+                    continue;
+                }
+                for (k, c) in s.top_classes.iter().enumerate() {
+                    let copen = app.leaks.expanded.contains(&(i, k));
+                    ui.horizontal(|ui| {
+                        ui.add_space(24.0);
+                        let arrow = if copen { "⏷" } else { "⏵" };
+                        if ui.small_button(format!("{arrow} {}", c.name)).clicked() {
+                            toggles.push((i, k));
+                        }
+                    });
+                    ui.label("");
+                    ui.label("");
+                    ui.label(format!("{} ({})", count(c.added), bytes(c.size as f64)));
+                    ui.label("");
+                    ui.label("");
+                    ui.end_row();
+                    if !copen {
+                        continue;
+                    }
+                    let Some(a) = app.loaded(last).map(|l| l.analysis.clone()) else { continue };
+                    for &n in c.instances.iter().take(50) {
+                        ui.horizontal(|ui| {
+                            ui.add_space(56.0);
+                            let item = Item::Node { snapshot: last, node: n };
+                            let resp = ui.add(egui::Button::selectable(
+                                selected == Some(n),
+                                format!("{} @{}", a.class_name(n), a.snapshot.node_id(n)),
+                            ));
+                            if resp.clicked() {
+                                commands.push(Command::Select(item.clone()));
+                            }
+                            resp.context_menu(|ui| {
+                                if ui.button("Reveal in Summary").clicked() {
+                                    commands.push(Command::RevealInSummary(item.clone()));
+                                    ui.close();
+                                }
+                            });
+                        });
+                        ui.label("");
+                        ui.label("");
+                        ui.label(bytes(a.retained_size[n as usize] as f64));
+                        ui.label("");
+                        ui.label("");
+                        ui.end_row();
+                    }
+                }
+            }
+        });
+    });
+    for t in toggles {
+        if let Some(p) = app.leaks.expanded.iter().position(|e| *e == t) {
+            app.leaks.expanded.remove(p);
+        } else {
+            app.leaks.expanded.push(t);
+        }
+    }
+    for c in commands {
+        app.push(c);
+    }
+}

@@ -1,0 +1,305 @@
+//! `heapscope leaks` as a user runs it: the corpus and the leak scenarios (each a real program's
+//! snapshots with the holder written down from its source), the exit status CI fails on, and
+//! bad input. The accumulation-point walk is also checked on small graphs drawn by hand.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use heapscope::analysis::Analysis;
+use heapscope::analysis::leaks::{self, LeakError, SuspectKind};
+use heapscope::progress::NoProgress;
+use heapscope::snapshot::builder::SnapshotBuilder;
+use heapscope::snapshot::{EdgeType, HeapSnapshot, NodeType};
+use serde_json::Value;
+
+fn heapscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_heapscope")).args(args).output().unwrap()
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
+}
+
+fn corpus(case: &str, snaps: &[&str]) -> Vec<String> {
+    snaps
+        .iter()
+        .map(|s| fixtures().join("corpus").join(case).join(format!("{s}.heapsnapshot.gz")).display().to_string())
+        .collect()
+}
+
+/// `heapscope leaks FILES --json`, parsed.
+fn leaks_json(files: &[String]) -> Value {
+    let mut args = vec!["leaks"];
+    args.extend(files.iter().map(String::as_str));
+    args.push("--json");
+    let out = heapscope(&args);
+    assert!(out.status.success(), "heapscope leaks failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn holder_edges(report: &Value) -> Vec<String> {
+    report["suspects"].as_array().unwrap().iter().map(|s| s["holder"]["edge"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn tutorial_first_suspect_is_login_users() {
+    let r = leaks_json(&corpus("tutorial_session_leak", &["s1", "s2", "s3"]));
+    let first = &r["suspects"][0];
+    assert_eq!(first["holder"]["edge"], "loginUsers", "{r:#}");
+    assert_eq!(first["path"][0], "loginUsers");
+    assert_eq!(first["kind"], "collection");
+    // One retained size per snapshot, growing at both steps.
+    let sizes: Vec<u64> = first["retained_size"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(sizes.len(), 3);
+    assert!(sizes[0] < sizes[1] && sizes[1] < sizes[2], "{sizes:?}");
+    // The two requests stored 200,000 users: each a `{username, loginAt}` object.
+    let classes = first["top_classes"].as_array().unwrap();
+    let users = classes.iter().find(|c| c["name"] == "{username}").unwrap();
+    assert!(users["added"].as_u64().unwrap() >= 200_000, "{classes:?}");
+    assert_eq!(r["snapshots"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn closure_leak_is_held_by_the_thing() {
+    let r = leaks_json(&corpus("closure_leak", &["s1", "s2", "s3"]));
+    assert_eq!(holder_edges(&r).first().map(String::as_str), Some("theThing"), "{r:#}");
+    // theThing is a new object in every snapshot: no retained size before the last.
+    assert!(r["suspects"][0]["retained_size"][0].is_null());
+}
+
+#[test]
+fn map_cache_leak_is_held_by_profile_cache() {
+    let r = leaks_json(&corpus("map_cache_leak", &["s1", "s2", "s3"]));
+    assert_eq!(holder_edges(&r).first().map(String::as_str), Some("profileCache"), "{r:#}");
+}
+
+#[test]
+fn no_leak_control_has_no_suspect_and_asks_for_a_third_snapshot() {
+    let r = leaks_json(&corpus("no_leak_control", &["s1", "s2"]));
+    assert_eq!(r["suspects"].as_array().unwrap().len(), 0, "{r:#}");
+    assert_eq!(r["needs_third_snapshot"], true);
+    let out = heapscope(&["leaks", &corpus("no_leak_control", &["s1"])[0], &corpus("no_leak_control", &["s2"])[0]]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("third snapshot") && text.contains("No leak suspects"), "{text}");
+}
+
+/// Every scenario in `tests/fixtures/leaks/*/scenario.json`: each leak among the first three
+/// suspects (first when it is the only one), each control with no suspect.
+#[test]
+fn leak_scenarios_name_their_holders() {
+    let dir = fixtures().join("leaks");
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("scenario.json").exists())
+        .collect();
+    entries.sort();
+    assert!(entries.len() >= 12, "only {} scenarios in {}", entries.len(), dir.display());
+    let mut failures = Vec::new();
+    for case in &entries {
+        let manifest: Value = serde_json::from_slice(&std::fs::read(case.join("scenario.json")).unwrap()).unwrap();
+        let files: Vec<String> = manifest["snapshots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| case.join(f.as_str().unwrap()).display().to_string())
+            .collect();
+        let r = leaks_json(&files);
+        let suspects = r["suspects"].as_array().unwrap();
+        let name = manifest["name"].as_str().unwrap();
+        let expected = manifest["leaks"].as_array().unwrap();
+        if manifest["control"] == true {
+            if !suspects.is_empty() {
+                failures.push(format!("{name}: control, but suspects {:?}", holder_edges(&r)));
+            }
+            continue;
+        }
+        let within = if expected.len() == 1 { 1 } else { 3 };
+        let mut positions = Vec::new();
+        for leak in expected {
+            let accept: Vec<&str> =
+                leak["accept_edges"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+            let in_path: Vec<&str> = leak
+                .get("accept_path_contains")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
+                .unwrap_or_default();
+            let hit = suspects.iter().take(within).position(|s| {
+                accept.contains(&s["holder"]["edge"].as_str().unwrap())
+                    || s["path"].as_array().unwrap().iter().any(|e| in_path.contains(&e.as_str().unwrap()))
+            });
+            match hit {
+                Some(p) => positions.push((leak["rate"].as_str().unwrap_or("").to_string(), p)),
+                None => failures.push(format!(
+                    "{name}: {:?} not among the first {within}: {:?}",
+                    leak["holder"]["edge"],
+                    holder_edges(&r)
+                )),
+            }
+        }
+        // Two leaks at different rates: the faster first.
+        if let (Some(fast), Some(slow)) =
+            (positions.iter().find(|p| p.0 == "fast"), positions.iter().find(|p| p.0 == "slow"))
+            && fast.1 > slow.1
+        {
+            failures.push(format!("{name}: the slower leak ranks first: {:?}", holder_edges(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn fail_above_exits_3_when_a_suspect_grew_more() {
+    let files = corpus("tutorial_session_leak", &["s1", "s2", "s3"]);
+    let mut args = vec!["leaks", &files[0], &files[1], &files[2], "--fail-above", "1MB"];
+    let out = heapscope(&args);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loginUsers"));
+    args[5] = "1GB";
+    assert_eq!(heapscope(&args).status.code(), Some(0));
+    let control = corpus("no_leak_control", &["s1", "s2"]);
+    let out = heapscope(&["leaks", &control[0], &control[1], "--fail-above", "0"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = heapscope(&["leaks", &control[0], &control[1], "--fail-above", "ten"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn html_report_is_one_self_contained_file() {
+    let files = corpus("map_cache_leak", &["s1", "s2", "s3"]);
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("leaks.html");
+    let out = heapscope(&["leaks", &files[0], &files[1], &files[2], "--html", html.to_str().unwrap()]);
+    assert!(out.status.success());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<svg") && page.contains("profileCache"));
+    // Nothing fetched from anywhere.
+    for needle in ["http://", "https://", "src=", "<link"] {
+        assert!(!page.contains(needle), "{needle} in the report");
+    }
+}
+
+#[test]
+fn one_snapshot_is_a_usage_error() {
+    let files = corpus("map_cache_leak", &["s1"]);
+    let out = heapscope(&["leaks", &files[0]]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn snapshots_of_different_processes_are_refused() {
+    let a = corpus("closure_leak", &["s1"]);
+    let b = corpus("map_cache_leak", &["s3"]);
+    let out = heapscope(&["leaks", &a[0], &b[0]]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a later snapshot of the process"), "{err}");
+    let tutorial = corpus("tutorial_session_leak", &["s1", "s2"]);
+    let out = heapscope(&["leaks", &tutorial[0], &tutorial[1], &b[0]]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_truncated_snapshot_is_a_clear_error() {
+    let files = corpus("map_cache_leak", &["s1", "s2"]);
+    let raw = std::fs::read(&files[1]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.heapsnapshot.gz");
+    std::fs::write(&cut, &raw[..raw.len() / 2]).unwrap();
+    let out = heapscope(&["leaks", &files[0], cut.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cut.heapsnapshot.gz"), "{err}");
+}
+
+// ---- The walk on small graphs ----
+
+/// A process's heap at one step: a module object `app` holding `cache` (a Map whose table
+/// gains `entries` 1 kB entries), `config` (stable) and a linked list `head` of `links` nodes.
+fn heap(entries: u32, links: u32, stable_extra: u32) -> HeapSnapshot {
+    let mut b = SnapshotBuilder::new();
+    let root = b.node_with_id(NodeType::SYNTHETIC, "", 1, 0);
+    let app = b.node_with_id(NodeType::OBJECT, "App", 3, 64);
+    let cache = b.node_with_id(NodeType::OBJECT, "Map", 5, 32);
+    // The table is reallocated as it grows: a new id every step.
+    let table = b.node_with_id(NodeType::ARRAY, "", 1_000 + entries * 2 + 1, 16 + 8 * entries);
+    let config = b.node_with_id(NodeType::OBJECT, "Config", 7, 100 + stable_extra);
+    b.edge(root, EdgeType::SHORTCUT, "app", app);
+    b.edge(app, EdgeType::PROPERTY, "cache", cache);
+    b.edge(app, EdgeType::PROPERTY, "config", config);
+    b.edge(cache, EdgeType::INTERNAL, "table", table);
+    for i in 0..entries {
+        let v = b.node_with_id(NodeType::OBJECT, "Entry", 100_001 + 2 * i, 1000);
+        b.edge(table, EdgeType::INTERNAL, i.to_string().as_str(), v);
+    }
+    let mut prev = app;
+    let mut edge = "head";
+    for i in 0..links {
+        let l = b.node_with_id(NodeType::OBJECT, "Link", 500_001 + 2 * i, 800);
+        b.edge(prev, EdgeType::PROPERTY, edge, l);
+        prev = l;
+        edge = "next";
+    }
+    b.build()
+}
+
+fn analysis(s: HeapSnapshot) -> Analysis {
+    Analysis::run(s, &NoProgress).unwrap()
+}
+
+#[test]
+fn walk_finds_the_map_by_its_table_and_the_list_at_its_head() {
+    let steps: Vec<Analysis> = (1..=3).map(|k| analysis(heap(200 * k, 150 * k, 0))).collect();
+    let r = leaks::analyze(&[(&steps[0], "a"), (&steps[1], "b"), (&steps[2], "c")]).unwrap();
+    let found: Vec<(&str, SuspectKind)> = r.suspects.iter().map(|s| (s.edge.as_str(), s.kind)).collect();
+    // 200 kB a step in the Map's entries, 120 kB in the list: the Map first.
+    assert_eq!(found, vec![("cache", SuspectKind::Collection), ("head", SuspectKind::Chain)], "{r:#?}");
+    let cache = &r.suspects[0];
+    assert_eq!(cache.class_name, "Map");
+    assert_eq!(cache.added, 400 + 1, "400 new entries and the new table: {cache:#?}");
+    assert_eq!(cache.top_classes[0].name, "Entry");
+    assert_eq!(cache.top_classes[0].added, 400);
+    assert_eq!(r.suspects[1].path, vec!["head".to_string()]);
+}
+
+#[test]
+fn growth_that_stops_or_shrinks_back_is_not_a_leak() {
+    // Grows once, then stays.
+    let once = [analysis(heap(0, 0, 0)), analysis(heap(400, 0, 0)), analysis(heap(400, 0, 0))];
+    let r = leaks::analyze(&[(&once[0], "a"), (&once[1], "b"), (&once[2], "c")]).unwrap();
+    assert!(r.suspects.is_empty(), "{r:#?}");
+    // A burst that drains.
+    let burst = [analysis(heap(0, 0, 0)), analysis(heap(400, 0, 0)), analysis(heap(100, 0, 0))];
+    let r = leaks::analyze(&[(&burst[0], "a"), (&burst[1], "b"), (&burst[2], "c")]).unwrap();
+    assert!(r.suspects.is_empty(), "{r:#?}");
+    // With two snapshots the same growth is ranked, and the report asks for a third.
+    let r = leaks::analyze(&[(&once[0], "a"), (&once[1], "b")]).unwrap();
+    assert_eq!(r.suspects.first().map(|s| s.edge.as_str()), Some("cache"));
+    assert!(r.needs_third_snapshot());
+}
+
+#[test]
+fn growth_below_the_threshold_is_silent() {
+    // 3 entries of 1 kB a step: below even the quarter threshold of collections that grow at
+    // every step (16 KiB), though the Map is most of this tiny heap.
+    let steps: Vec<Analysis> = (1..=3).map(|k| analysis(heap(3 * k, 0, 0))).collect();
+    let r = leaks::analyze(&[(&steps[0], "a"), (&steps[1], "b"), (&steps[2], "c")]).unwrap();
+    assert!(r.suspects.is_empty(), "{r:#?}");
+}
+
+#[test]
+fn one_snapshot_or_another_process_is_an_error() {
+    let a = analysis(heap(10, 0, 0));
+    assert_eq!(leaks::analyze(&[(&a, "a")]).unwrap_err(), LeakError::TooFew(1));
+    // Same ids, other objects: another process.
+    let mut b = SnapshotBuilder::new();
+    let root = b.node_with_id(NodeType::SYNTHETIC, "", 1, 0);
+    for i in 0..20u32 {
+        let n = b.node_with_id(NodeType::OBJECT, "Other", 3 + 2 * i, 10);
+        b.edge(root, EdgeType::ELEMENT, i, n);
+    }
+    let other = analysis(b.build());
+    assert!(matches!(leaks::analyze(&[(&a, "a"), (&other, "b")]), Err(LeakError::DifferentProcess { .. })));
+}
