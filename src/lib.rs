@@ -31,6 +31,7 @@ pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod progress;
+pub mod rss;
 pub mod snapshot;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -113,8 +113,8 @@ impl Trace {
             eprintln!(
                 "[analysis] {what} done at {:.3}s, rss {} MB, peak {} MB",
                 self.start.elapsed().as_secs_f64(),
-                crate::bench::rss_bytes() >> 20,
-                crate::bench::peak_rss_bytes() >> 20
+                crate::rss::rss_bytes() >> 20,
+                crate::rss::peak_rss_bytes() >> 20
             );
         }
     }

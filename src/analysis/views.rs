@@ -6,8 +6,9 @@
 use std::cmp::Ordering;
 
 use super::Analysis;
-use super::aggregates::{self, Aggregates};
+use super::aggregates::{self, Aggregates, ClassAggregate};
 use super::bits::BitVec;
+use super::diff::ClassDiff;
 use super::jsstr::cmp_utf16;
 use super::paths::{self, RetainersView};
 use crate::snapshot::{EdgeIdx, EdgeType, NodeIdx, NodeType};
@@ -139,6 +140,63 @@ pub enum SortKey {
     AllocSize,
     FreedSize,
     SizeDelta,
+}
+
+/// The Summary's default order: Retained Size, descending (DevTools' `HeapSnapshotConstructorsDataGrid`
+/// sorts by `retainedSize` first).
+pub const SUMMARY_DEFAULT_SORT: (SortKey, bool) = (SortKey::RetainedSize, false);
+/// The Comparison's default order: Alloc. Size, descending (`HeapSnapshotDiffDataGrid`'s
+/// `addedSize` column is sorted first).
+pub const COMPARISON_DEFAULT_SORT: (SortKey, bool) = (SortKey::AllocSize, false);
+
+/// Sorts Summary rows (indexes into `rows`) by a column. Ties go to the name, then the class key,
+/// both as JavaScript compares strings (UTF-16 code units), in both directions: the one order the
+/// window, the tables and `--json` share (DevTools' comparator falls back to the name the same way).
+pub fn sort_class_rows(rows: &[ClassAggregate], order: &mut [u32], key: SortKey, ascending: bool) {
+    order.sort_by(|&x, &y| {
+        let (x, y) = (&rows[x as usize], &rows[y as usize]);
+        let o = match key {
+            SortKey::Name => cmp_utf16(&x.name, &y.name),
+            SortKey::Distance => x.distance.cmp(&y.distance),
+            SortKey::Count => x.count.cmp(&y.count),
+            SortKey::ShallowSize => x.self_size.cmp(&y.self_size),
+            _ => x.retained_size.cmp(&y.retained_size),
+        };
+        let o = if ascending { o } else { o.reverse() };
+        o.then_with(|| cmp_utf16(&x.name, &y.name)).then_with(|| cmp_utf16(&x.key, &y.key))
+    });
+}
+
+/// Sorts Comparison rows (indexes into `rows`) by a column; ties as in [`sort_class_rows`].
+pub fn sort_diff_rows(rows: &[ClassDiff], order: &mut [u32], key: SortKey, ascending: bool) {
+    order.sort_by(|&x, &y| {
+        let (x, y) = (&rows[x as usize], &rows[y as usize]);
+        let o = match key {
+            SortKey::Name => cmp_utf16(&x.name, &y.name),
+            SortKey::New => x.new_count.cmp(&y.new_count),
+            SortKey::Deleted => x.deleted_count.cmp(&y.deleted_count),
+            SortKey::Delta => x.count_delta().cmp(&y.count_delta()),
+            SortKey::AllocSize => x.alloc_size.cmp(&y.alloc_size),
+            SortKey::FreedSize => x.freed_size.cmp(&y.freed_size),
+            _ => x.size_delta().cmp(&y.size_delta()),
+        };
+        let o = if ascending { o } else { o.reverse() };
+        o.then_with(|| cmp_utf16(&x.name, &y.name)).then_with(|| cmp_utf16(&x.key, &y.key))
+    });
+}
+
+/// All Summary rows (indexes into `aggs.rows`) in a given order.
+pub fn sorted_class_rows(aggs: &Aggregates, (key, ascending): (SortKey, bool)) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..aggs.rows.len() as u32).collect();
+    sort_class_rows(&aggs.rows, &mut order, key, ascending);
+    order
+}
+
+/// All Comparison rows (indexes into `rows`) in a given order.
+pub fn sorted_diff_rows(rows: &[ClassDiff], (key, ascending): (SortKey, bool)) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    sort_diff_rows(rows, &mut order, key, ascending);
+    order
 }
 
 /// Sorts nodes by a column, ties by node order (as DevTools' providers tie-break by index).

@@ -34,23 +34,45 @@ impl Drop for TerminalProgress {
     }
 }
 
-/// Reads and analyses `path`; a bad file is an [`InputError`] naming the problem, then the path.
+/// `-` means standard input, as for `cat` and `gzip`.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// How a path is named in messages.
+pub fn shown(path: &Path) -> String {
+    if is_stdin(path) { "(standard input)".into() } else { path.display().to_string() }
+}
+
+/// Reads and analyses `path` (`-`: standard input); a bad file is an [`InputError`] naming the
+/// problem, then the path.
 pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
     let terminal;
     let progress: &dyn Progress = if show_progress {
-        let label = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let label = if is_stdin(path) {
+            "stdin".into()
+        } else {
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        };
         terminal = TerminalProgress { label, last: Mutex::new(None) };
         &terminal
     } else {
         &NoProgress
     };
-    let snapshot =
-        crate::snapshot::read_file(path, progress).map_err(|e| InputError(format!("{e}: {}", path.display())))?;
+    let read = if is_stdin(path) {
+        crate::snapshot::read_from(std::io::stdin(), None, progress)
+    } else {
+        crate::snapshot::read_file(path, progress)
+    };
+    let snapshot = read.map_err(|e| InputError(format!("{e}: {}", shown(path))))?;
     Ok(Analysis::run(snapshot, progress).map_err(|e| InputError(e.to_string()))?)
 }
 
 /// Loads two snapshots at once, one per thread.
 pub fn load_pair(base: &Path, file: &Path, show_progress: bool) -> anyhow::Result<(Analysis, Analysis)> {
+    if is_stdin(base) && is_stdin(file) {
+        return Err(InputError("only one of the two snapshots can be read from standard input ('-')".into()).into());
+    }
     std::thread::scope(|scope| {
         let b = scope.spawn(|| load(base, false));
         let a = load(file, show_progress);

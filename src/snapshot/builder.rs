@@ -175,6 +175,9 @@ impl SnapshotBuilder {
             node_detachedness: if self.with_detachedness { self.node_detachedness } else { Vec::new() },
             edge_name_or_index,
             edge_to_and_type,
+            // The builder packs canonical codes: the identity map.
+            edge_type_codes: std::array::from_fn(|i| i as u8),
+            edge_type_code_count: super::types::EDGE_TYPE_NAMES.len() as u8,
             strings: self.strings,
             locations,
             root: 0,

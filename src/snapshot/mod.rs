@@ -20,7 +20,9 @@
 //! arena ([`StringTable`]).
 //!
 //! The packing bounds a snapshot to 2^28 − 1 nodes (a file of about 20 GB) and 16 edge types; the
-//! reader says so if a file exceeds either.
+//! reader says so if a file exceeds either. The 4 bits hold the *file's* edge type code, mapped
+//! to the canonical type by a 16-entry table ([`HeapSnapshot::edge_type`]), so a file may use all
+//! 16 codes although the canonical table also reserves DevTools' synthetic `invisible`.
 
 pub mod builder;
 pub mod error;
@@ -44,11 +46,12 @@ pub const MAX_NODES: u64 = (1 << 28) - 1;
 /// Most edge types (canonical codes fit in 4 bits).
 pub const MAX_EDGE_TYPES: usize = 16;
 
-/// An edge's target ordinal and type code in one `u32`.
+/// An edge's target ordinal and packed type code (an index into the snapshot's
+/// `edge_type_codes`) in one `u32`.
 #[inline]
-pub fn pack_edge(to: NodeIdx, edge_type: u8) -> u32 {
-    debug_assert!(u64::from(to) <= MAX_NODES && usize::from(edge_type) < MAX_EDGE_TYPES);
-    (to & 0x0FFF_FFFF) | (u32::from(edge_type) << 28)
+pub fn pack_edge(to: NodeIdx, code: u8) -> u32 {
+    debug_assert!(u64::from(to) <= MAX_NODES && usize::from(code) < MAX_EDGE_TYPES);
+    (to & 0x0FFF_FFFF) | (u32::from(code) << 28)
 }
 /// An edge's row in the columns.
 pub type EdgeIdx = u32;
@@ -80,8 +83,12 @@ pub struct HeapSnapshot {
     /// Empty when the snapshot has no `detachedness` field (older V8).
     pub(crate) node_detachedness: Vec<u8>,
     pub(crate) edge_name_or_index: Vec<u32>,
-    /// Target ordinal in the low 28 bits, canonical type code in the top 4 ([`pack_edge`]).
+    /// Target ordinal in the low 28 bits, packed type code in the top 4 ([`pack_edge`]).
     pub(crate) edge_to_and_type: Vec<u32>,
+    /// The canonical edge type of each packed code (the file's own codes, in the reader).
+    pub(crate) edge_type_codes: [u8; MAX_EDGE_TYPES],
+    /// How many packed codes are declared (the file's edge type count).
+    pub(crate) edge_type_code_count: u8,
     pub(crate) strings: StringTable,
     /// Sorted by node, one per node at most (the last one in the file wins, as in DevTools'
     /// `buildLocationMap`).
@@ -160,7 +167,13 @@ impl HeapSnapshot {
 
     #[inline]
     pub fn edge_type(&self, e: EdgeIdx) -> EdgeType {
-        EdgeType((self.edge_to_and_type[e as usize] >> 28) as u8)
+        EdgeType(self.edge_type_codes[(self.edge_to_and_type[e as usize] >> 28) as usize])
+    }
+
+    /// The edge's packed type code, as the file numbered its types.
+    #[inline]
+    pub(crate) fn edge_type_code(&self, e: EdgeIdx) -> u8 {
+        (self.edge_to_and_type[e as usize] >> 28) as u8
     }
 
     pub fn edge_type_name(&self, e: EdgeIdx) -> &str {
