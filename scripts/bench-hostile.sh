@@ -44,3 +44,8 @@ for n in 1000000; do
   read -r s2 m2 < <(measure "$BIN" retainers "$DIR/retainers-$n.heapsnapshot" @3 --json)
   echo "| retainers @3, $n retainers, --json | $s2 | $m2 ($(awk "BEGIN {printf \"%.2f\", $m2 / $m}")× text) |"
 done
+gen longname.heapsnapshot longname 100000000
+read -r s m < <(measure "$BIN" summary "$DIR/longname.heapsnapshot")
+echo "| summary, one 100 MB class name, text | $s | $m |"
+read -r s2 m2 < <(measure "$BIN" summary "$DIR/longname.heapsnapshot" --json)
+echo "| summary, one 100 MB class name, --json | $s2 | $m2 ($(awk "BEGIN {printf \"%.2f\", $m2 / $m}")× text) |"

@@ -3,6 +3,7 @@
 
     scripts/gen-hostile.py classes N PREFIX > FILE   # N objects, each of its own class PREFIX_i
     scripts/gen-hostile.py retainers N > FILE        # object @3 retained by N objects
+    scripts/gen-hostile.py longname BYTES > FILE     # one object whose class name is BYTES long
 
 `classes` with two different prefixes gives two snapshots whose Comparison has 2N rows (every
 class only in one of them): the shape that made `diff` quadratic (issue 10, item 1).
@@ -60,12 +61,21 @@ def retainers(n):
     return nodes, edges, strings
 
 
+def longname(n):
+    strings = ["", "(root)", "C" * n]
+    nodes = [[SYNTHETIC, 1, 1, 0, 1], [OBJECT, 2, 3, 64, 0]]
+    edges = [(ELEMENT, 0, 1)]
+    return nodes, edges, strings
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "classes":
         prefix = sys.argv[3] if len(sys.argv) > 3 else "Class"
         write(sys.stdout, *classes(int(sys.argv[2]), prefix))
     elif len(sys.argv) == 3 and sys.argv[1] == "retainers":
         write(sys.stdout, *retainers(int(sys.argv[2])))
+    elif len(sys.argv) == 3 and sys.argv[1] == "longname":
+        write(sys.stdout, *longname(int(sys.argv[2])))
     else:
         sys.exit(__doc__)
 

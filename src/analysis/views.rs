@@ -303,3 +303,38 @@ pub fn statistics_slices(a: &Analysis) -> Vec<StatisticsSlice> {
         StatisticsSlice { label: "Other non-JS objects", bytes: native_other },
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, key: &str, retained: u64) -> ClassAggregate {
+        ClassAggregate {
+            class: 0,
+            key: key.into(),
+            name: name.into(),
+            count: 1,
+            distance: 1,
+            self_size: 1,
+            retained_size: retained,
+        }
+    }
+
+    /// Equal values fall back to the name, then the key, as JavaScript compares strings (UTF-16:
+    /// "\u{ff5e}" sorts after "\u{1f600}", unlike Rust's `str` order), in both directions.
+    #[test]
+    fn ties_go_to_name_then_key_in_utf16_order() {
+        let rows = vec![
+            row("\u{ff5e}", "b", 10),
+            row("\u{1f600}", "a", 10),
+            row("B", "2", 10),
+            row("B", "1", 10),
+            row("Z", "z", 99),
+        ];
+        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+        sort_class_rows(&rows, &mut order, SortKey::RetainedSize, false);
+        assert_eq!(order, [4, 3, 2, 1, 0]);
+        sort_class_rows(&rows, &mut order, SortKey::RetainedSize, true);
+        assert_eq!(order, [3, 2, 1, 0, 4]);
+    }
+}

@@ -246,3 +246,18 @@ pub fn retainers(a: &Analysis, n: NodeIdx) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        assert_eq!(esc("plain ü €"), "plain ü €");
+        assert!(matches!(esc("plain"), Cow::Borrowed(_)));
+        assert_eq!(esc("a\x1b[2Jb\x07\r\n\t\x7f\u{9b}c"), "a\\e[2Jb\\x07\\r\\n\\t\\x7f\\u{9b}c");
+        // Cutting escapes first, so an escape is never split into raw bytes.
+        assert_eq!(cut("\x1b\x1b\x1b\x1b", 5), "\\e\\e…");
+        assert_eq!(cut(&"x".repeat(1000), 4), "xxx…");
+    }
+}
