@@ -499,3 +499,53 @@ fn parse<R: Read>(
         title: h.title,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+    use crate::snapshot::builder::SnapshotBuilder;
+    use crate::snapshot::types::{EdgeType, NodeType};
+
+    /// Cancelled as seen from any thread but the one that started the read: only the helper
+    /// that parses `edges` ahead sees it.
+    struct CancelOtherThreads {
+        main: std::thread::ThreadId,
+        helper_polled: AtomicBool,
+    }
+
+    impl Progress for CancelOtherThreads {
+        fn report(&self, _phase: Phase, _fraction: f32) {}
+        fn is_cancelled(&self) -> bool {
+            let other = std::thread::current().id() != self.main;
+            if other {
+                self.helper_polled.store(true, Ordering::Relaxed);
+            }
+            other
+        }
+    }
+
+    #[test]
+    fn the_edges_thread_stops_on_cancel_and_the_result_does_not_change() {
+        let mut b = SnapshotBuilder::new();
+        let root = b.node(NodeType::SYNTHETIC, "", 0);
+        let mut prev = root;
+        for i in 0..2000 {
+            let n = b.node(NodeType::OBJECT, "Link", 16 + i % 7);
+            b.edge(prev, EdgeType::PROPERTY, "next", n);
+            prev = n;
+        }
+        let expected = b.build();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chain.heapsnapshot");
+        crate::snapshot::writer::write_snapshot_file(&expected, &path).unwrap();
+        let progress = CancelOtherThreads { main: std::thread::current().id(), helper_polled: AtomicBool::new(false) };
+        // Threshold 0: two threads even for this small file.
+        let got = read_file_with(&path, &progress, 0).unwrap();
+        assert!(progress.helper_polled.load(Ordering::Relaxed), "the edges thread never polled for cancellation");
+        // The helper gave up; the main reader parsed `edges` itself.
+        assert_eq!(got.edge_column(), expected.edge_column());
+        assert_eq!(got.edge_count(), 2000);
+    }
+}
