@@ -185,6 +185,7 @@ impl SnapshotBuilder {
             edge_field_count: 3,
             extra_native_bytes: self.extra_native_bytes,
             title: String::new(),
+            sizes_taken: false,
         }
     }
 }

@@ -98,6 +98,18 @@ pub struct HeapSnapshot {
     pub(crate) edge_field_count: u32,
     pub(crate) extra_native_bytes: Option<u64>,
     pub(crate) title: String,
+    /// The self-size and detachedness columns went to their owner ([`HeapSnapshot::into_parts`]).
+    pub(crate) sizes_taken: bool,
+}
+
+/// The two per-node columns the analysis rewrites in place ([`HeapSnapshot::into_parts`]).
+#[derive(Clone, Debug, Default)]
+pub struct NodeSizes {
+    /// `self_size` as written in the file, by node ordinal.
+    pub self_size: Vec<u32>,
+    /// `detachedness` as written (0 unknown, 1 attached, 2 detached); empty when the file has
+    /// no such field.
+    pub detachedness: Vec<u8>,
 }
 
 impl HeapSnapshot {
@@ -143,15 +155,36 @@ impl HeapSnapshot {
         self.node_id[n as usize]
     }
 
-    /// The self size as written in the file (before DevTools' shallow-size transfer; see
-    /// `analysis::shallow`). [`crate::analysis::Analysis::run`] moves this column into
-    /// `Analysis::self_size` and transfers it in place; afterwards this returns 0.
-    pub fn raw_self_size(&self, n: NodeIdx) -> u32 {
-        self.node_self_size.get(n as usize).copied().unwrap_or(0)
+    /// Splits off the self-size and detachedness columns, which
+    /// [`crate::analysis::Analysis::run`] rewrites in place (the shallow-size transfer, the
+    /// propagated DOM state; DevTools rewrites them in its `nodes` array too), so that no second
+    /// copy exists at any time. The graph left behind knows it: [`HeapSnapshot::has_node_sizes`]
+    /// is false, [`HeapSnapshot::raw_self_size`] is `None`, and writing it is an error rather than
+    /// a file of zeros. An `Analysis` answers those questions instead (`self_size`, `dom`).
+    pub fn into_parts(mut self) -> (HeapSnapshot, NodeSizes) {
+        let sizes = NodeSizes {
+            self_size: std::mem::take(&mut self.node_self_size),
+            detachedness: std::mem::take(&mut self.node_detachedness),
+        };
+        self.sizes_taken = true;
+        (self, sizes)
     }
 
-    /// 0 unknown, 1 attached, 2 detached (V8's `detachedness`); 0 when absent. After
-    /// [`crate::analysis::Analysis::run`], the state DevTools propagates (`analysis::domstate`).
+    /// Whether this snapshot still holds its self-size and detachedness columns (see
+    /// [`HeapSnapshot::into_parts`]).
+    pub fn has_node_sizes(&self) -> bool {
+        !self.sizes_taken
+    }
+
+    /// The self size as written in the file (before DevTools' shallow-size transfer; see
+    /// `analysis::shallow`); `None` once [`HeapSnapshot::into_parts`] gave the column away.
+    pub fn raw_self_size(&self, n: NodeIdx) -> Option<u32> {
+        self.node_self_size.get(n as usize).copied()
+    }
+
+    /// 0 unknown, 1 attached, 2 detached (V8's `detachedness`); 0 when the file has no such
+    /// field, and after [`HeapSnapshot::into_parts`] (an `Analysis` has the propagated state in
+    /// `dom`).
     pub fn detachedness(&self, n: NodeIdx) -> u8 {
         self.node_detachedness.get(n as usize).copied().unwrap_or(0)
     }
@@ -297,6 +330,29 @@ fn js_parse_int_prefix(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::js_parse_int_prefix;
+
+    /// After `into_parts` the graph says it has no sizes, and writing it fails instead of
+    /// panicking; an analysed snapshot is such a graph.
+    #[test]
+    fn into_parts_leaves_a_graph_that_knows_it() {
+        use super::builder::SnapshotBuilder;
+        use super::{EdgeType, NodeType};
+        let mut b = SnapshotBuilder::new();
+        let root = b.node(NodeType::SYNTHETIC, "", 0);
+        let a = b.node(NodeType::OBJECT, "A", 40);
+        b.edge(root, EdgeType::SHORTCUT, "a", a);
+        b.set_detachedness(a, 2);
+        let snapshot = b.build();
+        assert_eq!(snapshot.raw_self_size(a), Some(40));
+        assert!(super::writer::write_snapshot(&snapshot, std::io::sink()).is_ok());
+        let (graph, sizes) = snapshot.into_parts();
+        assert_eq!((sizes.self_size, sizes.detachedness), (vec![0, 40], vec![0, 2]));
+        assert!(!graph.has_node_sizes());
+        assert_eq!(graph.raw_self_size(a), None);
+        assert_eq!(graph.node_count(), 2);
+        let err = super::writer::write_snapshot(&graph, std::io::sink()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    }
 
     #[test]
     fn parse_int_like_javascript() {

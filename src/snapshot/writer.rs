@@ -11,7 +11,15 @@ use std::path::Path;
 use super::HeapSnapshot;
 
 /// Writes `snapshot` to `out`.
+/// A snapshot whose size columns went to an `Analysis` ([`HeapSnapshot::into_parts`]) cannot be
+/// written: that is an error, not a panic or a file of zero sizes.
 pub fn write_snapshot(snapshot: &HeapSnapshot, out: impl Write) -> io::Result<()> {
+    if !snapshot.has_node_sizes() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "this snapshot's self sizes were moved into an analysis (HeapSnapshot::into_parts); write it before analysing it",
+        ));
+    }
     let mut w = io::BufWriter::with_capacity(1 << 20, out);
     let with_detachedness = snapshot.has_detachedness();
     let node_fields = if with_detachedness {

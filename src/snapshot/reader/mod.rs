@@ -497,6 +497,7 @@ fn parse<R: Read>(
         edge_field_count: ef as u32,
         extra_native_bytes: h.extra_native_bytes,
         title: h.title,
+        sizes_taken: false,
     })
 }
 
