@@ -400,10 +400,10 @@ fn locations_must_match_the_nodes() {
         format!("{}{numbers}{}", &text[..start], &text[end..])
     };
     // 5 nodes × 4 fields: at most 20 numbers; one more is refused, at its byte.
-    let ok = vec!["7,1,2,3"; 5].join(",");
+    let ok = ["7,1,2,3"; 5].join(",");
     let out = heapscope(&["summary", Scratch::new().file("ok.heapsnapshot", with(&ok).as_bytes()).to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let too_many = vec!["7,1,2,3"; 6].join(",");
+    let too_many = ["7,1,2,3"; 6].join(",");
     let err = bad_input(with(&too_many).as_bytes());
     assert!(err.contains("in \"locations\": expected 20 numbers (at most one record per node"), "{err}");
     let err = bad_input(with("7,1,2").as_bytes());
