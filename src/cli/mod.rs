@@ -11,7 +11,8 @@
 //! heapscope demo-server [...]            the bundled leaking HTTP server
 //! ```
 //!
-//! Exit status: 0 success, 1 bad input (one line on stderr), 2 usage error (clap).
+//! Exit status: 0 success, 1 bad input (one line on stderr), 2 usage error (clap's, a malformed
+//! node id, or a first argument that is neither a subcommand nor an existing file).
 
 pub mod json;
 mod load;
