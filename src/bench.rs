@@ -54,27 +54,7 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn status_kb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// Peak resident set size of this process, in bytes (Linux; 0 elsewhere).
-pub fn peak_rss_bytes() -> u64 {
-    status_kb("VmHWM:") * 1024
-}
-
-/// Current resident set size, in bytes (Linux; 0 elsewhere).
-pub fn rss_bytes() -> u64 {
-    status_kb("VmRSS:") * 1024
-}
+pub use crate::rss::{peak_rss_bytes, rss_bytes};
 
 fn load_timed(path: &Path) -> anyhow::Result<(Analysis, Value)> {
     let timeline = Timeline::new();

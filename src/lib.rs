@@ -36,6 +36,7 @@ pub mod cli;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod progress;
+pub mod rss;
 #[cfg(any(feature = "demo", feature = "capture"))]
 pub mod schedule;
 pub mod snapshot;

@@ -272,9 +272,17 @@ fn unknown_node_id() {
     let out = heapscope(&["retainers", path.to_str().unwrap(), "@424242"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no node @424242 in"), "{}", stderr(&out));
-    let out = heapscope(&["retainers", path.to_str().unwrap(), "abc"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("\"abc\" is not a node id"), "{}", stderr(&out));
+    // A malformed id is a usage error (2), before the file is even read; so are the forms
+    // `u32::from_str` would take but no tool prints.
+    for bad in ["abc", "@abc", "@+3", "+3", "@03", "03", "@", "@4294967296", "@-1"] {
+        let out = heapscope(&["retainers", path.to_str().unwrap(), bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is not a node id"), "{bad}: {}", stderr(&out));
+    }
+    for good in ["@0", "0", "@1"] {
+        let out = heapscope(&["retainers", path.to_str().unwrap(), good]);
+        assert_ne!(out.status.code(), Some(2), "{good}: {}", stderr(&out));
+    }
 }
 
 #[test]
@@ -283,4 +291,243 @@ fn usage_errors_exit_with_2() {
     assert_eq!(heapscope(&["diff", "one-file-only"]).status.code(), Some(2));
     assert_eq!(heapscope(&["summary", "x", "--frobnicate"]).status.code(), Some(2));
     assert_eq!(heapscope(&["--help"]).status.code(), Some(0));
+    // A mistyped subcommand is not a file to open in the window.
+    let out = heapscope(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unrecognized subcommand 'frobnicate'"), "{}", stderr(&out));
+    assert_eq!(heapscope(&["sumary", "x.heapsnapshot"]).status.code(), Some(2));
+}
+
+/// Snapshot text is data: control characters in names must not reach the terminal raw.
+#[test]
+fn control_characters_in_names_are_escaped_in_tables() {
+    let mut b = SnapshotBuilder::new();
+    let root = b.node(NodeType::SYNTHETIC, "", 0);
+    let evil = "E\x1b]0;t\x07\x1b[2J\r\nForged\u{9b}m";
+    let obj = b.node(NodeType::OBJECT, evil, 64);
+    let target = b.node(NodeType::OBJECT, "Target", 8);
+    b.edge(root, EdgeType::SHORTCUT, "global", obj);
+    b.edge(obj, EdgeType::PROPERTY, "edge\x1b[31m\nname", target);
+    let mut text = Vec::new();
+    write_snapshot(&b.build(), &mut text).unwrap();
+    let scratch = Scratch::new();
+    let path = scratch.file("evil.heapsnapshot", &text);
+    let path = path.to_str().unwrap();
+    let target_id = 5; // ids: root 1, evil 3, target 5 (the builder's odd ids)
+    for args in [vec!["summary", path], vec!["retainers", path, &format!("@{target_id}")]] {
+        let out = heapscope(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{args:?}: raw control characters in {text:?}");
+        assert!(!text.lines().any(|l| l.starts_with("Forged")), "{text}");
+        assert!(text.contains("E\\e]0;t\\x07\\e[2J\\r\\nForged\\u{9b}m"), "{args:?}: {text}");
+    }
+    let out = heapscope(&["retainers", path, &format!("@{target_id}")]);
+    assert!(stdout(&out).contains("edge\\e[31m\\nname"), "{}", stdout(&out));
+    // JSON keeps the exact name (escaped by JSON itself).
+    let out = heapscope(&["summary", path, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["classes"].as_array().unwrap().iter().any(|c| c["name"] == evil), "{v}");
+}
+
+/// `-` is standard input and a pipe is read as a stream: `zcat x.gz | heapscope summary -`,
+/// `heapscope summary <(zcat x.gz)`.
+#[test]
+fn standard_input_and_pipes() {
+    let text = small_snapshot_text();
+    let expected = heapscope(&["summary", &sample("s1.heapsnapshot.gz"), "--json"]);
+    for input in [gzip(text.as_bytes()), text.clone().into_bytes()] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+            .args(["summary", "-", "--json"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || stdin.write_all(&input));
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["node_count"], 5);
+        assert_eq!(v["files"][0], "-");
+    }
+    // A FIFO (what `<(zcat ...)` is), fed the bundled sample: the same document as the file.
+    let scratch = Scratch::new();
+    let fifo = scratch.dir.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let sample_bytes = std::fs::read(sample("s1.heapsnapshot.gz")).unwrap();
+    let fifo_path = fifo.clone();
+    let writer =
+        std::thread::spawn(move || std::fs::File::options().write(true).open(&fifo_path)?.write_all(&sample_bytes));
+    let out = heapscope(&["summary", fifo.to_str().unwrap(), "--json"]);
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (mut a, mut b): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&out.stdout).unwrap(), serde_json::from_slice(&expected.stdout).unwrap());
+    a["files"] = serde_json::Value::Null;
+    b["files"] = serde_json::Value::Null;
+    assert_eq!(a, b);
+    // Both snapshots of a diff cannot come from one standard input.
+    assert_eq!(heapscope(&["diff", "-", "-"]).status.code(), Some(1));
+}
+
+/// `gzip -d` accepts zero bytes after the last member (tape padding); so must we.
+#[test]
+fn gzip_with_trailing_zero_padding() {
+    let scratch = Scratch::new();
+    let mut gz = gzip(small_snapshot_text().as_bytes());
+    gz.extend(vec![0u8; 4096]);
+    let path = scratch.file("padded.heapsnapshot.gz", &gz);
+    let out = heapscope(&["summary", path.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    gz.extend(b"junk");
+    let err = bad_input(&gz);
+    assert!(err.contains("gzip"), "{err}");
+}
+
+/// `locations` is bounded by the node count and must hold whole records.
+#[test]
+fn locations_must_match_the_nodes() {
+    let text = small_snapshot_text();
+    let fields = "\"location_fields\":[\"object_index\",\"script_id\",\"line\",\"column\"]";
+    assert!(text.contains(fields), "the writer declares location fields");
+    let with = |numbers: &str| {
+        let start = text.find("\"locations\":[").unwrap() + "\"locations\":[".len();
+        let end = start + text[start..].find(']').unwrap();
+        format!("{}{numbers}{}", &text[..start], &text[end..])
+    };
+    // 5 nodes × 4 fields: at most 20 numbers; one more is refused, at its byte.
+    let ok = ["7,1,2,3"; 5].join(",");
+    let out = heapscope(&["summary", Scratch::new().file("ok.heapsnapshot", with(&ok).as_bytes()).to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let too_many = ["7,1,2,3"; 6].join(",");
+    let err = bad_input(with(&too_many).as_bytes());
+    assert!(err.contains("in \"locations\": expected 20 numbers (at most one record per node"), "{err}");
+    let err = bad_input(with("7,1,2").as_bytes());
+    assert!(err.contains("in \"locations\"") && err.contains("whole records of 4 location fields"), "{err}");
+    // A few kilobytes of gzip that inflate to millions of zeros stop at the bound.
+    let zeros = vec!["0"; 2_000_000].join(",");
+    let err = bad_input(&gzip(with(&zeros).as_bytes()));
+    assert!(err.contains("at most one record per node"), "{err}");
+}
+
+/// Numbers too large are quoted whole in the message, not cut to 19 digits.
+#[test]
+fn huge_numbers_are_quoted_whole() {
+    let text = small_snapshot_text();
+    let start = text.find("\"edges\":[").unwrap() + "\"edges\":[".len();
+    let bad = format!("{}18446744073709551616{}", &text[..start], &text[start + 1..]);
+    let err = bad_input(bad.as_bytes());
+    assert!(err.contains("number 18446744073709551616 does not fit in 32 bits"), "{err}");
+}
+
+/// A snapshot file's arrays as JSON says them, parsed here without the crate's reader.
+#[derive(serde::Deserialize)]
+struct RawFile {
+    snapshot: RawHeader,
+    nodes: Vec<u64>,
+    edges: Vec<u64>,
+    strings: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawHeader {
+    meta: RawMeta,
+}
+
+#[derive(serde::Deserialize)]
+struct RawMeta {
+    node_fields: Vec<String>,
+    node_types: Vec<serde_json::Value>,
+    edge_fields: Vec<String>,
+    edge_types: Vec<serde_json::Value>,
+}
+
+/// Per object id: its `self_size` field plus the `self_size` of the backing stores it owns
+/// through `properties` and `elements` internal edges (what DevTools' Shallow Size shows for a
+/// dictionary-mode object such as a session map), straight from the file's numbers.
+fn sizes_by_id(path: &str) -> std::collections::HashMap<u64, u64> {
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()), &mut text)
+        .unwrap();
+    let raw: RawFile = serde_json::from_slice(&text).unwrap();
+    let m = &raw.snapshot.meta;
+    let field = |fields: &[String], name: &str| fields.iter().position(|f| f == name).unwrap();
+    let (nf, ef) = (m.node_fields.len(), m.edge_fields.len());
+    let (id, size, count) =
+        (field(&m.node_fields, "id"), field(&m.node_fields, "self_size"), field(&m.node_fields, "edge_count"));
+    let (etype, ename, eto) =
+        (field(&m.edge_fields, "type"), field(&m.edge_fields, "name_or_index"), field(&m.edge_fields, "to_node"));
+    let edge_types: Vec<&str> = m.edge_types[0].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let node_types: Vec<&str> = m.node_types[0].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let mut out = std::collections::HashMap::new();
+    let mut e = 0;
+    for node in raw.nodes.chunks_exact(nf) {
+        let mut total = node[size];
+        for edge in raw.edges[e..e + node[count] as usize * ef].chunks_exact(ef) {
+            let target = &raw.nodes[edge[eto] as usize..edge[eto] as usize + nf];
+            if edge_types[edge[etype] as usize] == "internal"
+                && matches!(raw.strings[edge[ename] as usize].as_str(), "properties" | "elements")
+                && node_types[target[0] as usize] == "array"
+            {
+                total += target[size];
+            }
+        }
+        e += node[count] as usize * ef;
+        out.insert(node[id], total);
+    }
+    out
+}
+
+/// The grown survivors checked against the files themselves: every listed object exists under
+/// the same id in both files, and the one that grew most is the one whose sizes, read straight
+/// from the two files' JSON, grew most.
+#[test]
+fn grown_survivors_agree_with_the_files() {
+    let (s2, s3) = (sample("s2.heapsnapshot.gz"), sample("s3.heapsnapshot.gz"));
+    let out = heapscope(&["diff", &s2, &s3, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let grown = doc["grown_survivors"].as_array().unwrap();
+    assert!(!grown.is_empty());
+    let (before, after) = (sizes_by_id(&s2), sizes_by_id(&s3));
+    for g in grown {
+        let id = g["id"].as_u64().unwrap();
+        assert!(before.contains_key(&id) && after.contains_key(&id), "@{id} is not in both files");
+    }
+    let (top_id, top_before, top_after) = after
+        .iter()
+        .filter_map(|(id, &a)| before.get(id).map(|&b| (*id, b, a)))
+        .filter(|&(_, b, a)| b > 0 && a > b)
+        .max_by_key(|&(id, b, a)| (a - b, std::cmp::Reverse(id)))
+        .unwrap();
+    assert_eq!(grown[0]["id"].as_u64(), Some(top_id), "{}", grown[0]);
+    assert_eq!(grown[0]["self_size_before"].as_u64(), Some(top_before), "{}", grown[0]);
+    assert_eq!(grown[0]["self_size"].as_u64(), Some(top_after), "{}", grown[0]);
+}
+
+/// The edge column packs the file's own type codes in 4 bits: 16 types load (DevTools' synthetic
+/// `invisible` takes none of them), a 17th is refused with the file's count.
+#[test]
+fn sixteen_edge_types_load_and_seventeen_do_not() {
+    let text = small_snapshot_text();
+    let v8 = r#""context","element","property","internal","hidden","shortcut","weak""#;
+    assert!(text.contains(&format!("[{v8}]")), "the writer writes V8's 7 edge types");
+    let extra = |n: usize| (0..n).map(|i| format!(",\"future{i}\"")).collect::<String>();
+    // The first property edge (global → Alpha, @5) gets the sixteenth type, code 15.
+    let declared = text.replace(v8, &format!("{v8}{}", extra(9)));
+    let edges_at = declared.find("\"edges\":[").unwrap();
+    let sixteen = format!("{}{}", &declared[..edges_at], declared[edges_at..].replacen("\n,2,", "\n,15,", 1));
+    assert_ne!(sixteen, declared, "an edge was retyped");
+    let scratch = Scratch::new();
+    let path = scratch.file("sixteen.heapsnapshot", sixteen.as_bytes());
+    let out = heapscope(&["retainers", path.to_str().unwrap(), "@5", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["retainers"][0]["edge_type"], "future8", "{v}");
+    let err = bad_input(text.replace(v8, &format!("{v8}{}", extra(10))).as_bytes());
+    assert!(err.contains("17 edge types; at most 16 are supported"), "{err}");
 }

@@ -145,8 +145,8 @@ impl Trace {
             eprintln!(
                 "[analysis] {what} done at {:.3}s, rss {} MB, peak {} MB",
                 self.start.elapsed().as_secs_f64(),
-                crate::bench::rss_bytes() >> 20,
-                crate::bench::peak_rss_bytes() >> 20
+                crate::rss::rss_bytes() >> 20,
+                crate::rss::peak_rss_bytes() >> 20
             );
         }
     }
@@ -158,12 +158,12 @@ fn check(progress: &dyn Progress) -> Result<(), Cancelled> {
 
 impl Analysis {
     /// Runs every pass, in DevTools' order where order matters.
-    pub fn run(mut snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<Analysis, Cancelled> {
+    pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<Analysis, Cancelled> {
         progress.report(Phase::DomState, 0.0);
         // Two per-node columns move out of the snapshot and are updated in place (DevTools
         // rewrites them in its `nodes` array too): no second copy at any time.
-        let detachedness = std::mem::take(&mut snapshot.node_detachedness);
-        let raw_self_size = std::mem::take(&mut snapshot.node_self_size);
+        let (snapshot, sizes) = snapshot.into_parts();
+        let (detachedness, raw_self_size) = (sizes.detachedness, sizes.self_size);
         let trace = Trace::new();
         let dom = domstate::propagate(&snapshot, detachedness);
         trace.mark("dom state");

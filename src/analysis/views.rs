@@ -6,8 +6,9 @@
 use std::cmp::Ordering;
 
 use super::Analysis;
-use super::aggregates::{self, Aggregates};
+use super::aggregates::{self, Aggregates, ClassAggregate};
 use super::bits::BitVec;
+use super::diff::ClassDiff;
 use super::jsstr::cmp_utf16;
 use super::paths::{self, RetainersView};
 use crate::snapshot::{EdgeIdx, EdgeType, NodeIdx, NodeType};
@@ -141,6 +142,63 @@ pub enum SortKey {
     SizeDelta,
 }
 
+/// The Summary's default order: Retained Size, descending (DevTools' `HeapSnapshotConstructorsDataGrid`
+/// sorts by `retainedSize` first).
+pub const SUMMARY_DEFAULT_SORT: (SortKey, bool) = (SortKey::RetainedSize, false);
+/// The Comparison's default order: Alloc. Size, descending (`HeapSnapshotDiffDataGrid`'s
+/// `addedSize` column is sorted first).
+pub const COMPARISON_DEFAULT_SORT: (SortKey, bool) = (SortKey::AllocSize, false);
+
+/// Sorts Summary rows (indexes into `rows`) by a column. Ties go to the name, then the class key,
+/// both as JavaScript compares strings (UTF-16 code units), in both directions: the one order the
+/// window, the tables and `--json` share (DevTools' comparator falls back to the name the same way).
+pub fn sort_class_rows(rows: &[ClassAggregate], order: &mut [u32], key: SortKey, ascending: bool) {
+    order.sort_by(|&x, &y| {
+        let (x, y) = (&rows[x as usize], &rows[y as usize]);
+        let o = match key {
+            SortKey::Name => cmp_utf16(&x.name, &y.name),
+            SortKey::Distance => x.distance.cmp(&y.distance),
+            SortKey::Count => x.count.cmp(&y.count),
+            SortKey::ShallowSize => x.self_size.cmp(&y.self_size),
+            _ => x.retained_size.cmp(&y.retained_size),
+        };
+        let o = if ascending { o } else { o.reverse() };
+        o.then_with(|| cmp_utf16(&x.name, &y.name)).then_with(|| cmp_utf16(&x.key, &y.key))
+    });
+}
+
+/// Sorts Comparison rows (indexes into `rows`) by a column; ties as in [`sort_class_rows`].
+pub fn sort_diff_rows(rows: &[ClassDiff], order: &mut [u32], key: SortKey, ascending: bool) {
+    order.sort_by(|&x, &y| {
+        let (x, y) = (&rows[x as usize], &rows[y as usize]);
+        let o = match key {
+            SortKey::Name => cmp_utf16(&x.name, &y.name),
+            SortKey::New => x.new_count.cmp(&y.new_count),
+            SortKey::Deleted => x.deleted_count.cmp(&y.deleted_count),
+            SortKey::Delta => x.count_delta().cmp(&y.count_delta()),
+            SortKey::AllocSize => x.alloc_size.cmp(&y.alloc_size),
+            SortKey::FreedSize => x.freed_size.cmp(&y.freed_size),
+            _ => x.size_delta().cmp(&y.size_delta()),
+        };
+        let o = if ascending { o } else { o.reverse() };
+        o.then_with(|| cmp_utf16(&x.name, &y.name)).then_with(|| cmp_utf16(&x.key, &y.key))
+    });
+}
+
+/// All Summary rows (indexes into `aggs.rows`) in a given order.
+pub fn sorted_class_rows(aggs: &Aggregates, (key, ascending): (SortKey, bool)) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..aggs.rows.len() as u32).collect();
+    sort_class_rows(&aggs.rows, &mut order, key, ascending);
+    order
+}
+
+/// All Comparison rows (indexes into `rows`) in a given order.
+pub fn sorted_diff_rows(rows: &[ClassDiff], (key, ascending): (SortKey, bool)) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    sort_diff_rows(rows, &mut order, key, ascending);
+    order
+}
+
 /// Sorts nodes by a column, ties by node order (as DevTools' providers tie-break by index).
 pub fn sort_nodes(a: &Analysis, nodes: &mut [NodeIdx], key: SortKey, ascending: bool) {
     let dir = |o: Ordering| if ascending { o } else { o.reverse() };
@@ -244,4 +302,39 @@ pub fn statistics_slices(a: &Analysis) -> Vec<StatisticsSlice> {
         StatisticsSlice { label: "Other JS objects", bytes: js_other },
         StatisticsSlice { label: "Other non-JS objects", bytes: native_other },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, key: &str, retained: u64) -> ClassAggregate {
+        ClassAggregate {
+            class: 0,
+            key: key.into(),
+            name: name.into(),
+            count: 1,
+            distance: 1,
+            self_size: 1,
+            retained_size: retained,
+        }
+    }
+
+    /// Equal values fall back to the name, then the key, as JavaScript compares strings (UTF-16:
+    /// "\u{ff5e}" sorts after "\u{1f600}", unlike Rust's `str` order), in both directions.
+    #[test]
+    fn ties_go_to_name_then_key_in_utf16_order() {
+        let rows = vec![
+            row("\u{ff5e}", "b", 10),
+            row("\u{1f600}", "a", 10),
+            row("B", "2", 10),
+            row("B", "1", 10),
+            row("Z", "z", 99),
+        ];
+        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+        sort_class_rows(&rows, &mut order, SortKey::RetainedSize, false);
+        assert_eq!(order, [4, 3, 2, 1, 0]);
+        sort_class_rows(&rows, &mut order, SortKey::RetainedSize, true);
+        assert_eq!(order, [3, 2, 1, 0, 4]);
+    }
 }

@@ -1,10 +1,10 @@
 //! Loading for the command line: read + analyse, with a progress line on a terminal.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, LoadError};
 use crate::progress::{NoProgress, Phase, Progress};
 
 /// Prints `\rReading snapshot 42%` on stderr when the whole percentage changes.
@@ -33,22 +33,50 @@ impl Drop for TerminalProgress {
     }
 }
 
-/// Reads and analyses `path`; a bad file is a [`crate::analysis::LoadError`] naming the path,
-/// then the problem (the reader's error is its `source()`).
+/// `-` means standard input, as for `cat` and `gzip`.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// How a path is named in messages.
+pub fn shown(path: &Path) -> String {
+    if is_stdin(path) { "(standard input)".into() } else { path.display().to_string() }
+}
+
+/// Reads and analyses `path` (`-`: standard input); a bad file is a
+/// [`crate::analysis::LoadError`] naming the path, then the problem (the reader's error is its
+/// `source()`).
 pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
     let terminal;
     let progress: &dyn Progress = if show_progress {
-        let label = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let label = if is_stdin(path) {
+            "stdin".into()
+        } else {
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        };
         terminal = TerminalProgress { label, last: Mutex::new(None) };
         &terminal
     } else {
         &NoProgress
     };
+    if is_stdin(path) {
+        let snapshot = crate::snapshot::read_from(std::io::stdin(), None, progress).map_err(|error| {
+            if error.is_cancelled() {
+                LoadError::Cancelled
+            } else {
+                LoadError::Read { path: PathBuf::from(shown(path)), error }
+            }
+        })?;
+        return Ok(Analysis::run(snapshot, progress).map_err(LoadError::from)?);
+    }
     Ok(crate::analysis::load_file(path, progress)?)
 }
 
 /// Loads two snapshots at once, one per thread.
 pub fn load_pair(base: &Path, file: &Path, show_progress: bool) -> anyhow::Result<(Analysis, Analysis)> {
+    if is_stdin(base) && is_stdin(file) {
+        return Err(InputError("only one of the two snapshots can be read from standard input ('-')".into()).into());
+    }
     std::thread::scope(|scope| {
         let b = scope.spawn(|| load(base, false));
         let a = load(file, show_progress);

@@ -7,13 +7,15 @@
 //! heapscope diff BASE FILE [--json]      the Comparison view, plus objects that survived and grew
 //! heapscope retainers FILE ID [--json]   the Retainers view of one object (@123 or 123)
 //! heapscope leaks S1 S2 [S3 ...]        leak suspects across snapshots of one process
+//! FILE may be `-` (standard input) or a pipe (`<(zcat x.gz)`): it is read once, as a stream.
 //! heapscope bench FILE [BASE]            time every phase, peak memory, bytes per node/edge (JSON)
 //! heapscope demo-server [...]            the bundled leaking HTTP server (`demo` feature, default)
 //! heapscope capture (--pid P|--inspect H:P|--ws URL) [-o FILE|DIR] [--every S [--count N]] [--at HH:MM]
 //!                                        snapshots of a running Node/Chromium process
 //! ```
 //!
-//! Exit status: 0 success, 1 bad input (one line on stderr), 2 usage error (clap), 3 `leaks
+//! Exit status: 0 success, 1 bad input (one line on stderr), 2 usage error (clap's, a malformed
+//! node id, or a first argument that is neither a subcommand nor an existing file), 3 `leaks
 //! --fail-above` and a suspect grew more than that.
 
 #[cfg(feature = "capture")]
@@ -67,7 +69,8 @@ enum Command {
     Retainers {
         file: PathBuf,
         /// The object's id: @123 or 123.
-        node_id: String,
+        #[arg(value_parser = parse_node_id)]
+        node_id: u32,
         #[arg(long)]
         json: bool,
     },
@@ -104,6 +107,12 @@ pub fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
+    if let Some(word) = mistyped_subcommand(&cli) {
+        eprintln!(
+            "error: unrecognized subcommand '{word}' (and no such file)\n\nUsage: heapscope [FILES]... | heapscope <COMMAND>\n\nFor more information, try '--help'."
+        );
+        return ExitCode::from(2);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -123,18 +132,51 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn parse_node_id(text: &str) -> anyhow::Result<u32> {
+/// `@123` or `123`: decimal digits only, no sign and no leading zero (`u32::from_str` takes
+/// `+3` and `03`, which no tool prints as an id). A bad id is a usage error (exit status 2).
+fn parse_node_id(text: &str) -> Result<u32, String> {
     let digits = text.strip_prefix('@').unwrap_or(text);
-    digits.parse::<u32>().map_err(|_| InputError(format!("{text:?} is not a node id (expected @123 or 123)")).into())
+    let canonical =
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && (digits == "0" || !digits.starts_with('0'));
+    canonical
+        .then(|| digits.parse::<u32>().ok())
+        .flatten()
+        .ok_or_else(|| format!("{text:?} is not a node id (expected @123 or 123, at most {})", u32::MAX))
+}
+
+/// `heapscope frobnicate`: a first argument that is neither a subcommand nor an existing file
+/// and looks like a word, not a path, is a mistyped subcommand, not a snapshot to open (without
+/// this, the window opened and showed "no such file"). No arguments, or files, open the window.
+fn mistyped_subcommand(cli: &Cli) -> Option<String> {
+    if cli.command.is_some() {
+        return None;
+    }
+    let first = cli.files.first()?;
+    let word = first.to_str()?;
+    let looks_like_word = !word.is_empty()
+        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !word.starts_with('-');
+    (looks_like_word && !first.exists()).then(|| word.to_string())
 }
 
 fn file_name(path: &std::path::Path) -> String {
+    if load::is_stdin(path) {
+        return "-".into();
+    }
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
 fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Streams a document to standard output through a buffer (see [`json`]).
+fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    write(&mut out)?;
     out.flush()?;
     Ok(())
 }
@@ -169,7 +211,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Summary { file, json: as_json, top }) => {
             let a = load(&file, progress)?;
             if as_json {
-                print(&json::to_string(&json::summary(&a, &file_name(&file))))
+                print_with(|out| json::summary(out, &a, &file_name(&file)))
             } else {
                 print(&table::summary(&a, &file_name(&file), top))
             }
@@ -178,17 +220,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let (b, a) = load::load_pair(&base, &file, progress)?;
             let cmp = crate::analysis::diff::compare(&b, &a);
             if as_json {
-                print(&json::to_string(&json::diff(&b, &a, &cmp, &[&file_name(&base), &file_name(&file)])))
+                print_with(|out| json::diff(out, &b, &a, &cmp, &[&file_name(&base), &file_name(&file)]))
             } else {
                 print(&table::diff(&b, &a, &cmp, top))
             }
         }
-        Some(Command::Retainers { file, node_id, json: as_json }) => {
-            let id = parse_node_id(&node_id)?;
+        Some(Command::Retainers { file, node_id: id, json: as_json }) => {
             let a = load(&file, progress)?;
-            let n = a.find_node_by_id(id).ok_or_else(|| InputError(format!("no node @{id} in {}", file.display())))?;
+            let n =
+                a.find_node_by_id(id).ok_or_else(|| InputError(format!("no node @{id} in {}", load::shown(&file))))?;
             if as_json {
-                print(&json::to_string(&json::retainers(&a, n, &file_name(&file))))
+                print_with(|out| json::retainers(out, &a, n, &file_name(&file)))
             } else {
                 print(&table::retainers(&a, n))
             }

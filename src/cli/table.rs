@@ -1,20 +1,51 @@
 //! Readable tables for the terminal, with sizes formatted as DevTools formats them.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
-use crate::analysis::Analysis;
 use crate::analysis::diff::Comparison;
 use crate::analysis::format::{self, bytes, distance_ui, kb, percent, signed, signed_bytes};
 use crate::analysis::jsstr::utf16_len;
 use crate::analysis::paths::{self, RetainersView};
+use crate::analysis::{Analysis, views};
 use crate::snapshot::NodeIdx;
 
-/// Cuts `s` to `width` characters with an ellipsis.
-fn cut(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
+/// Makes text from a snapshot safe to print on a terminal: control characters (C0, DEL, C1)
+/// become visible escapes (`\e`, `\n`, `\x07`, `\u{9b}`), so a class or edge name cannot move
+/// the cursor, retitle or clear the terminal, or forge output lines. `--json` escapes them
+/// already (JSON strings cannot hold raw control characters).
+pub fn esc(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
     }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x1b' => out.push_str("\\e"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Cuts `s` to `width` characters with an ellipsis, control characters escaped ([`esc`]).
+/// Only the first `width` characters are looked at, so a 100 MB name costs `width`.
+fn cut(s: &str, width: usize) -> String {
+    let head: String = s.chars().take(width + 1).collect();
+    let shown = esc(&head);
+    if shown.chars().count() <= width {
+        return shown.into_owned();
+    }
+    let mut out: String = shown.chars().take(width.saturating_sub(1)).collect();
     out.push('…');
     out
 }
@@ -34,7 +65,8 @@ pub fn summary(a: &Analysis, file: &str, top: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{file}: {} nodes, {} edges, total {}",
+        "{}: {} nodes, {} edges, total {}",
+        esc(file),
         format::count(a.node_count() as u64),
         format::count(a.snapshot.edge_count() as u64),
         bytes(total)
@@ -46,7 +78,7 @@ pub fn summary(a: &Analysis, file: &str, top: usize) -> String {
         bytes(a.aggregates.total_self_size() as f64)
     );
     for p in &a.problems {
-        let _ = writeln!(out, "warning: {}", p.lines().next().unwrap_or(""));
+        let _ = writeln!(out, "warning: {}", esc(p.lines().next().unwrap_or("")));
     }
     let _ = writeln!(
         out,
@@ -59,8 +91,8 @@ pub fn summary(a: &Analysis, file: &str, top: usize) -> String {
         rpad("Retained", 10),
         "%"
     );
-    let rows = super::json::sorted_classes(a);
-    for r in rows.iter().take(top) {
+    let rows = views::sorted_class_rows(&a.aggregates, views::SUMMARY_DEFAULT_SORT);
+    for r in rows.iter().take(top).map(|&i| &a.aggregates.rows[i as usize]) {
         let _ = writeln!(
             out,
             "{} {} {} {:>10}  {:>5} {:>10} {:>5}",
@@ -89,8 +121,7 @@ pub fn diff(base: &Analysis, a: &Analysis, cmp: &Comparison, top: usize) -> Stri
         bytes(a.total_size() as f64),
         signed_bytes(grown_total)
     );
-    let mut rows: Vec<_> = cmp.classes.iter().collect();
-    rows.sort_by(|x, y| y.size_delta().cmp(&x.size_delta()).then_with(|| x.name.cmp(&y.name)));
+    let rows = views::sorted_diff_rows(&cmp.classes, (views::SortKey::SizeDelta, false));
     let _ = writeln!(out, "\nClasses by Size Delta:");
     let _ = writeln!(
         out,
@@ -103,7 +134,7 @@ pub fn diff(base: &Analysis, a: &Analysis, cmp: &Comparison, top: usize) -> Stri
         rpad("Freed Size", 11),
         rpad("Size Delta", 11)
     );
-    for d in rows.iter().take(top) {
+    for d in rows.iter().take(top).map(|&i| &cmp.classes[i as usize]) {
         let _ = writeln!(
             out,
             "{} {} {} {} {} {} {}",
@@ -133,7 +164,7 @@ pub fn diff(base: &Analysis, a: &Analysis, cmp: &Comparison, top: usize) -> Stri
                 cut(
                     &format!(
                         "{} {}",
-                        a.class_name(g.node),
+                        cut(a.class_name(g.node), 60),
                         if utf16_len(&name) > 0 { cut(&name, 40) } else { String::new() }
                     ),
                     60
@@ -167,7 +198,7 @@ pub fn retainers(a: &Analysis, n: NodeIdx) -> String {
         "{} @{} ({}): shallow {}, retained {}, distance {}",
         cut(&a.display_name(n), 80),
         s.node_id(n),
-        a.class_name(n),
+        cut(a.class_name(n), 80),
         bytes(f64::from(a.self_size[n as usize])),
         bytes(a.retained_size[n as usize] as f64),
         distance_ui(i64::from(a.distance[n as usize]))
@@ -179,7 +210,7 @@ pub fn retainers(a: &Analysis, n: NodeIdx) -> String {
             out,
             "{}← {} in {} @{}  (distance {})",
             "  ".repeat(depth + 1),
-            s.edge_name(r.edge),
+            cut(&s.edge_name(r.edge), 60),
             cut(&a.display_name(r.node), 60),
             s.node_id(r.node),
             distance_ui(r.distance)
@@ -214,4 +245,19 @@ pub fn retainers(a: &Analysis, n: NodeIdx) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        assert_eq!(esc("plain ü €"), "plain ü €");
+        assert!(matches!(esc("plain"), Cow::Borrowed(_)));
+        assert_eq!(esc("a\x1b[2Jb\x07\r\n\t\x7f\u{9b}c"), "a\\e[2Jb\\x07\\r\\n\\t\\x7f\\u{9b}c");
+        // Cutting escapes first, so an escape is never split into raw bytes.
+        assert_eq!(cut("\x1b\x1b\x1b\x1b", 5), "\\e\\e…");
+        assert_eq!(cut(&"x".repeat(1000), 4), "xxx…");
+    }
 }

@@ -175,6 +175,9 @@ impl SnapshotBuilder {
             node_detachedness: if self.with_detachedness { self.node_detachedness } else { Vec::new() },
             edge_name_or_index,
             edge_to_and_type,
+            // The builder packs canonical codes: the identity map.
+            edge_type_codes: std::array::from_fn(|i| i as u8),
+            edge_type_code_count: super::types::EDGE_TYPE_NAMES.len() as u8,
             strings: self.strings,
             locations,
             root: 0,
@@ -182,6 +185,7 @@ impl SnapshotBuilder {
             edge_field_count: 3,
             extra_native_bytes: self.extra_native_bytes,
             title: String::new(),
+            sizes_taken: false,
         }
     }
 }

@@ -7,10 +7,57 @@
 //! order, and a decoder error arrives after every byte decoded before it, so error offsets are
 //! the same as with the decoder read in place.
 
-use std::io::{ErrorKind, Read};
+use std::io::{BufRead, ErrorKind, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 const BLOCK_SIZE: usize = 1 << 20;
+
+/// A gzip file, member after member (as `gzip -d` reads concatenated files), that may end in
+/// zero bytes: tape and block devices pad files with zeros, and `gzip -d` accepts them. Anything
+/// else after a member must be another member.
+pub struct GzipMembers<R: BufRead> {
+    member: Option<flate2::bufread::GzDecoder<R>>,
+}
+
+impl<R: BufRead> GzipMembers<R> {
+    pub fn new(input: R) -> GzipMembers<R> {
+        GzipMembers { member: Some(flate2::bufread::GzDecoder::new(input)) }
+    }
+}
+
+impl<R: BufRead> Read for GzipMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let Some(member) = self.member.as_mut() else { return Ok(0) };
+            let n = member.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // The member ended: what follows decides.
+            let mut input = self.member.take().map(flate2::bufread::GzDecoder::into_inner);
+            let Some(inner) = input.as_mut() else { return Ok(0) };
+            let head = inner.fill_buf()?;
+            match head.first() {
+                None => return Ok(0),
+                Some(0) => loop {
+                    let block = inner.fill_buf()?;
+                    if block.is_empty() {
+                        return Ok(0);
+                    }
+                    if block.iter().any(|&b| b != 0) {
+                        return Err(std::io::Error::new(
+                            ErrorKind::InvalidData,
+                            "bytes other than zero padding after the last gzip member",
+                        ));
+                    }
+                    let len = block.len();
+                    inner.consume(len);
+                },
+                Some(_) => self.member = input.map(flate2::bufread::GzDecoder::new),
+            }
+        }
+    }
+}
 /// Blocks decoded ahead of the parser.
 const BLOCKS_AHEAD: usize = 4;
 
@@ -146,6 +193,29 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidData);
             assert_eq!(got, data);
         });
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_members_then_zero_padding_like_gzip_d() {
+        let mut file = gzip(b"hello ");
+        file.extend(gzip(b"world"));
+        file.extend(vec![0u8; 70_000]);
+        let mut out = Vec::new();
+        GzipMembers::new(std::io::BufReader::new(&file[..])).read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"hello world");
+        // Not padding: garbage after zeros, or a member that is not gzip.
+        for tail in [&[0u8, 0, 7][..], b"xyz"] {
+            let mut bad = gzip(b"hello");
+            bad.extend_from_slice(tail);
+            let mut out = Vec::new();
+            assert!(GzipMembers::new(std::io::BufReader::new(&bad[..])).read_to_end(&mut out).is_err(), "{tail:?}");
+        }
     }
 
     #[test]

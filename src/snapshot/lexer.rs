@@ -489,7 +489,15 @@ impl<R: Read> Lexer<R> {
                         p += 1;
                     }
                     if v > u64::from(u32::MAX) || (p < end && buf[p].is_ascii_digit()) {
-                        let text = String::from_utf8_lossy(&buf[start..p.min(start + 24)]).into_owned();
+                        // The whole number as written (up to 40 digits), not the 19 parsed.
+                        let mut q = p;
+                        while q < end && q - start < 40 && buf[q].is_ascii_digit() {
+                            q += 1;
+                        }
+                        let mut text = String::from_utf8_lossy(&buf[start..q]).into_owned();
+                        if q < end && buf[q].is_ascii_digit() {
+                            text.push('…');
+                        }
                         self.pos = start;
                         return Err(self.error(ReadErrorKind::NumberTooLarge { value: text }));
                     }
@@ -646,7 +654,11 @@ mod tests {
         for big in ["[18446744073709551632]", "[99999999999999999999]", "[000000000000000000004294967296]"] {
             let e = numbers(big).unwrap_err();
             assert!(matches!(e.kind, ReadErrorKind::NumberTooLarge { .. }), "{big}: {e}");
+            // The message quotes the number whole, not its first 19 digits.
+            assert!(e.to_string().contains(&big[1..big.len() - 1]), "{big}: {e}");
         }
+        let e = numbers(&format!("[{}]", "9".repeat(60))).unwrap_err();
+        assert!(e.to_string().contains(&format!("{}…", "9".repeat(40))), "{e}");
         assert_eq!(numbers("[0000000000000000007]").unwrap(), vec![7]);
         let e = numbers("[1,2").unwrap_err();
         assert!(matches!(e.kind, ReadErrorKind::UnexpectedEof { .. }), "{e}");

@@ -20,7 +20,9 @@
 //! arena ([`StringTable`]).
 //!
 //! The packing bounds a snapshot to 2^28 − 1 nodes (a file of about 20 GB) and 16 edge types; the
-//! reader says so if a file exceeds either.
+//! reader says so if a file exceeds either. The 4 bits hold the *file's* edge type code, mapped
+//! to the canonical type by a 16-entry table ([`HeapSnapshot::edge_type`]), so a file may use all
+//! 16 codes although the canonical table also reserves DevTools' synthetic `invisible`.
 
 pub mod builder;
 pub mod error;
@@ -44,11 +46,12 @@ pub const MAX_NODES: u64 = (1 << 28) - 1;
 /// Most edge types (canonical codes fit in 4 bits).
 pub const MAX_EDGE_TYPES: usize = 16;
 
-/// An edge's target ordinal and type code in one `u32`.
+/// An edge's target ordinal and packed type code (an index into the snapshot's
+/// `edge_type_codes`) in one `u32`.
 #[inline]
-pub fn pack_edge(to: NodeIdx, edge_type: u8) -> u32 {
-    debug_assert!(u64::from(to) <= MAX_NODES && usize::from(edge_type) < MAX_EDGE_TYPES);
-    (to & 0x0FFF_FFFF) | (u32::from(edge_type) << 28)
+pub fn pack_edge(to: NodeIdx, code: u8) -> u32 {
+    debug_assert!(u64::from(to) <= MAX_NODES && usize::from(code) < MAX_EDGE_TYPES);
+    (to & 0x0FFF_FFFF) | (u32::from(code) << 28)
 }
 /// An edge's row in the columns.
 pub type EdgeIdx = u32;
@@ -80,8 +83,12 @@ pub struct HeapSnapshot {
     /// Empty when the snapshot has no `detachedness` field (older V8).
     pub(crate) node_detachedness: Vec<u8>,
     pub(crate) edge_name_or_index: Vec<u32>,
-    /// Target ordinal in the low 28 bits, canonical type code in the top 4 ([`pack_edge`]).
+    /// Target ordinal in the low 28 bits, packed type code in the top 4 ([`pack_edge`]).
     pub(crate) edge_to_and_type: Vec<u32>,
+    /// The canonical edge type of each packed code (the file's own codes, in the reader).
+    pub(crate) edge_type_codes: [u8; MAX_EDGE_TYPES],
+    /// How many packed codes are declared (the file's edge type count).
+    pub(crate) edge_type_code_count: u8,
     pub(crate) strings: StringTable,
     /// Sorted by node, one per node at most (the last one in the file wins, as in DevTools'
     /// `buildLocationMap`).
@@ -91,6 +98,18 @@ pub struct HeapSnapshot {
     pub(crate) edge_field_count: u32,
     pub(crate) extra_native_bytes: Option<u64>,
     pub(crate) title: String,
+    /// The self-size and detachedness columns went to their owner ([`HeapSnapshot::into_parts`]).
+    pub(crate) sizes_taken: bool,
+}
+
+/// The two per-node columns the analysis rewrites in place ([`HeapSnapshot::into_parts`]).
+#[derive(Clone, Debug, Default)]
+pub struct NodeSizes {
+    /// `self_size` as written in the file, by node ordinal.
+    pub self_size: Vec<u32>,
+    /// `detachedness` as written (0 unknown, 1 attached, 2 detached); empty when the file has
+    /// no such field.
+    pub detachedness: Vec<u8>,
 }
 
 impl HeapSnapshot {
@@ -136,15 +155,36 @@ impl HeapSnapshot {
         self.node_id[n as usize]
     }
 
-    /// The self size as written in the file (before DevTools' shallow-size transfer; see
-    /// `analysis::shallow`). [`crate::analysis::Analysis::run`] moves this column into
-    /// `Analysis::self_size` and transfers it in place; afterwards this returns 0.
-    pub fn raw_self_size(&self, n: NodeIdx) -> u32 {
-        self.node_self_size.get(n as usize).copied().unwrap_or(0)
+    /// Splits off the self-size and detachedness columns, which
+    /// [`crate::analysis::Analysis::run`] rewrites in place (the shallow-size transfer, the
+    /// propagated DOM state; DevTools rewrites them in its `nodes` array too), so that no second
+    /// copy exists at any time. The graph left behind knows it: [`HeapSnapshot::has_node_sizes`]
+    /// is false, [`HeapSnapshot::raw_self_size`] is `None`, and writing it is an error rather than
+    /// a file of zeros. An `Analysis` answers those questions instead (`self_size`, `dom`).
+    pub fn into_parts(mut self) -> (HeapSnapshot, NodeSizes) {
+        let sizes = NodeSizes {
+            self_size: std::mem::take(&mut self.node_self_size),
+            detachedness: std::mem::take(&mut self.node_detachedness),
+        };
+        self.sizes_taken = true;
+        (self, sizes)
     }
 
-    /// 0 unknown, 1 attached, 2 detached (V8's `detachedness`); 0 when absent. After
-    /// [`crate::analysis::Analysis::run`], the state DevTools propagates (`analysis::domstate`).
+    /// Whether this snapshot still holds its self-size and detachedness columns (see
+    /// [`HeapSnapshot::into_parts`]).
+    pub fn has_node_sizes(&self) -> bool {
+        !self.sizes_taken
+    }
+
+    /// The self size as written in the file (before DevTools' shallow-size transfer; see
+    /// `analysis::shallow`); `None` once [`HeapSnapshot::into_parts`] gave the column away.
+    pub fn raw_self_size(&self, n: NodeIdx) -> Option<u32> {
+        self.node_self_size.get(n as usize).copied()
+    }
+
+    /// 0 unknown, 1 attached, 2 detached (V8's `detachedness`); 0 when the file has no such
+    /// field, and after [`HeapSnapshot::into_parts`] (an `Analysis` has the propagated state in
+    /// `dom`).
     pub fn detachedness(&self, n: NodeIdx) -> u8 {
         self.node_detachedness.get(n as usize).copied().unwrap_or(0)
     }
@@ -160,7 +200,13 @@ impl HeapSnapshot {
 
     #[inline]
     pub fn edge_type(&self, e: EdgeIdx) -> EdgeType {
-        EdgeType((self.edge_to_and_type[e as usize] >> 28) as u8)
+        EdgeType(self.edge_type_codes[(self.edge_to_and_type[e as usize] >> 28) as usize])
+    }
+
+    /// The edge's packed type code, as the file numbered its types.
+    #[inline]
+    pub(crate) fn edge_type_code(&self, e: EdgeIdx) -> u8 {
+        (self.edge_to_and_type[e as usize] >> 28) as u8
     }
 
     pub fn edge_type_name(&self, e: EdgeIdx) -> &str {
@@ -284,6 +330,29 @@ fn js_parse_int_prefix(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::js_parse_int_prefix;
+
+    /// After `into_parts` the graph says it has no sizes, and writing it fails instead of
+    /// panicking; an analysed snapshot is such a graph.
+    #[test]
+    fn into_parts_leaves_a_graph_that_knows_it() {
+        use super::builder::SnapshotBuilder;
+        use super::{EdgeType, NodeType};
+        let mut b = SnapshotBuilder::new();
+        let root = b.node(NodeType::SYNTHETIC, "", 0);
+        let a = b.node(NodeType::OBJECT, "A", 40);
+        b.edge(root, EdgeType::SHORTCUT, "a", a);
+        b.set_detachedness(a, 2);
+        let snapshot = b.build();
+        assert_eq!(snapshot.raw_self_size(a), Some(40));
+        assert!(super::writer::write_snapshot(&snapshot, std::io::sink()).is_ok());
+        let (graph, sizes) = snapshot.into_parts();
+        assert_eq!((sizes.self_size, sizes.detachedness), (vec![0, 40], vec![0, 2]));
+        assert!(!graph.has_node_sizes());
+        assert_eq!(graph.raw_self_size(a), None);
+        assert_eq!(graph.node_count(), 2);
+        let err = super::writer::write_snapshot(&graph, std::io::sink()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    }
 
     #[test]
     fn parse_int_like_javascript() {

@@ -11,7 +11,15 @@ use std::path::Path;
 use super::HeapSnapshot;
 
 /// Writes `snapshot` to `out`.
+/// A snapshot whose size columns went to an `Analysis` ([`HeapSnapshot::into_parts`]) cannot be
+/// written: that is an error, not a panic or a file of zero sizes.
 pub fn write_snapshot(snapshot: &HeapSnapshot, out: impl Write) -> io::Result<()> {
+    if !snapshot.has_node_sizes() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "this snapshot's self sizes were moved into an analysis (HeapSnapshot::into_parts); write it before analysing it",
+        ));
+    }
     let mut w = io::BufWriter::with_capacity(1 << 20, out);
     let with_detachedness = snapshot.has_detachedness();
     let node_fields = if with_detachedness {
@@ -23,13 +31,17 @@ pub fn write_snapshot(snapshot: &HeapSnapshot, out: impl Write) -> io::Result<()
         .map(|i| json_string(snapshot.node_types().name(i as u8)))
         .collect::<Vec<_>>()
         .join(",");
-    // V8 writes 7 edge types; DevTools adds "invisible" itself. Write what the data uses.
-    // Codes are positions, so "invisible" (code 7) is dropped only when it is the last name.
-    let uses_invisible = (0..snapshot.edge_count() as u32).any(|e| snapshot.edge_type(e).0 == 7);
-    let edge_type_count =
-        if snapshot.edge_types().len() == 8 && !uses_invisible { 7 } else { snapshot.edge_types().len() };
-    let edge_types =
-        (0..edge_type_count).map(|i| json_string(snapshot.edge_types().name(i as u8))).collect::<Vec<_>>().join(",");
+    // The edges are written with their packed codes, so the names are those of the packed codes,
+    // in order. V8 writes 7 edge types; DevTools adds "invisible" itself: a built snapshot's
+    // eighth code ("invisible") is dropped when no edge uses it, as it is the last one.
+    let count = usize::from(snapshot.edge_type_code_count);
+    let uses_last = (0..snapshot.edge_count() as u32).any(|e| usize::from(snapshot.edge_type_code(e)) + 1 == count);
+    let last_is_invisible = count > 0 && snapshot.edge_type_codes[count - 1] == super::types::EdgeType::INVISIBLE.0;
+    let edge_type_count = if last_is_invisible && !uses_last { count - 1 } else { count };
+    let edge_types = (0..edge_type_count)
+        .map(|c| json_string(snapshot.edge_types().name(snapshot.edge_type_codes[c])))
+        .collect::<Vec<_>>()
+        .join(",");
     let detached_type = if with_detachedness { r#","number","number""# } else { r#","number""# };
     write!(
         w,
@@ -75,7 +87,7 @@ pub fn write_snapshot(snapshot: &HeapSnapshot, out: impl Write) -> io::Result<()
         if e > 0 {
             w.write_all(b"\n,")?;
         }
-        w.write_all(num.format(snapshot.edge_type(e).0).as_bytes())?;
+        w.write_all(num.format(snapshot.edge_type_code(e)).as_bytes())?;
         w.write_all(b",")?;
         w.write_all(num.format(snapshot.edge_name_or_index[e as usize]).as_bytes())?;
         w.write_all(b",")?;

@@ -17,7 +17,7 @@ use crate::analysis::Analysis;
 use crate::analysis::diff::Comparison;
 use crate::analysis::format::{bytes, count, distance_ui, signed, signed_bytes};
 use crate::analysis::jsstr::cmp_utf16;
-use crate::analysis::views::SortKey;
+use crate::analysis::views::{self, SortKey};
 
 pub const COLUMNS: [ColumnSpec; 7] = [
     ColumnSpec { title: "Constructor", sort: Some(SortKey::Name), width: 300.0 },
@@ -64,20 +64,7 @@ impl TreeModel<RowKey> for DiffModel<'_> {
         let mut rows: Vec<u32> = (0..classes.len() as u32)
             .filter(|&i| self.filter.is_empty() || classes[i as usize].name.to_lowercase().contains(&self.filter))
             .collect();
-        rows.sort_by(|&x, &y| {
-            let (x, y) = (&classes[x as usize], &classes[y as usize]);
-            let o = match sort {
-                SortKey::Name => cmp_utf16(&x.name, &y.name),
-                SortKey::New => x.new_count.cmp(&y.new_count),
-                SortKey::Deleted => x.deleted_count.cmp(&y.deleted_count),
-                SortKey::Delta => x.count_delta().cmp(&y.count_delta()),
-                SortKey::AllocSize => x.alloc_size.cmp(&y.alloc_size),
-                SortKey::FreedSize => x.freed_size.cmp(&y.freed_size),
-                _ => x.size_delta().cmp(&y.size_delta()),
-            };
-            let o = if ascending { o } else { o.reverse() };
-            o.then_with(|| cmp_utf16(&x.name, &y.name)).then_with(|| cmp_utf16(&x.key, &y.key))
-        });
+        views::sort_diff_rows(classes, &mut rows, sort, ascending);
         rows.into_iter().map(RowKey::DiffClass).collect()
     }
 
@@ -218,7 +205,7 @@ impl ComparisonView {
     pub fn new() -> ComparisonView {
         ComparisonView {
             // DevTools' default: Alloc. Size, largest first.
-            tree: TreeState::new(SortKey::AllocSize, false),
+            tree: TreeState::new(views::COMPARISON_DEFAULT_SORT.0, views::COMPARISON_DEFAULT_SORT.1),
             grown: TreeState::new(SortKey::ShallowSize, false),
             class_filter: String::new(),
         }

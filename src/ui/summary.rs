@@ -12,7 +12,6 @@ use super::tree::{ColumnSpec, TreeModel, TreeState, hash_of, tree_grid_ui};
 use crate::analysis::Analysis;
 use crate::analysis::aggregates::Aggregates;
 use crate::analysis::format::{bytes, count, distance_ui};
-use crate::analysis::jsstr::cmp_utf16;
 use crate::analysis::views::{self, NodeFilter, SortKey};
 use crate::snapshot::NodeIdx;
 
@@ -71,19 +70,7 @@ impl TreeModel<RowKey> for SummaryModel {
                 self.filter.is_empty() || self.aggs.rows[i as usize].name.to_lowercase().contains(&self.filter)
             })
             .collect();
-        let r = |i: u32| &self.aggs.rows[i as usize];
-        rows.sort_by(|&x, &y| {
-            let (x, y) = (r(x), r(y));
-            let o = match sort {
-                SortKey::Name => cmp_utf16(&x.name, &y.name),
-                SortKey::Distance => x.distance.cmp(&y.distance),
-                SortKey::Count => x.count.cmp(&y.count),
-                SortKey::ShallowSize => x.self_size.cmp(&y.self_size),
-                _ => x.retained_size.cmp(&y.retained_size),
-            };
-            let o = if ascending { o } else { o.reverse() };
-            o.then_with(|| cmp_utf16(&x.name, &y.name)).then_with(|| cmp_utf16(&x.key, &y.key))
-        });
+        views::sort_class_rows(&self.aggs.rows, &mut rows, sort, ascending);
         rows.into_iter().map(RowKey::Class).collect()
     }
 
@@ -135,7 +122,7 @@ pub fn edge_children(a: &Analysis, key: &RowKey, sort: SortKey, ascending: bool)
 impl SummaryView {
     pub fn new() -> SummaryView {
         SummaryView {
-            tree: TreeState::new(SortKey::RetainedSize, false),
+            tree: TreeState::new(views::SUMMARY_DEFAULT_SORT.0, views::SUMMARY_DEFAULT_SORT.1),
             class_filter: String::new(),
             preset: 0,
             aggregates: None,
