@@ -24,7 +24,7 @@ mkdir -p "$here/corpus/$target"
 # each such thread as a leak; fuzz/lsan.supp suppresses exactly that frame, so leak checks stay
 # on for both targets.
 leaks=1
-export LSAN_OPTIONS="suppressions=$here/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 cd "$here/.."
 exec nice -n 10 cargo fuzz run --target-dir "$CARGO_TARGET_DIR" "$target" \
     "$here/corpus/$target" "$here/seeds" -- \
