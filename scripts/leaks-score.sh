@@ -21,7 +21,9 @@ if m.get("control"):
     print(f"{name}\tcontrol\t{len(sus)} suspect(s)")
 for l in m.get("leaks", []):
     ranks = [i + 1 for i, x in enumerate(sus) if match(x, l)]
-    print(f"{name}\t{l[\"holder\"][\"edge\"]}\t{ranks[0] if ranks else \"absent\"} (of {len(sus)})")
+    edge = l["holder"]["edge"]
+    rank = ranks[0] if ranks else "absent"
+    print(f"{name}\t{edge}\t{rank} (of {len(sus)})")
 ' "$manifest" "$(basename "$dir")"
 }
 for dir in tests/fixtures/leaks/*/; do score "${dir%/}" "$dir/scenario.json"; done
