@@ -303,3 +303,48 @@ fn one_snapshot_or_another_process_is_an_error() {
     let other = analysis(b.build());
     assert!(matches!(leaks::analyze(&[(&a, "a"), (&other, "b")]), Err(LeakError::DifferentProcess { .. })));
 }
+
+/// A module's closure context holding two indexes of the same orders: `ordersById` (a Map whose
+/// table gains an 80-byte entry per order) and `ordersByCustomer` (a Map of 10 stable per-customer
+/// arrays that each gain orders). Every order is reachable from both, so only the context
+/// dominates the orders.
+fn shared_index_heap(orders: u32) -> HeapSnapshot {
+    let mut b = SnapshotBuilder::new();
+    let root = b.node_with_id(NodeType::SYNTHETIC, "", 1, 0);
+    let context = b.node_with_id(NodeType::OBJECT, "system / Context", 3, 64);
+    let by_id = b.node_with_id(NodeType::OBJECT, "Map", 5, 32);
+    let by_customer = b.node_with_id(NodeType::OBJECT, "Map", 7, 32);
+    let id_table = b.node_with_id(NodeType::ARRAY, "", 1_000 + orders * 2 + 1, 16 + 80 * orders);
+    let customer_table = b.node_with_id(NodeType::ARRAY, "", 9, 16 + 8 * 10);
+    b.edge(root, EdgeType::SHORTCUT, "module", context);
+    b.edge(context, EdgeType::CONTEXT, "ordersById", by_id);
+    b.edge(context, EdgeType::CONTEXT, "ordersByCustomer", by_customer);
+    b.edge(by_id, EdgeType::INTERNAL, "table", id_table);
+    b.edge(by_customer, EdgeType::INTERNAL, "table", customer_table);
+    let lists: Vec<_> = (0..10u32)
+        .map(|c| {
+            let list = b.node_with_id(NodeType::OBJECT, "Array", 11 + 2 * c, 32);
+            b.edge(customer_table, EdgeType::INTERNAL, c.to_string().as_str(), list);
+            list
+        })
+        .collect();
+    for i in 0..orders {
+        let order = b.node_with_id(NodeType::OBJECT, "Order", 100_001 + 2 * i, 1000);
+        b.edge(id_table, EdgeType::INTERNAL, i.to_string().as_str(), order);
+        b.edge(lists[(i % 10) as usize], EdgeType::ELEMENT, i / 10, order);
+    }
+    b.build()
+}
+
+#[test]
+fn growth_shared_by_two_indexes_names_the_index_not_the_context() {
+    let steps: Vec<Analysis> = (1..=3).map(|k| analysis(shared_index_heap(150 * k))).collect();
+    let r = leaks::analyze(&[(&steps[0], "a"), (&steps[1], "b"), (&steps[2], "c")]).unwrap();
+    let edges: Vec<&str> = r.suspects.iter().map(|s| s.edge.as_str()).collect();
+    assert!(!r.suspects.is_empty(), "{r:#?}");
+    assert!(
+        r.suspects.iter().all(|s| s.class_name != "system / Context"),
+        "the context is where the variables live, not the holder: {edges:?}"
+    );
+    assert_eq!(edges.first().copied(), Some("ordersById"), "{r:#?}");
+}

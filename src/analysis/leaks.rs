@@ -719,6 +719,20 @@ fn report(earlier: &[SnapshotSeries], a: &Analysis, file: &str, order: Vec<NodeI
         }
         surviving_series(&g, h).is_some_and(|series| grows_every_step(&series))
     });
+    // A closure context is where a module's variables live, not what a user calls the holder.
+    // The walk stops at one when the growth is shared: objects reachable from two of its
+    // collections (an index by id and an index by customer) are dominated by neither, only by
+    // the context. Then the holders found inside it (a collection that gains entries at every
+    // step, a variable's object whose own growth passed the threshold) name the leak: report
+    // them instead of the context.
+    let scopes_with_collections: Vec<NodeIdx> = candidates
+        .iter()
+        .map(|c| c.0)
+        .filter(|&h| {
+            s.node_name(h) == "system / Context" && candidates.iter().any(|&(o, _, _)| o != h && tree.contains(h, o))
+        })
+        .collect();
+    candidates.retain(|c| !scopes_with_collections.contains(&c.0));
     // A holder inside another holder's dominator subtree is part of that leak.
     let holders: Vec<NodeIdx> = candidates.iter().map(|c| c.0).collect();
     candidates.retain(|&(h, _, _)| !holders.iter().any(|&o| o != h && tree.contains(o, h)));

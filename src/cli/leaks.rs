@@ -250,9 +250,9 @@ pub fn text(r: &LeakReport, top: usize) -> String {
     if r.suspects.is_empty() {
         let _ = writeln!(
             out,
-            "\nNo leak suspects (nothing grew by {} or more{}).",
+            "\nNo leak suspects (nothing grew by {} or more from the first snapshot to the last{}).",
             bytes(r.threshold as f64),
-            if r.needs_third_snapshot() { "" } else { " at every step" }
+            if r.needs_third_snapshot() { "" } else { ", growing at every step" }
         );
         return out;
     }
