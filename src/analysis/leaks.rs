@@ -36,7 +36,10 @@
 //! 4. a V8-internal accumulation point (a backing store, a `table`) is reported as its JS owner,
 //!    the first program object up its dominator chain; one with no JS owner below the root is
 //!    V8's own bookkeeping (code, feedback, shapes) and is not reported; an accumulation point
-//!    inside another's dominator subtree is part of that leak.
+//!    inside another's dominator subtree is part of that leak — except inside a closure context:
+//!    a module's variables live there, and when growth shared by two of them (an index by id
+//!    and one by customer over the same orders) stops the walk at the context, the holders
+//!    found inside it are reported instead of the context, since they name the variables.
 //!
 //! MemLab's `unbound-collection` idea adds the collections (Map, Set, Array, object) that survive
 //! in every snapshot and whose entry count grows at every step, even when their entries are
