@@ -1,5 +1,7 @@
 //! The Leaks view: the leak report ([`crate::analysis::leaks`]) over every loaded snapshot,
-//! oldest first, the newest being the one whose objects are shown.
+//! oldest first, the newest being the one whose objects are shown — or over the snapshots it was
+//! focused on (the Demo tutorial's three dumps, opened next to other files), while two of them
+//! remain loaded.
 //!
 //! The report is computed on a worker thread and carries the ids of the snapshots it was
 //! computed for; when the loaded set changes, a new one is started and the old one is no longer
@@ -27,6 +29,8 @@ pub struct LeaksView {
     job: Option<(Vec<SnapshotId>, Receiver<Outcome>)>,
     /// Expanded suspects and added classes: (suspect index, class index or usize::MAX).
     expanded: Vec<(usize, usize)>,
+    /// The snapshots chosen for the report; `None`: every loaded one.
+    focus: Option<Vec<SnapshotId>>,
 }
 
 impl LeaksView {
@@ -41,6 +45,16 @@ impl LeaksView {
 
     pub fn is_busy(&self) -> bool {
         self.job.is_some()
+    }
+
+    /// Reports over these snapshots only (others stay loaded), until [`LeaksView::unfocus`].
+    pub fn focus(&mut self, ids: Vec<SnapshotId>) {
+        self.focus = Some(ids);
+    }
+
+    /// Reports over every loaded snapshot again.
+    pub fn unfocus(&mut self) {
+        self.focus = None;
     }
 
     /// Starts the report for `snapshots` unless it is done or under way; collects a finished one.
@@ -98,9 +112,17 @@ fn compute(snapshots: &[(SnapshotId, String, Arc<Analysis>)]) -> Outcome {
     session.finish(last, last_title).map(Arc::new).map_err(|e| e.to_string())
 }
 
-/// The loaded snapshots, oldest first, as the report takes them.
-fn inputs(app: &App) -> Vec<(SnapshotId, String, Arc<Analysis>)> {
-    app.snapshots.iter().map(|s| (s.id, s.title.clone(), s.analysis.clone())).collect()
+/// The snapshots the report is over, oldest first, as it takes them: the focused ones while two
+/// of them are loaded, else every loaded one.
+pub fn inputs(app: &App) -> Vec<(SnapshotId, String, Arc<Analysis>)> {
+    let all = app.snapshots.iter().map(|s| (s.id, s.title.clone(), s.analysis.clone()));
+    if let Some(focus) = &app.leaks.focus {
+        let chosen: Vec<_> = all.clone().filter(|s| focus.contains(&s.0)).collect();
+        if chosen.len() >= 2 {
+            return chosen;
+        }
+    }
+    all.collect()
 }
 
 /// A small line chart of the retained size per snapshot.
@@ -141,6 +163,16 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
     let ctx = ui.ctx().clone();
     app.leaks.ensure(snapshots, &ctx);
     ui.heading("Leaks");
+    if ids.len() >= 2 && ids.len() < app.snapshots.len() {
+        // Focused on some of the loaded snapshots: say which, and offer all of them.
+        let titles: Vec<String> = ids.iter().filter_map(|&i| app.loaded(i).map(|s| s.title.clone())).collect();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("Over {}", titles.join(", "))).weak());
+            if ui.small_button("Use all loaded snapshots").clicked() {
+                app.leaks.unfocus();
+            }
+        });
+    }
     if ids.len() < 2 {
         ui.label(
             "Load two or more snapshots of one process, taken after the same workload, to see what keeps growing.",
