@@ -208,16 +208,21 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
     };
     let mut commands = Vec::new();
     let mut toggles = Vec::new();
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        egui::Grid::new("leaks").striped(true).num_columns(6).spacing(vec2(14.0, 6.0)).show(ui, |ui| {
-            for h in ["Holder", "Retained per snapshot", "Growth", "Added", "Kind", "Path"] {
-                ui.label(RichText::new(h).strong());
-            }
+    // The holder's column takes what the three number columns leave; its kind and path wrap
+    // under it, so nothing is cut off in a narrow window.
+    let holder_width = (ui.available_width() - 330.0).clamp(220.0, 640.0);
+    egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
+        egui::Grid::new("leaks").striped(true).num_columns(4).spacing(vec2(14.0, 6.0)).show(ui, |ui| {
+            ui.label(RichText::new("Holder, kind, path to a root").strong());
+            ui.label(RichText::new("Retained").strong()).on_hover_text("Retained size per snapshot, oldest first");
+            ui.label(RichText::new("Growth").strong());
+            ui.label(RichText::new("Added").strong());
             ui.end_row();
             for (i, s) in report.suspects.iter().enumerate() {
                 let open = app.leaks.expanded.contains(&(i, usize::MAX));
                 let label = if s.edge.is_empty() { s.class_name.clone() } else { s.edge.clone() };
-                ui.horizontal(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(holder_width);
                     let resp = ui.add(egui::Button::selectable(
                         selected == Some(s.holder),
                         RichText::new(format!("{label}  {} @{}", s.class_name, s.holder_id)).strong(),
@@ -243,6 +248,8 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                             ui.close();
                         }
                     });
+                    let path = format!("{} · {}", s.kind.as_str(), s.path.join(" <- "));
+                    ui.add(egui::Label::new(RichText::new(path).monospace().weak()).wrap());
                 });
                 sparkline(ui, s);
                 ui.label(signed_bytes(s.growth));
@@ -251,8 +258,6 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                 if ui.small_button(format!("{arrow} {} ({})", count(s.added), bytes(s.added_size as f64))).clicked() {
                     toggles.push((i, usize::MAX));
                 }
-                ui.label(s.kind.as_str());
-                ui.label(RichText::new(s.path.join(" <- ")).monospace().small());
                 ui.end_row();
                 if !open {
                     continue;
@@ -269,8 +274,6 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                     ui.label("");
                     ui.label("");
                     ui.label(format!("{} ({})", count(c.added), bytes(c.size as f64)));
-                    ui.label("");
-                    ui.label("");
                     ui.end_row();
                     if !copen {
                         continue;
@@ -297,8 +300,6 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                         ui.label("");
                         ui.label("");
                         ui.label(bytes(a.retained_size[n as usize] as f64));
-                        ui.label("");
-                        ui.label("");
                         ui.end_row();
                     }
                 }
