@@ -478,16 +478,21 @@ pub fn demo_ui(app: &mut App, ui: &mut Ui) {
         egui::ScrollArea::vertical().id_salt("steps").stick_to_bottom(true).max_height(300.0).show(
             &mut cols[0],
             |ui| {
-                for s in demo.steps() {
-                    ui.label(s);
-                }
+                // Left-aligned, not justified: a wrapped line keeps its spacing.
+                ui.with_layout(egui::Layout::top_down(egui::Align::LEFT), |ui| {
+                    for s in demo.steps() {
+                        ui.label(s);
+                    }
+                });
             },
         );
         cols[1].label(RichText::new("Server output (access log)").strong());
         egui::ScrollArea::vertical().id_salt("log").stick_to_bottom(true).max_height(300.0).show(&mut cols[1], |ui| {
-            for line in demo.log_tail().iter().rev().take(60).collect::<Vec<_>>().into_iter().rev() {
-                ui.label(RichText::new(line).monospace());
-            }
+            ui.with_layout(egui::Layout::top_down(egui::Align::LEFT), |ui| {
+                for line in demo.log_tail().iter().rev().take(60).collect::<Vec<_>>().into_iter().rev() {
+                    ui.label(RichText::new(line).monospace());
+                }
+            });
         });
     });
     if running {
