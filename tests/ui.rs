@@ -437,6 +437,14 @@ fn demo_panel_runs_the_tutorial_against_the_real_server() {
         "{rows:?}"
     );
     h.get_by_label_contains("Over Snapshot 2: demo-1, Snapshot 3: demo-2, Snapshot 4: demo-3");
+    // The focus can be undone: the report is then over every loaded snapshot.
+    h.get_by_label("Use all loaded snapshots").click();
+    h.run_ok();
+    h.state_mut().leaks.wait();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Over Snapshot 2").is_none());
+    let all: Vec<u64> = h.state().snapshots.iter().map(|s| s.id).collect();
+    assert!(h.state().leaks.report_for(&all).is_some(), "the report is now over all four");
     // One click away: the Comparison of the last two dumps, by Size Delta, {username} on top.
     h.get_by_label("Comparison").click();
     settle(&mut h);
