@@ -370,13 +370,18 @@ fn closing_a_snapshot_and_choosing_another_base() {
     assert!(h.query_by_label("Snapshot 2: s2").is_none());
 }
 
-/// The Demo panel with the real server: start it, run the tutorial, end on the Comparison of the
-/// last two dumps with the top class's object selected and its retainers reaching `loginUsers`.
+/// The Demo panel with the real server: start it, run the tutorial, end on the Leaks view over the
+/// three dumps (not over a file opened before) with the `loginUsers` holder first and selected,
+/// its retainers below; one click on Comparison shows the last two dumps by Size Delta.
 #[test]
 #[cfg(feature = "demo")]
 fn demo_panel_runs_the_tutorial_against_the_real_server() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = App::empty();
+    // A snapshot of another process is open: the tutorial's report must leave it out.
+    let s1 = sample("s1.heapsnapshot.gz");
+    let snap = heapscope::snapshot::read_file(&s1, &NoProgress).unwrap();
+    app.add_analysis(s1, Arc::new(Analysis::run(snap, &NoProgress).unwrap()));
     app.demo = heapscope::ui::demo_panel::DemoPanel::new()
         .with_binary(PathBuf::from(env!("CARGO_BIN_EXE_heapscope")), dir.path().join("dumps"));
     app.demo.leak_count = 2000;
@@ -402,6 +407,7 @@ fn demo_panel_runs_the_tutorial_against_the_real_server() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while !h.state().demo.tutorial_finished() {
         assert!(std::time::Instant::now() < deadline, "tutorial stuck: {:?}", h.state().demo.steps());
+        assert!(h.state().demo.error.is_none(), "{:?}", h.state().demo.error);
         h.step();
         let ctx = h.ctx.clone();
         h.state_mut().wait_for_background_work(&ctx);
@@ -409,20 +415,48 @@ fn demo_panel_runs_the_tutorial_against_the_real_server() {
     }
     settle(&mut h);
     let app = h.state();
+    assert_eq!(app.view, View::Leaks);
+    assert_eq!(app.snapshots.len(), 4);
+    let dumps: Vec<u64> = app.snapshots[1..].iter().map(|s| s.id).collect();
+    let current = dumps[2];
+    let report = app.leaks.report_for(&dumps).expect("the report is over the three dumps").clone().unwrap();
+    let first = &report.suspects[0];
+    assert_eq!(first.edge, "loginUsers");
+    assert!(first.growth > 0);
+    // Shown first, its holder selected (in the newest dump), its retainers below.
+    assert_eq!(selected_node(&h), Some((current, first.holder)));
+    // The suspects' rows as drawn ("edge  Class @id"), top to bottom.
+    let rows: Vec<String> = h
+        .query_all_by_label_contains("  ")
+        .filter_map(|n| egui_kittest::kittest::NodeT::accesskit_node(&n).label())
+        .filter(|l| report.suspects.iter().any(|s| *l == format!("{}  {} @{}", s.edge, s.class_name, s.holder_id)))
+        .collect();
+    assert_eq!(
+        rows.first().map(String::as_str),
+        Some(&*format!("loginUsers  Object @{}", first.holder_id)),
+        "{rows:?}"
+    );
+    h.get_by_label_contains("Over Snapshot 2: demo-1, Snapshot 3: demo-2, Snapshot 4: demo-3");
+    // The focus can be undone: the report is then over every loaded snapshot.
+    h.get_by_label("Use all loaded snapshots").click();
+    h.run_ok();
+    h.state_mut().leaks.wait();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Over Snapshot 2").is_none());
+    let all: Vec<u64> = h.state().snapshots.iter().map(|s| s.id).collect();
+    assert!(h.state().leaks.report_for(&all).is_some(), "the report is now over all four");
+    // One click away: the Comparison of the last two dumps, by Size Delta, {username} on top.
+    h.get_by_label("Comparison").click();
+    settle(&mut h);
+    let app = h.state();
     assert_eq!(app.view, View::Comparison);
-    assert_eq!(app.snapshots.len(), 3);
-    let (cmp, base, current) = app.comparison().unwrap();
-    assert_eq!(base, app.snapshots[1].id);
-    assert_eq!(current, app.snapshots[2].id);
+    let (cmp, base, cur) = app.comparison().unwrap();
+    assert_eq!((base, cur), (dumps[1], dumps[2]));
     let top = cmp.classes.iter().max_by_key(|d| d.size_delta()).unwrap();
     assert_eq!(top.name, "{username}");
     assert_eq!(top.new_count, 2000);
     h.get_by_label("Size Delta ⬇");
-    // The top class is expanded and one of its new objects selected; its retainers reach loginUsers.
-    let (snapshot, node) = selected_node(&h).unwrap();
-    assert_eq!(snapshot, current);
-    assert!(top.added.contains(&node));
-    h.get_by_label("loginUsers");
+    h.get_by_label("{username}");
     // The steps and the server's access log are shown.
     h.get_by_label("Demo").click();
     h.run_ok();

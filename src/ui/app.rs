@@ -191,7 +191,7 @@ impl App {
         let ctx = ui.ctx().clone();
         self.poll_jobs(&ctx);
         #[cfg(feature = "demo")]
-        super::demo_panel::DemoPanel::tick(self);
+        super::demo_panel::DemoPanel::tick(self, &ctx);
         #[cfg(feature = "demo")]
         if self.demo.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));

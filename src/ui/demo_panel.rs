@@ -4,8 +4,9 @@
 //! 127.0.0.1: it exits when this window closes, and also if this process dies (its stdin closes),
 //! so no server is left behind. Every HTTP call runs on a worker thread; the panel shows each
 //! step and never blocks the window. **Run the tutorial** takes a snapshot, leaks, snapshots,
-//! leaks, snapshots, then opens the Comparison of the last two sorted by Size Delta, selects an
-//! object of the top class and shows its retainers, which end at `loginUsers`.
+//! leaks, snapshots, then opens the Leaks view over the three dumps and selects the first
+//! suspect's holder, the object held by `loginUsers` (the Retainers pane follows). The
+//! Comparison of the last two, sorted by Size Delta, is computed meanwhile: one click away.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use egui::{RichText, Ui};
 
-use super::app::{App, Command, Item, View};
+use super::app::{App, Command, Item, SnapshotId, View};
 use crate::analysis::views::SortKey;
 
 const LOG_TAIL: usize = 300;
@@ -52,8 +53,10 @@ enum Tutorial {
     Loading {
         dumps: Vec<PathBuf>,
     },
-    /// Comparison shown; waiting for it to compute, then select the top row.
-    Comparing,
+    /// Leaks shown over these snapshots; waiting for the report, then select its first suspect.
+    Reporting {
+        ids: Vec<SnapshotId>,
+    },
     Finished,
 }
 
@@ -131,7 +134,7 @@ impl DemoPanel {
         self.server.is_some()
     }
 
-    /// The tutorial ran to its end (Comparison shown, top object selected).
+    /// The tutorial ran to its end (Leaks shown, the first suspect's holder selected).
     pub fn tutorial_finished(&self) -> bool {
         self.tutorial == Some(Tutorial::Finished)
     }
@@ -277,8 +280,23 @@ impl DemoPanel {
         });
     }
 
+    /// The leak report over the tutorial's snapshots, started if needed (also when the user left
+    /// the Leaks view meanwhile); an error if some of them were closed.
+    fn report(
+        app: &mut App,
+        ids: &[SnapshotId],
+        ctx: &egui::Context,
+    ) -> Option<Result<Arc<crate::analysis::leaks::LeakReport>, String>> {
+        let inputs = super::leaks::inputs(app);
+        if !inputs.iter().map(|s| s.0).eq(ids.iter().copied()) {
+            return Some(Err("its snapshots were closed".into()));
+        }
+        app.leaks.ensure(inputs, ctx);
+        app.leaks.report_for(ids).cloned()
+    }
+
     /// Applies worker events and advances the tutorial (called once a frame).
-    pub fn tick(app: &mut App) {
+    pub fn tick(app: &mut App, ctx: &egui::Context) {
         while let Ok(event) = app.demo.rx.try_recv() {
             match event {
                 Event::Step(s) => app.demo.steps.push(s),
@@ -314,35 +332,44 @@ impl DemoPanel {
                     app.demo.error = Some("a tutorial snapshot failed to load".into());
                 } else if ids.len() == dumps.len() && ids.len() >= 2 {
                     let (base, current) = (ids[ids.len() - 2], ids[ids.len() - 1]);
-                    app.demo.steps.push("Comparison of the last two snapshots, by Size Delta".into());
+                    app.demo.steps.push("Leaks over the three snapshots".into());
+                    // Over these dumps only, whatever else is open.
+                    app.leaks.focus(ids.clone());
                     app.push(Command::SelectSnapshot(current));
-                    app.push(Command::SetView(View::Comparison));
+                    app.push(Command::SetView(View::Leaks));
+                    // The Comparison of the last two, by Size Delta, computes meanwhile.
                     app.push(Command::SetBase(base));
                     app.comparison.tree.sort = SortKey::SizeDelta;
                     app.comparison.tree.ascending = false;
                     app.comparison.tree.invalidate();
-                    app.demo.tutorial = Some(Tutorial::Comparing);
+                    app.demo.tutorial = Some(Tutorial::Reporting { ids });
                 }
             }
-            Some(Tutorial::Comparing) => {
-                if let Some((cmp, _, current)) = app.comparison() {
-                    // The top row by Size Delta: expand it, select its first new object.
-                    if let Some(top) = cmp.classes.iter().max_by_key(|d| d.size_delta()) {
-                        app.comparison.expand_class(&top.key);
-                        // The object the grid shows first under its class (largest first).
-                        let mut added = top.added.clone();
-                        if let Some(a) = app.loaded(current).map(|s| s.analysis.clone()) {
-                            crate::analysis::views::sort_nodes(&a, &mut added, SortKey::ShallowSize, false);
+            Some(Tutorial::Reporting { ids }) => match Self::report(app, &ids, ctx) {
+                Some(Ok(report)) => {
+                    let current = ids[ids.len() - 1];
+                    match report.suspects.first() {
+                        Some(s) => {
+                            app.push(Command::Select(Item::Node { snapshot: current, node: s.holder }));
+                            let name = if s.edge.is_empty() { &s.class_name } else { &s.edge };
+                            app.demo.steps.push(format!(
+                                "First suspect: {name} ({} @{}), {}; its retainers are shown below",
+                                s.class_name,
+                                s.holder_id,
+                                crate::analysis::format::signed_bytes(s.growth)
+                            ));
+                            app.demo.steps.push("Comparison (toolbar): the last two snapshots by Size Delta".into());
                         }
-                        if let Some(&node) = added.first() {
-                            app.comparison.select_new_object(&top.key, node);
-                            app.push(Command::Select(Item::Node { snapshot: current, node }));
-                        }
-                        app.demo.steps.push(format!("Top class {}: its retainers are shown below", top.name));
+                        None => app.demo.steps.push("No leak suspect (raise the leak count)".into()),
                     }
                     app.demo.tutorial = Some(Tutorial::Finished);
                 }
-            }
+                Some(Err(e)) => {
+                    app.demo.tutorial = None;
+                    app.demo.error = Some(format!("the leak report failed: {e}"));
+                }
+                None => {}
+            },
             _ => {}
         }
     }
@@ -451,16 +478,21 @@ pub fn demo_ui(app: &mut App, ui: &mut Ui) {
         egui::ScrollArea::vertical().id_salt("steps").stick_to_bottom(true).max_height(300.0).show(
             &mut cols[0],
             |ui| {
-                for s in demo.steps() {
-                    ui.label(s);
-                }
+                // Left-aligned, not justified: a wrapped line keeps its spacing.
+                ui.with_layout(egui::Layout::top_down(egui::Align::LEFT), |ui| {
+                    for s in demo.steps() {
+                        ui.label(s);
+                    }
+                });
             },
         );
         cols[1].label(RichText::new("Server output (access log)").strong());
         egui::ScrollArea::vertical().id_salt("log").stick_to_bottom(true).max_height(300.0).show(&mut cols[1], |ui| {
-            for line in demo.log_tail().iter().rev().take(60).collect::<Vec<_>>().into_iter().rev() {
-                ui.label(RichText::new(line).monospace());
-            }
+            ui.with_layout(egui::Layout::top_down(egui::Align::LEFT), |ui| {
+                for line in demo.log_tail().iter().rev().take(60).collect::<Vec<_>>().into_iter().rev() {
+                    ui.label(RichText::new(line).monospace());
+                }
+            });
         });
     });
     if running {

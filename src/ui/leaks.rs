@@ -1,5 +1,7 @@
 //! The Leaks view: the leak report ([`crate::analysis::leaks`]) over every loaded snapshot,
-//! oldest first, the newest being the one whose objects are shown.
+//! oldest first, the newest being the one whose objects are shown — or over the snapshots it was
+//! focused on (the Demo tutorial's three dumps, opened next to other files), while two of them
+//! remain loaded.
 //!
 //! The report is computed on a worker thread and carries the ids of the snapshots it was
 //! computed for; when the loaded set changes, a new one is started and the old one is no longer
@@ -27,6 +29,8 @@ pub struct LeaksView {
     job: Option<(Vec<SnapshotId>, Receiver<Outcome>)>,
     /// Expanded suspects and added classes: (suspect index, class index or usize::MAX).
     expanded: Vec<(usize, usize)>,
+    /// The snapshots chosen for the report; `None`: every loaded one.
+    focus: Option<Vec<SnapshotId>>,
 }
 
 impl LeaksView {
@@ -41,6 +45,16 @@ impl LeaksView {
 
     pub fn is_busy(&self) -> bool {
         self.job.is_some()
+    }
+
+    /// Reports over these snapshots only (others stay loaded), until [`LeaksView::unfocus`].
+    pub fn focus(&mut self, ids: Vec<SnapshotId>) {
+        self.focus = Some(ids);
+    }
+
+    /// Reports over every loaded snapshot again.
+    pub fn unfocus(&mut self) {
+        self.focus = None;
     }
 
     /// Starts the report for `snapshots` unless it is done or under way; collects a finished one.
@@ -98,9 +112,17 @@ fn compute(snapshots: &[(SnapshotId, String, Arc<Analysis>)]) -> Outcome {
     session.finish(last, last_title).map(Arc::new).map_err(|e| e.to_string())
 }
 
-/// The loaded snapshots, oldest first, as the report takes them.
-fn inputs(app: &App) -> Vec<(SnapshotId, String, Arc<Analysis>)> {
-    app.snapshots.iter().map(|s| (s.id, s.title.clone(), s.analysis.clone())).collect()
+/// The snapshots the report is over, oldest first, as it takes them: the focused ones while two
+/// of them are loaded, else every loaded one.
+pub fn inputs(app: &App) -> Vec<(SnapshotId, String, Arc<Analysis>)> {
+    let all = app.snapshots.iter().map(|s| (s.id, s.title.clone(), s.analysis.clone()));
+    if let Some(focus) = &app.leaks.focus {
+        let chosen: Vec<_> = all.clone().filter(|s| focus.contains(&s.0)).collect();
+        if chosen.len() >= 2 {
+            return chosen;
+        }
+    }
+    all.collect()
 }
 
 /// A small line chart of the retained size per snapshot.
@@ -141,6 +163,16 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
     let ctx = ui.ctx().clone();
     app.leaks.ensure(snapshots, &ctx);
     ui.heading("Leaks");
+    if ids.len() >= 2 && ids.len() < app.snapshots.len() {
+        // Focused on some of the loaded snapshots: say which, and offer all of them.
+        let titles: Vec<String> = ids.iter().filter_map(|&i| app.loaded(i).map(|s| s.title.clone())).collect();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("Over {}", titles.join(", "))).weak());
+            if ui.small_button("Use all loaded snapshots").clicked() {
+                app.leaks.unfocus();
+            }
+        });
+    }
     if ids.len() < 2 {
         ui.label(
             "Load two or more snapshots of one process, taken after the same workload, to see what keeps growing.",
@@ -176,16 +208,21 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
     };
     let mut commands = Vec::new();
     let mut toggles = Vec::new();
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        egui::Grid::new("leaks").striped(true).num_columns(6).spacing(vec2(14.0, 6.0)).show(ui, |ui| {
-            for h in ["Holder", "Retained per snapshot", "Growth", "Added", "Kind", "Path"] {
-                ui.label(RichText::new(h).strong());
-            }
+    // The holder's column takes what the three number columns leave; its kind and path wrap
+    // under it, so nothing is cut off in a narrow window.
+    let holder_width = (ui.available_width() - 330.0).clamp(220.0, 640.0);
+    egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
+        egui::Grid::new("leaks").striped(true).num_columns(4).spacing(vec2(14.0, 6.0)).show(ui, |ui| {
+            ui.label(RichText::new("Holder, kind, path to a root").strong());
+            ui.label(RichText::new("Retained").strong()).on_hover_text("Retained size per snapshot, oldest first");
+            ui.label(RichText::new("Growth").strong());
+            ui.label(RichText::new("Added").strong());
             ui.end_row();
             for (i, s) in report.suspects.iter().enumerate() {
                 let open = app.leaks.expanded.contains(&(i, usize::MAX));
                 let label = if s.edge.is_empty() { s.class_name.clone() } else { s.edge.clone() };
-                ui.horizontal(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(holder_width);
                     let resp = ui.add(egui::Button::selectable(
                         selected == Some(s.holder),
                         RichText::new(format!("{label}  {} @{}", s.class_name, s.holder_id)).strong(),
@@ -211,6 +248,8 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                             ui.close();
                         }
                     });
+                    let path = format!("{} · {}", s.kind.as_str(), s.path.join(" <- "));
+                    ui.add(egui::Label::new(RichText::new(path).monospace().weak()).wrap());
                 });
                 sparkline(ui, s);
                 ui.label(signed_bytes(s.growth));
@@ -219,8 +258,6 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                 if ui.small_button(format!("{arrow} {} ({})", count(s.added), bytes(s.added_size as f64))).clicked() {
                     toggles.push((i, usize::MAX));
                 }
-                ui.label(s.kind.as_str());
-                ui.label(RichText::new(s.path.join(" <- ")).monospace().small());
                 ui.end_row();
                 if !open {
                     continue;
@@ -237,8 +274,6 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                     ui.label("");
                     ui.label("");
                     ui.label(format!("{} ({})", count(c.added), bytes(c.size as f64)));
-                    ui.label("");
-                    ui.label("");
                     ui.end_row();
                     if !copen {
                         continue;
@@ -265,8 +300,6 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                         ui.label("");
                         ui.label("");
                         ui.label(bytes(a.retained_size[n as usize] as f64));
-                        ui.label("");
-                        ui.label("");
                         ui.end_row();
                     }
                 }
