@@ -277,7 +277,10 @@ fn a_process_killed_during_capture_leaves_no_file() {
     let deadline = Instant::now() + Duration::from_secs(60);
     while files_in(dir.path()).is_empty() {
         assert!(Instant::now() < deadline, "the capture never started");
-        assert!(capture.try_wait().unwrap().is_none(), "the capture finished before the kill");
+        if capture.try_wait().unwrap().is_some() {
+            let out = capture.wait_with_output().unwrap();
+            panic!("the capture finished before the kill: {}", String::from_utf8_lossy(&out.stderr));
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
     server.child.kill().unwrap();
@@ -309,7 +312,10 @@ fn ctrl_c_during_capture_leaves_no_file_and_closes_the_inspector() {
     let deadline = Instant::now() + Duration::from_secs(60);
     while files_in(dir.path()).is_empty() {
         assert!(Instant::now() < deadline, "the capture never started");
-        assert!(capture.try_wait().unwrap().is_none(), "the capture finished before the interrupt");
+        if capture.try_wait().unwrap().is_some() {
+            let out = capture.wait_with_output().unwrap();
+            panic!("the capture finished before the interrupt: {}", String::from_utf8_lossy(&out.stderr));
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
     Command::new("kill").args(["-INT", &capture.id().to_string()]).status().unwrap();
