@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::InputError;
 use crate::analysis::{Analysis, LoadError};
 use crate::progress::{NoProgress, Phase, Progress};
 
