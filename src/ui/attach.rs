@@ -163,6 +163,7 @@ impl AttachDialog {
         self.error = None;
         self.addresses.retain(|(a, _)| *a != addr);
         self.addresses.push((addr.clone(), None));
+        self.address.clear();
         let (tx, rx) = channel();
         let (ctx, options) = (ctx.clone(), self.options());
         std::thread::spawn(move || {

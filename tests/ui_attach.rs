@@ -1,0 +1,179 @@
+//! The Attach… dialog driven as a user drives it (egui_kittest), against a real `node` process
+//! running tests/capture/leaky-server.js without inspector flags: open Attach…, find the process
+//! by pid, attach (Heapscope opens its inspector with SIGUSR1), take two snapshots around leaking
+//! requests, see them in the sidebar, detach — the process still serves and its inspector is
+//! closed again. A closed port and a remote host show their errors in the dialog.
+//!
+//! Needs `node` on PATH (`.ci/run` installs it); without it the test fails and says so.
+
+#![cfg(all(feature = "gui", feature = "capture"))]
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use heapscope::ui::App;
+use heapscope::ui::attach::SessionState;
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_node() -> Server {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/capture/leaky-server.js");
+    let mut child = Command::new("node")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("this test needs `node` on PATH (.ci/run installs it): {e}"));
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok());
+    let port = port.unwrap_or_else(|| panic!("no port in the server's first line {line:?}"));
+    Server { child, port }
+}
+
+/// A plain HTTP GET; the body.
+fn get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
+}
+
+fn harness(folder: PathBuf) -> Harness<'static, App> {
+    let mut app = App::empty();
+    app.attach.folder = folder.display().to_string();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+}
+
+/// Runs frames (and the app's loads) until `done` holds; panics after `secs`.
+fn wait_until(h: &mut Harness<'static, App>, secs: u64, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        h.run_steps(2);
+        let ctx = h.ctx.clone();
+        h.state_mut().wait_for_background_work(&ctx);
+        h.run_steps(1);
+        if done(h.state()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {secs} s; dialog error: {:?}", h.state().attach.error);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn error_text(h: &Harness<'static, App>) -> String {
+    h.state().attach.error.clone().unwrap_or_default()
+}
+
+#[test]
+fn attach_by_pid_take_snapshots_detach_and_the_process_still_serves() {
+    let server = start_node();
+    let pid = server.child.id();
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+
+    h.get_by_label("Attach…").click();
+    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
+    // The process is listed by pid, without an inspector (it was started without one).
+    assert!(h.query_by_label("no inspector").is_some());
+    h.get_by_label(&pid.to_string()).click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(&mut h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+    assert_eq!(error_text(&h), "");
+    h.get_by_label_contains("Attached to");
+    h.get_by_label_contains("Heapscope opened its inspector");
+
+    h.get_by_label("Take snapshot").click();
+    wait_until(&mut h, 60, "the first snapshot", |a| a.snapshots.len() == 1 || a.attach.error.is_some());
+    for _ in 0..5 {
+        get(server.port, "/leak");
+    }
+    h.get_by_label("Take snapshot").click();
+    wait_until(&mut h, 60, "the second snapshot", |a| a.snapshots.len() == 2 || a.attach.error.is_some());
+    assert_eq!(error_text(&h), "");
+
+    // Both are in the sidebar, named by the script and the time, and saved in the folder.
+    let titles: Vec<String> = h.state().snapshots.iter().map(|s| s.title.clone()).collect();
+    for (i, t) in titles.iter().enumerate() {
+        assert!(t.starts_with(&format!("Snapshot {}: leaky-server-", i + 1)), "{t}");
+        h.get_by_label(t);
+    }
+    let files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.iter().all(|f| f.extension().is_some_and(|e| e == "heapsnapshot")));
+
+    // One session: the leaked objects keep their ids, so the Comparison shows +5, not churn.
+    let (a, b) = (h.state().snapshots[0].analysis.clone(), h.state().snapshots[1].analysis.clone());
+    let cmp = heapscope::analysis::diff::compare(&a, &b);
+    let leaked = cmp.classes.iter().find(|c| c.name == "LeakedRequest").expect("LeakedRequest in the Comparison");
+    assert_eq!((leaked.new_count, leaked.deleted_count), (5, 0));
+
+    h.get_by_label("Detach").click();
+    wait_until(&mut h, 30, "detaching", |a| a.attach.session.is_none());
+    assert_eq!(error_text(&h), "");
+    // The process keeps serving, and the inspector Heapscope opened is closed again.
+    assert!(get(server.port, "/").starts_with("ok "));
+    let listed = heapscope::capture::list_node_processes();
+    let me = listed.iter().find(|p| p.pid == pid).expect("the process is still listed");
+    assert_eq!(me.inspector, None);
+}
+
+#[test]
+fn a_closed_port_and_a_remote_host_show_errors_in_the_dialog() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+    h.get_by_label("Attach…").click();
+    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
+
+    // A port nothing listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    h.get_by_role(Role::TextInput).click();
+    h.run_steps(1);
+    h.get_by_role(Role::TextInput).type_text(&format!("127.0.0.1:{port}"));
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    wait_until(&mut h, 10, "the closed port's answer", |a| !a.attach.is_busy());
+    assert!(error_text(&h).contains("connection refused"), "{}", error_text(&h));
+    assert!(h.query_all_by_label_contains("connection refused").count() >= 1);
+
+    // A remote host without "allow remote" (Add emptied the field).
+    assert_eq!(h.state().attach.address, "");
+    h.get_by_role(Role::TextInput).click();
+    h.run_steps(1);
+    h.get_by_role(Role::TextInput).type_text("192.0.2.1:9229");
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    wait_until(&mut h, 10, "the remote host's answer", |a| !a.attach.is_busy());
+    assert!(error_text(&h).contains("not a loopback address"), "{}", error_text(&h));
+    assert!(h.query_all_by_label_contains("not a loopback address").count() >= 1);
+    // Nothing to attach to.
+    assert!(h.state().attach.session.is_none());
+}
