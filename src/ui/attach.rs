@@ -88,6 +88,8 @@ pub struct AttachDialog {
     /// The last snapshot saved (its load shows in the dialog until it is done).
     pub last_saved: Option<PathBuf>,
     pub saved_count: usize,
+    /// A short confirmation ("Detached from …"), until the next attach.
+    pub notice: Option<String>,
 }
 
 impl Default for AttachDialog {
@@ -110,6 +112,7 @@ impl Default for AttachDialog {
             error: None,
             last_saved: None,
             saved_count: 0,
+            notice: None,
         }
     }
 }
@@ -176,6 +179,7 @@ impl AttachDialog {
 
     fn attach(&mut self, choice: Choice, ctx: &egui::Context) {
         self.error = None;
+        self.notice = None;
         let (target, label) = match &choice {
             Choice::Pid(pid) => (Target::Pid(*pid), format!("process {pid}")),
             Choice::Ws { url, title } => (Target::Ws(url.clone()), title.clone()),
@@ -265,7 +269,9 @@ impl AttachDialog {
             }
             match event {
                 Event::Attached { title, opened_inspector } => {
-                    s.title = title;
+                    // A target chosen by its debugger URL has no title from the engine: the one
+                    // its inspector listed (the label) names its files.
+                    s.title = if title.is_empty() { s.label.clone() } else { title };
                     s.opened_inspector = opened_inspector;
                     s.state = SessionState::Ready;
                 }
@@ -308,7 +314,12 @@ impl AttachDialog {
             }
         }
         if end {
+            if self.error.is_none() {
+                self.notice = Some(format!("Detached from {}; the process keeps running.", s.label));
+            }
             self.session = None;
+            // The processes' inspectors may have changed (closed again).
+            self.refresh(ctx);
             return to_load;
         }
         // Every N s: due snapshots start when the previous one is done.
@@ -355,7 +366,15 @@ fn worker(id: u64, target: Target, options: Options, requests: Receiver<Request>
             },
             &cancel,
         );
-        send(Event::Taken(result.map(|c| c.path).map_err(|e| e.to_string())));
+        match result {
+            Ok(c) => send(Event::Taken(Ok(c.path))),
+            // The session is unusable after a failed or cancelled snapshot (V8 may still be
+            // sending it): end it, closing an inspector we opened, and say so.
+            Err(e) => {
+                send(Event::Taken(Err(format!("{e}; the session ended, attach again to take more"))));
+                break;
+            }
+        }
     }
     send(Event::Detached(attached.detach().map(|_| ()).map_err(|e| e.to_string())));
 }
@@ -377,6 +396,8 @@ pub fn attach_ui(app: &mut App, ctx: &egui::Context) {
         egui::Window::new("Attach to a process")
             .open(&mut open)
             .default_width(640.0)
+            // Below the toolbar, right of the sidebar: Open…/Attach… and the snapshots stay visible.
+            .default_pos([240.0, 60.0])
             .default_height(480.0)
             .show(ctx, |ui| dialog_ui(&mut dialog, ui, loading, loaded, &mut cancel_load));
         dialog.open = open;
@@ -405,6 +426,12 @@ fn dialog_ui(
         ui.label(RichText::new(format!("⚠ {e}")).color(Color32::from_rgb(220, 80, 70)));
         ui.separator();
     }
+    if let Some(n) = &d.notice
+        && d.session.is_none()
+    {
+        ui.label(RichText::new(n).strong());
+        ui.separator();
+    }
     if d.session.is_some() {
         session_ui(d, ui, loading, loaded, cancel_load);
         return;
@@ -423,14 +450,21 @@ fn dialog_ui(
             ui.label(RichText::new("No Node.js or Electron process of yours is running.").weak());
         }
         egui::Grid::new("process_grid").striped(true).num_columns(3).show(ui, |ui| {
+            if !d.processes.is_empty() {
+                ui.label(RichText::new("PID").weak());
+                ui.label(RichText::new("Inspector").weak());
+                ui.label(RichText::new("Command line").weak());
+                ui.end_row();
+            }
             for p in &d.processes {
                 let chosen = d.choice == Some(Choice::Pid(p.pid));
                 if ui.selectable_label(chosen, p.pid.to_string()).clicked() {
                     d.choice = Some(Choice::Pid(p.pid));
                 }
                 match &p.inspector {
-                    Some(a) => ui.label(format!("inspector {a}")),
-                    None => ui.label(RichText::new("no inspector").weak()),
+                    Some(a) => ui.label(format!("open on {a}")),
+                    None => ui.label(RichText::new("no inspector").weak())
+                        .on_hover_text("Attaching opens it (SIGUSR1) and Detach closes it again"),
                 };
                 let mut command = p.command.clone();
                 if command.chars().count() > 90 {
@@ -514,7 +548,11 @@ fn session_ui(
 ) {
     let Some(s) = d.session.as_ref() else { return };
     let state = s.state.clone();
-    let name = if s.title.is_empty() { s.label.clone() } else { format!("{} ({})", s.title, s.label) };
+    let name = if s.title.is_empty() || s.title == s.label {
+        s.label.clone()
+    } else {
+        format!("{} ({})", s.title, s.label)
+    };
     match state {
         SessionState::Attaching => {
             ui.horizontal(|ui| {
@@ -586,7 +624,8 @@ fn session_ui(
             Some(title) => format!("{title} loaded"),
             None => "saved".into(),
         };
-        ui.label(format!("{} snapshot(s) taken; last: {} ({what})", d.saved_count, p.display()));
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        ui.label(format!("{} snapshot(s) taken; last: {name} ({what})", d.saved_count)).on_hover_text(p.display().to_string());
     }
     if d.every && state == SessionState::Ready {
         ui.label(RichText::new(format!("Next snapshot in {} s at most", d.every_secs)).weak());
