@@ -425,7 +425,9 @@ fn a_chromium_page_by_address() {
     capture_ok(&["--inspect", &addr, "--target", "PageLeak", "-o", path.to_str().unwrap()]);
     let a = load(&path);
     // The Summary has the page's class with every instance.
-    let summary = heapscope::cli::json::summary(&a, "page");
+    let mut text = Vec::new();
+    heapscope::cli::json::summary(&mut text, &a, "page").unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&text).unwrap();
     let classes = summary["classes"].as_array().unwrap();
     let row = classes.iter().find(|r| r["name"] == "PageLeak").expect("a PageLeak row");
     assert_eq!(row["count"], 123);

@@ -80,8 +80,8 @@ pub fn run(args: CaptureArgs, show_progress: bool) -> anyhow::Result<()> {
     let options = Options { allow_remote: args.allow_remote, ..Options::default() };
 
     if let Some(at) = args.at {
-        let (wait, when) = crate::schedule::until_next(at, chrono::Local::now())
-            .map_err(|e| InputError(format!("--at: {e}")))?;
+        let (wait, when) =
+            crate::schedule::until_next(at, chrono::Local::now()).map_err(|e| InputError(format!("--at: {e}")))?;
         eprintln!("heapscope: first snapshot at {}", when.format("%Y-%m-%d %H:%M"));
         std::thread::sleep(wait);
     }

@@ -233,7 +233,8 @@ impl App {
                 self.push(Command::OpenDialog);
             }
             #[cfg(feature = "capture")]
-            if ui.button("Attach…").on_hover_text("Take snapshots of a running Node.js or Chromium process").clicked() {
+            if ui.button("Attach…").on_hover_text("Take snapshots of a running Node.js or Chromium process").clicked()
+            {
                 self.attach.show_dialog(ui.ctx());
             }
             ui.separator();

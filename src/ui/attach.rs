@@ -64,18 +64,23 @@ pub struct Session {
     next_at: Option<Instant>,
 }
 
+/// A process listing and the generation it was asked for.
+type Listing = (u64, Vec<NodeProcess>);
+/// An inspector address's targets, or why there are none.
+pub type Targets = Result<Vec<TargetInfo>, String>;
+
 /// The dialog's state (open or not: a session and its schedule go on while it is closed).
 pub struct AttachDialog {
     pub open: bool,
     pub processes: Vec<NodeProcess>,
-    listing: Option<(u64, Receiver<(u64, Vec<NodeProcess>)>)>,
+    listing: Option<(u64, Receiver<Listing>)>,
     listing_generation: u64,
     /// The HOST:PORT field.
     pub address: String,
     pub allow_remote: bool,
     /// Added inspector addresses and their targets (or why there are none).
-    pub addresses: Vec<(String, Option<Result<Vec<TargetInfo>, String>>)>,
-    address_jobs: Vec<Receiver<(String, Result<Vec<TargetInfo>, String>)>>,
+    pub addresses: Vec<(String, Option<Targets>)>,
+    address_jobs: Vec<Receiver<(String, Targets)>>,
     pub choice: Option<Choice>,
     /// The folder snapshots are saved in (editable).
     pub folder: String,
@@ -342,7 +347,14 @@ impl AttachDialog {
 
 /// The session's worker: attach, take snapshots on request, detach when asked (or when the
 /// window drops the session).
-fn worker(id: u64, target: Target, options: Options, requests: Receiver<Request>, events: Sender<(u64, Event)>, ctx: egui::Context) {
+fn worker(
+    id: u64,
+    target: Target,
+    options: Options,
+    requests: Receiver<Request>,
+    events: Sender<(u64, Event)>,
+    ctx: egui::Context,
+) {
     let send = |e: Event| {
         let _ = events.send((id, e));
         ctx.request_repaint();
@@ -351,7 +363,10 @@ fn worker(id: u64, target: Target, options: Options, requests: Receiver<Request>
         Ok(a) => a,
         Err(e) => return send(Event::Failed(e.to_string())),
     };
-    send(Event::Attached { title: attached.title().to_string(), opened_inspector: attached.opened_inspector().is_some() });
+    send(Event::Attached {
+        title: attached.title().to_string(),
+        opened_inspector: attached.opened_inspector().is_some(),
+    });
     let mut last_repaint = Instant::now();
     while let Ok(Request::Take { dest, cancel }) = requests.recv() {
         let result = attached.take_cancellable(
@@ -384,11 +399,8 @@ pub fn attach_ui(app: &mut App, ctx: &egui::Context) {
     let mut dialog = std::mem::take(&mut app.attach);
     let to_load = dialog.poll(ctx);
     if dialog.open {
-        let loading = dialog
-            .last_saved
-            .as_ref()
-            .and_then(|p| app.jobs.iter().find(|j| &j.path == p))
-            .map(|j| (j.id, j.status()));
+        let loading =
+            dialog.last_saved.as_ref().and_then(|p| app.jobs.iter().find(|j| &j.path == p)).map(|j| (j.id, j.status()));
         let loaded = dialog.last_saved.as_ref().and_then(|p| app.snapshots.iter().find(|s| &s.path == p));
         let loaded = loaded.map(|s| s.title.clone());
         let mut open = true;
@@ -463,7 +475,8 @@ fn dialog_ui(
                 }
                 match &p.inspector {
                     Some(a) => ui.label(format!("open on {a}")),
-                    None => ui.label(RichText::new("no inspector").weak())
+                    None => ui
+                        .label(RichText::new("no inspector").weak())
                         .on_hover_text("Attaching opens it (SIGUSR1) and Detach closes it again"),
                 };
                 let mut command = p.command.clone();
@@ -548,11 +561,8 @@ fn session_ui(
 ) {
     let Some(s) = d.session.as_ref() else { return };
     let state = s.state.clone();
-    let name = if s.title.is_empty() || s.title == s.label {
-        s.label.clone()
-    } else {
-        format!("{} ({})", s.title, s.label)
-    };
+    let name =
+        if s.title.is_empty() || s.title == s.label { s.label.clone() } else { format!("{} ({})", s.title, s.label) };
     match state {
         SessionState::Attaching => {
             ui.horizontal(|ui| {
@@ -596,7 +606,10 @@ fn session_ui(
             let (fraction, text) = if received > 0 {
                 (1.0, format!("receiving {}", bytes(received as f64)))
             } else if total > 0 {
-                (done as f32 / total as f32, format!("V8 is taking the snapshot {:.0}%", 100.0 * done as f32 / total as f32))
+                (
+                    done as f32 / total as f32,
+                    format!("V8 is taking the snapshot {:.0}%", 100.0 * done as f32 / total as f32),
+                )
             } else {
                 (0.0, "V8 is taking the snapshot…".to_string())
             };
@@ -625,7 +638,8 @@ fn session_ui(
             None => "saved".into(),
         };
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        ui.label(format!("{} snapshot(s) taken; last: {name} ({what})", d.saved_count)).on_hover_text(p.display().to_string());
+        ui.label(format!("{} snapshot(s) taken; last: {name} ({what})", d.saved_count))
+            .on_hover_text(p.display().to_string());
     }
     if d.every && state == SessionState::Ready {
         ui.label(RichText::new(format!("Next snapshot in {} s at most", d.every_secs)).weak());
