@@ -305,3 +305,28 @@ fn cancel_during_a_capture_leaves_no_file_and_the_process_serving() {
     let listed = heapscope::capture::list_node_processes();
     assert_eq!(listed.iter().find(|p| p.pid == pid).map(|p| p.inspector.clone()), Some(None));
 }
+
+#[test]
+fn closing_the_window_detaches_and_closes_the_inspector_it_opened() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start_node(&[]);
+    let pid = server.child.id();
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+    h.get_by_label("Attach…").click();
+    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
+    h.get_by_label(&pid.to_string()).click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(&mut h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+    let opened = heapscope::capture::list_node_processes().into_iter().find(|p| p.pid == pid).unwrap();
+    assert!(opened.inspector.is_some(), "attaching opened the inspector");
+    // What eframe calls when the window closes.
+    eframe::App::on_exit(h.state_mut(), None);
+    assert!(h.state().attach.session.is_none());
+    assert!(get(server.port, "/").starts_with("ok "));
+    let after = heapscope::capture::list_node_processes().into_iter().find(|p| p.pid == pid).unwrap();
+    assert_eq!(after.inspector, None);
+}

@@ -588,5 +588,8 @@ impl eframe::App for App {
         #[cfg(feature = "demo")]
         self.demo.stop();
         self.recent.save();
+        // Leave an attached process as it was (its inspector closed if we opened it).
+        #[cfg(feature = "capture")]
+        self.attach.shutdown(std::time::Duration::from_secs(10));
     }
 }

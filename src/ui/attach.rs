@@ -236,6 +236,23 @@ impl AttachDialog {
         }
     }
 
+    /// The window is closing: detach (closing an inspector we opened) and wait for it, at most
+    /// `wait` — a snapshot being taken is cancelled first.
+    pub fn shutdown(&mut self, wait: Duration) {
+        let Some(s) = self.session.take() else { return };
+        if let Some(c) = &s.cancel {
+            c.store(true, Ordering::Relaxed);
+        }
+        let _ = s.requests.send(Request::Detach);
+        let deadline = Instant::now() + wait;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match s.events.recv_timeout(left) {
+                Ok((_, Event::Detached(_) | Event::Failed(_))) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    }
+
     /// Takes the worker's answers; returns the snapshots to load.
     fn poll(&mut self, ctx: &egui::Context) -> Vec<PathBuf> {
         if let Some((generation, rx)) = &self.listing
@@ -391,7 +408,23 @@ fn worker(
             }
         }
     }
-    send(Event::Detached(attached.detach().map(|_| ()).map_err(|e| e.to_string())));
+    let opened = attached.opened_inspector();
+    let mut result = attached.detach().map(|_| ());
+    // After a cancelled or failed snapshot V8 may still be busy writing it and not answer for a
+    // while: keep asking the inspector we opened to close (the CLI's Ctrl-C does the same), so
+    // the process is left as it was.
+    if let (Err(_), Some((pid, ws_url))) = (&result, opened) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while result.is_err() && Instant::now() < deadline && capture::pid::alive(pid) {
+            std::thread::sleep(Duration::from_millis(200));
+            result = match capture::close_opened_inspector(pid, &ws_url) {
+                // Nothing listens there any more: closed already.
+                Ok(_) | Err(capture::CaptureError::ConnectionRefused(_)) => Ok(()),
+                Err(e) => Err(e),
+            };
+        }
+    }
+    send(Event::Detached(result.map_err(|e| e.to_string())));
 }
 
 /// Draws the dialog (when open) and hands finished snapshots to the app's loader.
