@@ -237,6 +237,13 @@ impl App {
             {
                 self.attach.show_dialog(ui.ctx());
             }
+            #[cfg(feature = "capture")]
+            if !self.attach.open
+                && let Some(s) = &self.attach.session
+            {
+                ui.label(RichText::new("attached").color(Color32::from_rgb(90, 180, 90)))
+                    .on_hover_text(format!("Attached to {}: Attach… shows it", s.label));
+            }
             ui.separator();
             let has_two = self.snapshots.len() >= 2;
             for v in [

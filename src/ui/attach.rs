@@ -638,6 +638,8 @@ fn session_ui(
         ui.horizontal(|ui| {
             let (fraction, text) = if received > 0 {
                 (1.0, format!("receiving {}", bytes(received as f64)))
+            } else if total > 0 && done >= total {
+                (1.0, "V8 is writing the snapshot…".to_string())
             } else if total > 0 {
                 (
                     done as f32 / total as f32,
