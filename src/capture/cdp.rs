@@ -155,6 +155,17 @@ impl Session {
         dest: &Path,
         progress: &mut dyn FnMut(CaptureProgress),
     ) -> Result<u64, CaptureError> {
+        self.take_heap_snapshot_cancellable(dest, progress, &|| false)
+    }
+
+    /// [`Session::take_heap_snapshot`] that stops with [`CaptureError::Cancelled`] (removing the
+    /// temporary file) at the first message after `cancelled()` turns true.
+    pub fn take_heap_snapshot_cancellable(
+        &mut self,
+        dest: &Path,
+        progress: &mut dyn FnMut(CaptureProgress),
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<u64, CaptureError> {
         self.call("HeapProfiler.enable", json!({}), &mut |_, _| Ok(()))?;
         let mut temp = TempFile::create(dest)?;
         let mut bytes = 0u64;
@@ -167,6 +178,9 @@ impl Session {
         });
         let out = &mut temp.out;
         self.call("HeapProfiler.takeHeapSnapshot", params, &mut |event, p| {
+            if cancelled() {
+                return Err(CaptureError::Cancelled);
+            }
             match event {
                 "HeapProfiler.addHeapSnapshotChunk" => {
                     if let Some(chunk) = p.chunk {

@@ -32,7 +32,10 @@ pub mod targets;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+pub use pid::{NodeProcess, list_node_processes};
 
 /// Where to capture from.
 #[derive(Clone, Debug)]
@@ -101,6 +104,8 @@ pub enum CaptureError {
     Timeout { addr: String, secs: u64 },
     #[error("the inspector at {addr} answered {method} with an error: {message}")]
     Protocol { addr: String, method: String, message: String },
+    #[error("cancelled; no file was written")]
+    Cancelled,
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -202,9 +207,21 @@ impl Attached {
 
     /// Takes one snapshot into `dest` (written whole or not at all).
     pub fn take(&mut self, dest: &Path, progress: &mut dyn FnMut(CaptureProgress)) -> Result<Captured, CaptureError> {
+        self.take_cancellable(dest, progress, &AtomicBool::new(false))
+    }
+
+    /// [`Attached::take`] that gives up with [`CaptureError::Cancelled`] (and no file) at the
+    /// next message from the inspector after `cancel` is set. V8 keeps sending the rest of that
+    /// snapshot, so the session ends with it: the next snapshot needs a new attach.
+    pub fn take_cancellable(
+        &mut self,
+        dest: &Path,
+        progress: &mut dyn FnMut(CaptureProgress),
+        cancel: &AtomicBool,
+    ) -> Result<Captured, CaptureError> {
         let session =
             self.session.as_mut().ok_or_else(|| CaptureError::ClosedDuringCapture(self.endpoint.ws_url.clone()))?;
-        let result = session.take_heap_snapshot(dest, progress);
+        let result = session.take_heap_snapshot_cancellable(dest, progress, &|| cancel.load(Ordering::Relaxed));
         let bytes = match (result, self.endpoint.opened_pid) {
             (Ok(b), _) => b,
             (Err(e), p) => {
@@ -249,6 +266,24 @@ impl Attached {
 pub fn close_opened_inspector(pid: u32, ws_url: &str) -> Result<bool, CaptureError> {
     let session = cdp::Session::connect(ws_url, Duration::from_secs(2))?;
     pid::close_inspector(pid, session, ws_url)
+}
+
+/// The debuggable targets listed at inspector address `addr` (`HOST:PORT`), loopback only unless
+/// `options` allow remote hosts.
+pub fn list_targets(addr: &str, options: &Options) -> Result<Vec<targets::TargetInfo>, CaptureError> {
+    let sock = check_host(addr, options)?;
+    let entries = targets::list(addr, sock, Duration::from_secs(5))?;
+    Ok(entries.into_iter().filter(|t| !t.ws_url.is_empty()).collect())
+}
+
+/// `DIR/NAME-YYYYMMDD-HHMMSS.heapsnapshot` (local time), with `-2`, `-3`… if that second is taken.
+pub fn timestamped(dir: &Path, name: &str) -> PathBuf {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let first = dir.join(format!("{name}-{stamp}.heapsnapshot"));
+    if !first.exists() {
+        return first;
+    }
+    (2..).map(|i| dir.join(format!("{name}-{stamp}-{i}.heapsnapshot"))).find(|p| !p.exists()).unwrap_or(first)
 }
 
 /// Resolves `host:port` and refuses non-loopback addresses unless allowed.

@@ -191,6 +191,47 @@ pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
     Err(CaptureError::InspectorDidNotOpen { pid, secs: options.open_timeout.as_secs() })
 }
 
+/// A local Node or Electron process, as the window's Attach… dialog lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeProcess {
+    pub pid: u32,
+    /// Its command line, arguments separated by spaces.
+    pub command: String,
+    /// The address of its inspector (`127.0.0.1:9229`) when one is open.
+    pub inspector: Option<String>,
+}
+
+/// The Node and Electron processes this user may attach to (this process excluded), by pid.
+/// Whether an inspector is open is asked (`GET /json/list`) only on ports of processes started
+/// with `--inspect…` or listening on Node's default inspector port 9229, so a server's own ports
+/// get no unexpected requests; each probe waits at most 2 s: call it off the UI thread.
+pub fn list_node_processes() -> Vec<NodeProcess> {
+    let me = std::process::id();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut pids: Vec<u32> =
+        dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).filter(|&p| p != me).collect();
+    pids.sort_unstable();
+    pids.into_iter()
+        .filter(|&pid| check_node(pid).is_ok())
+        .map(|pid| {
+            let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let command = raw
+                .split(|&b| b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let ports = listening(pid);
+            let inspector = if mentions_inspect(pid) || ports.iter().any(|&(_, a)| a.port() == 9229) {
+                ports.iter().find(|&&(_, a)| probe(a).is_some()).map(|&(_, a)| a.to_string())
+            } else {
+                None
+            };
+            NodeProcess { pid, command, inspector }
+        })
+        .collect()
+}
+
 /// `kill -USR1 PID` (the crate has no `unsafe`, and the `kill` utility is everywhere `/proc` is).
 fn signal_usr1(pid: u32) -> Result<(), CaptureError> {
     let out = std::process::Command::new("kill")

@@ -197,12 +197,6 @@ fn verify(path: &Path, bytes: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `DIR/NAME-YYYYMMDD-HHMMSS.heapsnapshot`, with `-2`, `-3`… if that second is taken.
 fn timestamped(dir: &Path, name: &str) -> PathBuf {
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    let first = dir.join(format!("{name}-{stamp}.heapsnapshot"));
-    if !first.exists() {
-        return first;
-    }
-    (2..).map(|i| dir.join(format!("{name}-{stamp}-{i}.heapsnapshot"))).find(|p| !p.exists()).unwrap_or(first)
+    capture::timestamped(dir, name)
 }

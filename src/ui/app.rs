@@ -101,6 +101,9 @@ pub struct App {
     #[cfg(feature = "demo")]
     pub demo: super::demo_panel::DemoPanel,
     pub leaks: super::leaks::LeaksView,
+    /// The Attach… dialog and its capture session.
+    #[cfg(feature = "capture")]
+    pub attach: super::attach::AttachDialog,
     /// (base, current) → computed Comparison.
     comparisons: Vec<(SnapshotId, SnapshotId, Arc<Comparison>)>,
     compare_jobs: Vec<CompareJob>,
@@ -146,6 +149,8 @@ impl App {
             #[cfg(feature = "demo")]
             demo: super::demo_panel::DemoPanel::new(),
             leaks: super::leaks::LeaksView::new(),
+            #[cfg(feature = "capture")]
+            attach: Default::default(),
             comparisons: Vec::new(),
             compare_jobs: Vec::new(),
             compare_cancelled: Vec::new(),
@@ -211,6 +216,8 @@ impl App {
         }
         egui::CentralPanel::default().show(ui, |ui| self.main_ui(ui));
         self.path_window_ui(&ctx);
+        #[cfg(feature = "capture")]
+        super::attach::attach_ui(self, &ctx);
 
         let commands = std::mem::take(&mut self.pending);
         for c in commands {
@@ -224,6 +231,18 @@ impl App {
             ui.separator();
             if ui.button("Open…").clicked() {
                 self.push(Command::OpenDialog);
+            }
+            #[cfg(feature = "capture")]
+            if ui.button("Attach…").on_hover_text("Take snapshots of a running Node.js or Chromium process").clicked()
+            {
+                self.attach.show_dialog(ui.ctx());
+            }
+            #[cfg(feature = "capture")]
+            if !self.attach.open
+                && let Some(s) = &self.attach.session
+            {
+                ui.label(RichText::new("attached").color(Color32::from_rgb(90, 180, 90)))
+                    .on_hover_text(format!("Attached to {}: Attach… shows it", s.label));
             }
             ui.separator();
             let has_two = self.snapshots.len() >= 2;
@@ -576,5 +595,8 @@ impl eframe::App for App {
         #[cfg(feature = "demo")]
         self.demo.stop();
         self.recent.save();
+        // Leave an attached process as it was (its inspector closed if we opened it).
+        #[cfg(feature = "capture")]
+        self.attach.shutdown(std::time::Duration::from_secs(10));
     }
 }

@@ -5,6 +5,8 @@
 //! on worker threads ([`loader`]); the UI thread swaps in finished `Arc<Analysis>`es.
 
 pub mod app;
+#[cfg(feature = "capture")]
+pub mod attach;
 pub mod comparison;
 pub mod containment;
 #[cfg(feature = "demo")]

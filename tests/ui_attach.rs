@@ -1,0 +1,332 @@
+//! The Attach… dialog driven as a user drives it (egui_kittest), against a real `node` process
+//! running tests/capture/leaky-server.js without inspector flags: open Attach…, find the process
+//! by pid, attach (Heapscope opens its inspector with SIGUSR1), take two snapshots around leaking
+//! requests, see them in the sidebar, detach — the process still serves and its inspector is
+//! closed again. A closed port and a remote host show their errors in the dialog.
+//!
+//! Needs `node` on PATH (`.ci/run` installs it); without it the test fails and says so.
+
+#![cfg(all(feature = "gui", feature = "capture"))]
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use heapscope::ui::App;
+use heapscope::ui::attach::SessionState;
+
+/// Tests whose process Heapscope opens the inspector of with SIGUSR1 (Node's default port 9229):
+/// one at a time.
+static DEFAULT_PORT: Mutex<()> = Mutex::new(());
+
+struct Server {
+    child: Child,
+    port: u16,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// The port of `Debugger listening on ws://127.0.0.1:PORT/…` (started with --inspect).
+    fn inspector_port(&self) -> u16 {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let err = self.stderr.lock().unwrap().clone();
+            let port = err.lines().find_map(|l| {
+                let rest = l.strip_prefix("Debugger listening on ws://")?;
+                rest.split('/').next()?.rsplit(':').next()?.parse().ok()
+            });
+            if let Some(p) = port {
+                return p;
+            }
+            assert!(Instant::now() < deadline, "no inspector port in {err:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_node(args: &[&str]) -> Server {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/capture/leaky-server.js");
+    let mut child = Command::new("node")
+        .args(args)
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("this test needs `node` on PATH (.ci/run installs it): {e}"));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let (mut err, sink) = (child.stderr.take().unwrap(), stderr.clone());
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = err.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok());
+    let port = port.unwrap_or_else(|| panic!("no port in the server's first line {line:?}"));
+    Server { child, port, stderr }
+}
+
+/// A plain HTTP GET; the body.
+fn get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
+}
+
+fn harness(folder: PathBuf) -> Harness<'static, App> {
+    let mut app = App::empty();
+    app.attach.folder = folder.display().to_string();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+}
+
+/// Runs frames (and the app's loads) until `done` holds; panics after `secs`.
+fn wait_until(h: &mut Harness<'static, App>, secs: u64, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        h.run_steps(2);
+        let ctx = h.ctx.clone();
+        h.state_mut().wait_for_background_work(&ctx);
+        h.run_steps(1);
+        if done(h.state()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {secs} s; dialog error: {:?}", h.state().attach.error);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn error_text(h: &Harness<'static, App>) -> String {
+    h.state().attach.error.clone().unwrap_or_default()
+}
+
+#[test]
+fn attach_by_pid_take_snapshots_detach_and_the_process_still_serves() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start_node(&[]);
+    let pid = server.child.id();
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+
+    h.get_by_label("Attach…").click();
+    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
+    // The process is listed by pid, without an inspector (it was started without one).
+    let listed = h.state().attach.processes.iter().find(|p| p.pid == pid).cloned();
+    assert_eq!(listed.map(|p| p.inspector), Some(None));
+    assert!(h.query_all_by_label("no inspector").count() >= 1);
+    h.get_by_label(&pid.to_string()).click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(&mut h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+    assert_eq!(error_text(&h), "");
+    h.get_by_label_contains("Attached to");
+    h.get_by_label_contains("Heapscope opened its inspector");
+
+    h.get_by_label("Take snapshot").click();
+    wait_until(&mut h, 60, "the first snapshot", |a| a.snapshots.len() == 1 || a.attach.error.is_some());
+    for _ in 0..5 {
+        get(server.port, "/leak");
+    }
+    h.get_by_label("Take snapshot").click();
+    wait_until(&mut h, 60, "the second snapshot", |a| a.snapshots.len() == 2 || a.attach.error.is_some());
+    assert_eq!(error_text(&h), "");
+
+    // Both are in the sidebar, named by the script and the time, and saved in the folder.
+    let titles: Vec<String> = h.state().snapshots.iter().map(|s| s.title.clone()).collect();
+    for (i, t) in titles.iter().enumerate() {
+        assert!(t.starts_with(&format!("Snapshot {}: leaky-server-", i + 1)), "{t}");
+        h.get_by_label(t);
+    }
+    let files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.iter().all(|f| f.extension().is_some_and(|e| e == "heapsnapshot")));
+
+    // One session: the leaked objects keep their ids, so the Comparison shows +5, not churn.
+    let (a, b) = (h.state().snapshots[0].analysis.clone(), h.state().snapshots[1].analysis.clone());
+    let cmp = heapscope::analysis::diff::compare(&a, &b);
+    let leaked = cmp.classes.iter().find(|c| c.name == "LeakedRequest").expect("LeakedRequest in the Comparison");
+    assert_eq!((leaked.new_count, leaked.deleted_count), (5, 0));
+
+    h.get_by_label("Detach").click();
+    wait_until(&mut h, 30, "detaching", |a| a.attach.session.is_none());
+    assert_eq!(error_text(&h), "");
+    // The process keeps serving, and the inspector Heapscope opened is closed again.
+    assert!(get(server.port, "/").starts_with("ok "));
+    let listed = heapscope::capture::list_node_processes();
+    let me = listed.iter().find(|p| p.pid == pid).expect("the process is still listed");
+    assert_eq!(me.inspector, None);
+}
+
+#[test]
+fn a_closed_port_and_a_remote_host_show_errors_in_the_dialog() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+    h.get_by_label("Attach…").click();
+    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
+
+    // A port nothing listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    h.get_by_role(Role::TextInput).click();
+    h.run_steps(1);
+    h.get_by_role(Role::TextInput).type_text(&format!("127.0.0.1:{port}"));
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    wait_until(&mut h, 10, "the closed port's answer", |a| !a.attach.is_busy());
+    assert!(error_text(&h).contains("connection refused"), "{}", error_text(&h));
+    assert!(h.query_all_by_label_contains("connection refused").count() >= 1);
+
+    // A remote host without "allow remote" (Add emptied the field).
+    assert_eq!(h.state().attach.address, "");
+    h.get_by_role(Role::TextInput).click();
+    h.run_steps(1);
+    h.get_by_role(Role::TextInput).type_text("192.0.2.1:9229");
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    wait_until(&mut h, 10, "the remote host's answer", |a| !a.attach.is_busy());
+    assert!(error_text(&h).contains("not a loopback address"), "{}", error_text(&h));
+    assert!(h.query_all_by_label_contains("not a loopback address").count() >= 1);
+    // Nothing to attach to.
+    assert!(h.state().attach.session.is_none());
+}
+
+#[test]
+fn attach_by_address_and_take_a_snapshot_every_n_seconds() {
+    let server = start_node(&["--inspect=127.0.0.1:0"]);
+    let inspector = server.inspector_port();
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+    h.get_by_label("Attach…").click();
+    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
+    // Listed with its inspector open.
+    h.get_by_label(&format!("open on 127.0.0.1:{inspector}"));
+
+    h.get_by_role(Role::TextInput).click();
+    h.run_steps(1);
+    h.get_by_role(Role::TextInput).type_text(&format!("127.0.0.1:{inspector}"));
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    wait_until(&mut h, 10, "the inspector's targets", |a| !a.attach.is_busy());
+    assert_eq!(error_text(&h), "");
+    h.get_by_label_contains("leaky-server.js file://").click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(&mut h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+    assert_eq!(error_text(&h), "");
+    // Not opened by us: nothing to close.
+    assert!(h.query_by_label_contains("Heapscope opened its inspector").is_none());
+
+    // Every 1 s: the first snapshot at once, the next a second later, without a click.
+    let spin = h.get_by_role(Role::SpinButton);
+    spin.focus();
+    h.run_steps(1);
+    h.get_by_role(Role::SpinButton).type_text("1");
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(1);
+    assert_eq!(h.state().attach.every_secs, 1);
+    h.get_by_label("Every").click();
+    wait_until(&mut h, 60, "two scheduled snapshots", |a| a.snapshots.len() >= 2 || a.attach.error.is_some());
+    h.get_by_label("Every").click();
+    h.run_steps(2);
+    assert_eq!(error_text(&h), "");
+    for t in h.state().snapshots.iter().map(|s| s.title.clone()).collect::<Vec<_>>() {
+        assert!(t.contains(": leaky-server-"), "named by the target's title: {t}");
+    }
+
+    h.get_by_label("Detach").click();
+    wait_until(&mut h, 30, "detaching", |a| a.attach.session.is_none());
+    assert!(get(server.port, "/").starts_with("ok "));
+    // Its own inspector stays open: we did not open it.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", inspector)).is_ok());
+}
+
+#[test]
+fn cancel_during_a_capture_leaves_no_file_and_the_process_serving() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start_node(&[]);
+    let pid = server.child.id();
+    // A big heap, so that the snapshot takes long enough to cancel.
+    get(server.port, "/grow");
+    get(server.port, "/grow");
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+    h.get_by_label("Attach…").click();
+    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
+    h.get_by_label(&pid.to_string()).click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(&mut h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+    h.get_by_label("Take snapshot").click();
+    wait_until(&mut h, 60, "V8's progress", |a| {
+        a.attach.session.as_ref().is_some_and(|s| matches!(s.state, SessionState::Taking { done, .. } if done > 0))
+    });
+    h.get_by_label_contains("V8 is taking the snapshot");
+    h.get_by_label("Cancel").click();
+    wait_until(&mut h, 60, "the session to end", |a| a.attach.session.is_none());
+    assert!(error_text(&h).contains("cancelled"), "{}", error_text(&h));
+    h.get_by_label_contains("cancelled; no file was written");
+    assert!(h.state().snapshots.is_empty() && h.state().jobs.is_empty());
+    let left: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(get(server.port, "/").starts_with("ok "));
+    let listed = heapscope::capture::list_node_processes();
+    assert_eq!(listed.iter().find(|p| p.pid == pid).map(|p| p.inspector.clone()), Some(None));
+}
+
+#[test]
+fn closing_the_window_detaches_and_closes_the_inspector_it_opened() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start_node(&[]);
+    let pid = server.child.id();
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+    h.get_by_label("Attach…").click();
+    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
+    h.get_by_label(&pid.to_string()).click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(&mut h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+    let opened = heapscope::capture::list_node_processes().into_iter().find(|p| p.pid == pid).unwrap();
+    assert!(opened.inspector.is_some(), "attaching opened the inspector");
+    // What eframe calls when the window closes.
+    eframe::App::on_exit(h.state_mut(), None);
+    assert!(h.state().attach.session.is_none());
+    assert!(get(server.port, "/").starts_with("ok "));
+    let after = heapscope::capture::list_node_processes().into_iter().find(|p| p.pid == pid).unwrap();
+    assert_eq!(after.inspector, None);
+}
