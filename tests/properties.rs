@@ -7,6 +7,7 @@ use std::collections::{HashSet, VecDeque};
 
 use heapscope::analysis::Analysis;
 use heapscope::analysis::distances::{BASE_SYSTEM_DISTANCE, NO_DISTANCE};
+use heapscope::analysis::dominator_tree::{DominatorChildren, group_by_class};
 use heapscope::progress::NoProgress;
 use heapscope::snapshot::builder::SnapshotBuilder;
 use heapscope::snapshot::writer::write_snapshot;
@@ -279,6 +280,42 @@ proptest! {
             }
             prop_assert_eq!(row.retained_size, expected, "class {}", &row.name);
             prop_assert!(row.retained_size <= a.total_size());
+        }
+    }
+
+    /// The dominator tree's children lists: every node but the root is listed exactly once,
+    /// under its dominator, in retained size descending then id ascending order; the children's
+    /// retained sizes sum to at most the node's retained size minus its self size (equal, in fact:
+    /// retained size is self plus what it dominates); "Group by class" partitions the children
+    /// with the same sums.
+    #[test]
+    fn dominator_children_sum_to_at_most_retained_minus_self(g in graphs(40)) {
+        let a = Analysis::run(build(&g), &NoProgress).unwrap();
+        let tree = DominatorChildren::build(&a);
+        let root = a.snapshot.root();
+        let mut seen = vec![0u32; g.n];
+        for v in 0..g.n as u32 {
+            let children = tree.children(v);
+            let sum: u64 = children.iter().map(|&c| a.retained_size[c as usize]).sum();
+            let own = a.retained_size[v as usize] - u64::from(a.self_size[v as usize]);
+            prop_assert!(sum <= own, "node {}: children {} > retained - self {}", v, sum, own);
+            for &c in children {
+                prop_assert_eq!(a.dominator[c as usize], v);
+                seen[c as usize] += 1;
+            }
+            for w in children.windows(2) {
+                let key = |n: u32| (std::cmp::Reverse(a.retained_size[n as usize]), a.snapshot.node_id(n));
+                prop_assert!(key(w[0]) < key(w[1]), "node {}: {} before {}", v, w[0], w[1]);
+            }
+            let groups = group_by_class(&a, children);
+            prop_assert_eq!(groups.iter().map(|g| g.retained_size).sum::<u64>(), sum);
+            prop_assert_eq!(groups.iter().map(|g| g.count as usize).sum::<usize>(), children.len());
+            for grp in &groups {
+                prop_assert!(grp.members.iter().all(|&m| a.classes.class_of[m as usize] == grp.class));
+            }
+        }
+        for v in 0..g.n {
+            prop_assert_eq!(seen[v], u32::from(v as u32 != root), "node {}", v);
         }
     }
 
