@@ -9,6 +9,7 @@ pub mod comparison;
 pub mod containment;
 #[cfg(feature = "demo")]
 pub mod demo_panel;
+pub mod dominators;
 pub mod leaks;
 pub mod loader;
 pub mod open_dialog;
