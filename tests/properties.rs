@@ -287,7 +287,7 @@ proptest! {
     /// under its dominator, in retained size descending then id ascending order; the children's
     /// retained sizes sum to at most the node's retained size minus its self size (equal, in fact:
     /// retained size is self plus what it dominates); "Group by class" partitions the children
-    /// with the same sums.
+    /// with the same sums; each node's retained count is itself plus its children's.
     #[test]
     fn dominator_children_sum_to_at_most_retained_minus_self(g in graphs(40)) {
         let a = Analysis::run(build(&g), &NoProgress).unwrap();
@@ -307,7 +307,10 @@ proptest! {
                 let key = |n: u32| (std::cmp::Reverse(a.retained_size[n as usize]), a.snapshot.node_id(n));
                 prop_assert!(key(w[0]) < key(w[1]), "node {}: {} before {}", v, w[0], w[1]);
             }
-            let groups = group_by_class(&a, children);
+            let below: u32 = children.iter().map(|&c| tree.retained_count(c)).sum();
+            prop_assert_eq!(tree.retained_count(v), 1 + below, "node {}: retained count", v);
+            let groups = group_by_class(&a, &tree, children);
+            prop_assert_eq!(groups.iter().map(|g| g.retained_count).sum::<u64>(), u64::from(below));
             prop_assert_eq!(groups.iter().map(|g| g.retained_size).sum::<u64>(), sum);
             prop_assert_eq!(groups.iter().map(|g| g.count as usize).sum::<usize>(), children.len());
             for grp in &groups {
@@ -317,6 +320,7 @@ proptest! {
         for v in 0..g.n {
             prop_assert_eq!(seen[v], u32::from(v as u32 != root), "node {}", v);
         }
+        prop_assert_eq!(tree.retained_count(root) as usize, g.n);
     }
 
     /// reader(writer(x)) == x, column by column.

@@ -113,7 +113,7 @@ fn group_by_class_and_sort() {
 
     let tree = DominatorChildren::build(&a);
     let root = a.snapshot.root();
-    let groups = heapscope::analysis::dominator_tree::group_by_class(&a, tree.children(root));
+    let groups = heapscope::analysis::dominator_tree::group_by_class(&a, &tree, tree.children(root));
     h.get_by_label("Group by class").click();
     settle(&mut h);
     // One row per class of the root's children, with its member count.
@@ -122,6 +122,9 @@ fn group_by_class_and_sort() {
     let members = format!("×{}", heapscope::analysis::format::count(u64::from(first.count)));
     assert!(h.query_all_by_label(&members).count() >= 1, "{members}");
     assert!(h.query_by_label(&format!("@{}", a.snapshot.node_id(tree.children(root)[0]))).is_none());
+    // Count: the objects its members hold.
+    let held = heapscope::analysis::format::count(first.retained_count);
+    assert!(h.query_all_by_label(&held).count() >= 1, "{held}");
 
     // Expanding a class lists its objects.
     h.get_all_by_label(first.name(&a)).next().unwrap().click();

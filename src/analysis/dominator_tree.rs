@@ -26,6 +26,9 @@ pub struct DominatorChildren {
     /// `children[first[n]..first[n + 1]]` are the nodes `n` immediately dominates.
     first: Vec<u32>,
     children: Vec<NodeIdx>,
+    /// Objects in each node's dominator subtree, itself included: how many objects go if it
+    /// goes (the Count column). Empty from [`DominatorChildren::build_unsorted`].
+    retained_count: Vec<u32>,
 }
 
 impl DominatorChildren {
@@ -58,21 +61,59 @@ impl DominatorChildren {
         if n > 0 {
             first[0] = 0;
         }
-        DominatorChildren { first, children }
+        DominatorChildren { first, children, retained_count: Vec::new() }
     }
 
     /// Children in the dominator views' order: retained size descending, then id ascending
     /// ([`views::DOMINATORS_DEFAULT_SORT`]).
+    /// Also counts each subtree's objects. O(N) plus the sorts of the lists.
     pub fn build(a: &Analysis) -> DominatorChildren {
-        let mut tree = DominatorChildren::build_unsorted(&a.dominator, a.snapshot.root());
+        let root = a.snapshot.root();
+        let mut tree = DominatorChildren::build_unsorted(&a.dominator, root);
+        tree.retained_count = tree.subtree_counts(root);
         let (key, ascending) = views::DOMINATORS_DEFAULT_SORT;
-        for i in 0..tree.first.len().saturating_sub(1) {
+        let mut children = std::mem::take(&mut tree.children);
+        for i in 0..tree.node_count() {
             let (start, end) = (tree.first[i] as usize, tree.first[i + 1] as usize);
             if end - start > 1 {
-                views::sort_dominated(a, &mut tree.children[start..end], key, ascending);
+                views::sort_dominated(a, &tree.retained_count, &mut children[start..end], key, ascending);
             }
         }
+        tree.children = children;
         tree
+    }
+
+    /// Subtree sizes: a breadth-first order from the root (parents before children), summed
+    /// backwards. Nodes outside the tree count themselves.
+    fn subtree_counts(&self, root: NodeIdx) -> Vec<u32> {
+        let n = self.node_count();
+        let mut count = vec![1u32; n];
+        if n == 0 {
+            return count;
+        }
+        let mut order: Vec<NodeIdx> = Vec::with_capacity(n);
+        order.push(root);
+        let mut i = 0;
+        while i < order.len() {
+            let v = order[i];
+            order.extend_from_slice(self.children(v));
+            i += 1;
+        }
+        for &v in order.iter().rev() {
+            let below: u32 = self.children(v).iter().map(|&c| count[c as usize]).sum();
+            count[v as usize] += below;
+        }
+        count
+    }
+
+    /// Objects in `n`'s dominator subtree, itself included (built by [`DominatorChildren::build`]).
+    pub fn retained_count(&self, n: NodeIdx) -> u32 {
+        self.retained_count.get(n as usize).copied().unwrap_or(1)
+    }
+
+    /// The per-node counts, for [`views::sort_dominated`].
+    pub fn retained_counts(&self) -> &[u32] {
+        &self.retained_count
     }
 
     /// The nodes `n` immediately dominates.
@@ -85,7 +126,7 @@ impl DominatorChildren {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        (self.first.capacity() + self.children.capacity()) * 4
+        (self.first.capacity() + self.children.capacity() + self.retained_count.capacity()) * 4
     }
 }
 
@@ -94,6 +135,8 @@ impl DominatorChildren {
 pub struct ClassGroup {
     pub class: ClassId,
     pub count: u32,
+    /// Objects in the members' dominator subtrees (disjoint: the members are siblings).
+    pub retained_count: u64,
     pub self_size: u64,
     pub retained_size: u64,
     /// The members, in the order they were given (the children's order).
@@ -108,17 +151,25 @@ impl ClassGroup {
 
 /// `children` grouped by class, groups in [`views::sort_class_groups`]' default order
 /// (retained size descending, then name). Members keep the order of `children`.
-pub fn group_by_class(a: &Analysis, children: &[NodeIdx]) -> Vec<ClassGroup> {
+pub fn group_by_class(a: &Analysis, tree: &DominatorChildren, children: &[NodeIdx]) -> Vec<ClassGroup> {
     let mut index: std::collections::HashMap<ClassId, usize> = std::collections::HashMap::new();
     let mut groups: Vec<ClassGroup> = Vec::new();
     for &c in children {
         let class = a.classes.class_of[c as usize];
         let i = *index.entry(class).or_insert_with(|| {
-            groups.push(ClassGroup { class, count: 0, self_size: 0, retained_size: 0, members: Vec::new() });
+            groups.push(ClassGroup {
+                class,
+                count: 0,
+                retained_count: 0,
+                self_size: 0,
+                retained_size: 0,
+                members: Vec::new(),
+            });
             groups.len() - 1
         });
         let g = &mut groups[i];
         g.count += 1;
+        g.retained_count += u64::from(tree.retained_count(c));
         g.self_size += u64::from(a.self_size[c as usize]);
         g.retained_size += a.retained_size[c as usize];
         g.members.push(c);

@@ -226,8 +226,9 @@ pub fn sort_nodes(a: &Analysis, nodes: &mut [NodeIdx], key: SortKey, ascending: 
 pub const DOMINATORS_DEFAULT_SORT: (SortKey, bool) = (SortKey::RetainedSize, false);
 
 /// Sorts dominator-tree children by a column; ties go to the id, ascending, in both directions
-/// (ids are unique, so the order is total). Count is 1 for every object: by id alone.
-pub fn sort_dominated(a: &Analysis, nodes: &mut [NodeIdx], key: SortKey, ascending: bool) {
+/// (ids are unique, so the order is total). Count is the objects in each node's dominator
+/// subtree (`retained_count`, indexed by node; [`super::dominator_tree::DominatorChildren`]).
+pub fn sort_dominated(a: &Analysis, retained_count: &[u32], nodes: &mut [NodeIdx], key: SortKey, ascending: bool) {
     let id = |n: NodeIdx| a.snapshot.node_id(n);
     let dir = |o: Ordering| if ascending { o } else { o.reverse() };
     match key {
@@ -245,7 +246,10 @@ pub fn sort_dominated(a: &Analysis, nodes: &mut [NodeIdx], key: SortKey, ascendi
         SortKey::ShallowSize => {
             nodes.sort_by(|&x, &y| dir(a.self_size[x as usize].cmp(&a.self_size[y as usize])).then(id(x).cmp(&id(y))))
         }
-        SortKey::Count => nodes.sort_by_key(|&n| id(n)),
+        SortKey::Count => {
+            let count = |n: NodeIdx| retained_count.get(n as usize).copied().unwrap_or(1);
+            nodes.sort_by(|&x, &y| dir(count(x).cmp(&count(y))).then(id(x).cmp(&id(y))))
+        }
         _ => nodes.sort_by(|&x, &y| {
             dir(a.retained_size[x as usize].cmp(&a.retained_size[y as usize])).then(id(x).cmp(&id(y)))
         }),
@@ -264,7 +268,7 @@ pub fn sort_class_groups(
     groups.sort_by(|x, y| {
         let o = match key {
             SortKey::Name => cmp_utf16(&class(x).name, &class(y).name),
-            SortKey::Count => x.count.cmp(&y.count),
+            SortKey::Count => x.retained_count.cmp(&y.retained_count),
             SortKey::ShallowSize => x.self_size.cmp(&y.self_size),
             _ => x.retained_size.cmp(&y.retained_size),
         };

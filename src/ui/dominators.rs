@@ -1,7 +1,8 @@
 //! The Dominators view: the dominator tree from the root, each object's children being the
 //! objects it alone keeps alive, largest retained size first (Eclipse MAT's and Firefox's
 //! dominator trees; DevTools removed its own). Shallow / Retained (+ %) / Count columns,
-//! sortable; "Group by class" puts a level of classes between an object and its children at
+//! sortable (Count: the objects a row's dominator subtrees hold, itself included, i.e. how many
+//! objects would go with it); "Group by class" puts a level of classes between an object and its children at
 //! every level (MAT's "Group by class", with summed sizes and counts).
 //!
 //! The children lists come from the engine ([`DominatorChildren`], built on a worker thread
@@ -34,7 +35,7 @@ pub const COLUMNS: [ColumnSpec; 4] = [
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum DomKey {
     Object(NodeIdx),
-    Group { parent: NodeIdx, class: ClassId, count: u32, self_size: u64, retained_size: u64 },
+    Group { parent: NodeIdx, class: ClassId, count: u32, retained_count: u64, self_size: u64, retained_size: u64 },
 }
 
 impl DomKey {
@@ -58,7 +59,7 @@ impl DominatorsModel {
     fn under(&self, n: NodeIdx, sort: SortKey, ascending: bool) -> Vec<DomKey> {
         let children = self.tree.children(n);
         if self.grouped {
-            let mut groups = group_by_class(&self.a, children);
+            let mut groups = group_by_class(&self.a, &self.tree, children);
             views::sort_class_groups(&self.a, &mut groups, sort, ascending);
             return groups
                 .into_iter()
@@ -66,6 +67,7 @@ impl DominatorsModel {
                     parent: n,
                     class: g.class,
                     count: g.count,
+                    retained_count: g.retained_count,
                     self_size: g.self_size,
                     retained_size: g.retained_size,
                 })
@@ -74,7 +76,7 @@ impl DominatorsModel {
         let mut nodes = children.to_vec();
         // The engine's lists are already in the default order.
         if (sort, ascending) != views::DOMINATORS_DEFAULT_SORT {
-            views::sort_dominated(&self.a, &mut nodes, sort, ascending);
+            views::sort_dominated(&self.a, self.tree.retained_counts(), &mut nodes, sort, ascending);
         }
         nodes.into_iter().map(DomKey::Object).collect()
     }
@@ -96,7 +98,7 @@ impl TreeModel<DomKey> for DominatorsModel {
                     .copied()
                     .filter(|&c| self.a.classes.class_of[c as usize] == *class)
                     .collect();
-                views::sort_dominated(&self.a, &mut members, sort, ascending);
+                views::sort_dominated(&self.a, self.tree.retained_counts(), &mut members, sort, ascending);
                 members.into_iter().map(DomKey::Object).collect()
             }
         }
@@ -276,17 +278,17 @@ pub fn dominators_ui(app: &mut App, ui: &mut Ui) {
                     0 => object_label_ui(ui, &a, n, None),
                     1 => size_ui(ui, f64::from(a.self_size[n as usize]), total),
                     2 => size_ui(ui, a.retained_size[n as usize] as f64, total),
-                    _ => {}
+                    _ => right_ui(ui, count(u64::from(model.tree.retained_count(n)))),
                 }
             }
-            DomKey::Group { class, count: members, self_size, retained_size, .. } => match col {
+            DomKey::Group { class, count: members, retained_count, self_size, retained_size, .. } => match col {
                 0 => {
                     ui.label(RichText::new(&a.classes.classes[*class as usize].name).strong());
                     ui.label(RichText::new(format!("×{}", count(u64::from(*members)))).weak());
                 }
                 1 => size_ui(ui, *self_size as f64, total),
                 2 => size_ui(ui, *retained_size as f64, total),
-                _ => right_ui(ui, count(u64::from(*members))),
+                _ => right_ui(ui, count(*retained_count)),
             },
         },
         &mut |ui, key| match key {
