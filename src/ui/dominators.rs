@@ -14,7 +14,7 @@ use std::sync::mpsc::Receiver;
 use egui::{RichText, Ui};
 
 use super::app::{App, Command, Item, SnapshotId};
-use super::rows::{OBJECT_ACTIONS, object_label_ui, object_menu_ui, right_ui, size_ui};
+use super::rows::{OBJECT_ACTIONS, object_label_ui, object_menu_ui, size_ui};
 use super::tree::{ColumnSpec, TreeModel, TreeState, hash_of, tree_grid_ui};
 use crate::analysis::Analysis;
 use crate::analysis::classes::ClassId;
@@ -225,6 +225,14 @@ impl Default for DominatorsView {
     }
 }
 
+/// The last column, right-aligned clear of the vertical scroll bar.
+fn count_ui(ui: &mut Ui, objects: u64) {
+    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        ui.add_space(ui.spacing().scroll.bar_width + 4.0);
+        ui.label(count(objects));
+    });
+}
+
 pub fn dominators_ui(app: &mut App, ui: &mut Ui) {
     let Some(s) = app.current() else { return };
     let (id, a) = (s.id, s.analysis.clone());
@@ -278,7 +286,7 @@ pub fn dominators_ui(app: &mut App, ui: &mut Ui) {
                     0 => object_label_ui(ui, &a, n, None),
                     1 => size_ui(ui, f64::from(a.self_size[n as usize]), total),
                     2 => size_ui(ui, a.retained_size[n as usize] as f64, total),
-                    _ => right_ui(ui, count(u64::from(model.tree.retained_count(n)))),
+                    _ => count_ui(ui, u64::from(model.tree.retained_count(n))),
                 }
             }
             DomKey::Group { class, count: members, retained_count, self_size, retained_size, .. } => match col {
@@ -288,7 +296,7 @@ pub fn dominators_ui(app: &mut App, ui: &mut Ui) {
                 }
                 1 => size_ui(ui, *self_size as f64, total),
                 2 => size_ui(ui, *retained_size as f64, total),
-                _ => right_ui(ui, count(*retained_count)),
+                _ => count_ui(ui, *retained_count),
             },
         },
         &mut |ui, key| match key {
