@@ -317,8 +317,8 @@ proptest! {
                 prop_assert!(grp.members.iter().all(|&m| a.classes.class_of[m as usize] == grp.class));
             }
         }
-        for v in 0..g.n {
-            prop_assert_eq!(seen[v], u32::from(v as u32 != root), "node {}", v);
+        for (v, &times) in seen.iter().enumerate() {
+            prop_assert_eq!(times, u32::from(v as u32 != root), "node {}", v);
         }
         prop_assert_eq!(tree.retained_count(root) as usize, g.n);
     }
