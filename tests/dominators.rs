@@ -154,3 +154,32 @@ fn cli_text_is_an_indented_tree_with_devtools_sizes() {
     }
     assert!(lines.iter().all(|l| !l.chars().any(char::is_control)));
 }
+
+/// The flame chart on the tutorial: the `loginUsers` store is drawn in a frame whose path is the
+/// classes of its dominator chain, as wide as the objects of its class there retain.
+#[test]
+fn flame_chart_path_of_the_login_users_store() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots/s3.heapsnapshot.gz");
+    let a = heapscope::analysis::load_file(&path, &NoProgress).unwrap();
+    let tree = DominatorChildren::build(&a);
+    let started = std::time::Instant::now();
+    let chart = heapscope::analysis::flame::build(&a, &tree, a.total_size() / 2000);
+    eprintln!("flame chart: {} frames in {:?}", chart.frames.len(), started.elapsed());
+    let s = &a.snapshot;
+    let store = (0..a.node_count() as u32)
+        .flat_map(|n| s.edges(n))
+        .find(|&e| s.edge_name(e) == "loginUsers")
+        .map(|e| s.edge_to(e))
+        .unwrap();
+    let f = chart.frame_of[store as usize];
+    let names: Vec<&str> = chart.path(f).iter().map(|&x| chart.name(&a, x)).collect();
+    let mut chain = vec![store];
+    while chain.last() != Some(&s.root()) {
+        chain.push(a.dominator[*chain.last().unwrap() as usize]);
+    }
+    let expected: Vec<&str> =
+        std::iter::once("(root)").chain(chain.iter().rev().skip(1).map(|&n| a.class_name(n))).collect();
+    assert_eq!(names, expected);
+    assert!(chart.frames[f as usize].retained_size >= a.retained_size[store as usize]);
+    assert!(chart.frames.len() < 2000, "{} frames", chart.frames.len());
+}

@@ -8,6 +8,7 @@ use std::collections::{HashSet, VecDeque};
 use heapscope::analysis::Analysis;
 use heapscope::analysis::distances::{BASE_SYSTEM_DISTANCE, NO_DISTANCE};
 use heapscope::analysis::dominator_tree::{DominatorChildren, group_by_class};
+use heapscope::analysis::flame;
 use heapscope::progress::NoProgress;
 use heapscope::snapshot::builder::SnapshotBuilder;
 use heapscope::snapshot::writer::write_snapshot;
@@ -321,6 +322,46 @@ proptest! {
             prop_assert_eq!(times, u32::from(v as u32 != root), "node {}", v);
         }
         prop_assert_eq!(tree.retained_count(root) as usize, g.n);
+    }
+
+    /// The flame chart puts every object in exactly one frame (with no width limit); a frame's
+    /// width is its objects' retained sizes summed; children are of one class each, fit inside
+    /// their parent (offsets within its span, widths summing to at most its width minus its self
+    /// size) and are widest first. With a limit, every frame kept is at least that wide.
+    #[test]
+    fn flame_frames_partition_the_objects_and_nest(g in graphs(40), limit in 0u64..3000) {
+        let a = Analysis::run(build(&g), &NoProgress).unwrap();
+        let tree = DominatorChildren::build(&a);
+        let chart = flame::build(&a, &tree, 0);
+        prop_assert_eq!(chart.frames.iter().map(|f| f.count as usize).sum::<usize>(), g.n);
+        prop_assert_eq!(chart.frames[0].retained_size, a.retained_size[a.snapshot.root() as usize]);
+        let mut retained = vec![0u64; chart.frames.len()];
+        let mut count = vec![0u32; chart.frames.len()];
+        for n in 0..g.n {
+            let f = chart.frame_of[n] as usize;
+            prop_assert!(f < chart.frames.len(), "node {} in no frame", n);
+            retained[f] += a.retained_size[n];
+            count[f] += 1;
+            if f > 0 {
+                prop_assert_eq!(chart.frames[f].class, a.classes.class_of[n]);
+                prop_assert_eq!(chart.frame_of[a.dominator[n] as usize], chart.frames[f].parent);
+            }
+        }
+        for (i, f) in chart.frames.iter().enumerate() {
+            prop_assert_eq!(f.retained_size, retained[i]);
+            prop_assert_eq!(f.count, count[i]);
+            let kids: Vec<&flame::Frame> = chart.children(i as u32).map(|c| &chart.frames[c as usize]).collect();
+            let width: u64 = kids.iter().map(|k| k.retained_size).sum();
+            prop_assert!(width <= f.retained_size - f.self_size, "frame {}", i);
+            for k in &kids {
+                prop_assert_eq!(k.parent as usize, i);
+                prop_assert!(k.offset >= f.offset && k.offset + k.retained_size <= f.offset + f.retained_size);
+            }
+            prop_assert!(kids.windows(2).all(|w| w[0].retained_size >= w[1].retained_size));
+        }
+        let pruned = flame::build(&a, &tree, limit);
+        prop_assert!(pruned.frames.iter().skip(1).all(|f| f.retained_size >= limit));
+        prop_assert!(pruned.frames.len() <= chart.frames.len());
     }
 
     /// reader(writer(x)) == x, column by column.

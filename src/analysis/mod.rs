@@ -14,6 +14,7 @@
 //! | distances | [`distances`] | `calculateDistances`, `bfs` |
 //! | dominators, retained sizes | [`dominators`] | `calculateDominatorsAndRetainedSizes` |
 //! | dominator tree children (CSR), group by class | [`dominator_tree`] | `buildDominatedNodes` |
+//! | flame chart of retained size (classes merged along paths) | [`flame`] | (Perfetto's heap flame graph) |
 //! | class names, interfaces, keys | [`classes`] | `calculateObjectNames`, `inferInterfaceDefinitions`, `applyInterfaceDefinitions` |
 //! | Summary rows | [`aggregates`] | `buildAggregates`, `calculateClassesRetainedSize` |
 //! | Statistics | [`statistics`] | `calculateStatistics` |
@@ -54,6 +55,7 @@ pub mod dominators;
 pub mod domstate;
 pub mod ephemeron;
 pub mod essential;
+pub mod flame;
 pub mod format;
 pub mod jsstr;
 pub mod leaks;
