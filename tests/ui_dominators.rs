@@ -142,3 +142,60 @@ fn group_by_class_and_sort() {
     h.get_by_label("Retained Size ⬆");
     assert!(h.query_by_label(&format!("@{}", a.snapshot.node_id(tree.children(root)[0]))).is_none());
 }
+
+/// The Flame chart: built on a worker, hover names a frame's path, a click zooms into it and the
+/// breadcrumb zooms back out.
+#[test]
+fn flame_chart_hover_zoom_and_back() {
+    let a = s3();
+    let mut app = App::empty();
+    let snapshot = app.add_analysis("s3.heapsnapshot.gz".into(), a.clone());
+    app.current = Some(snapshot);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.run_steps(2);
+    h.get_by_label("Flame chart").click();
+    for _ in 0..10 {
+        h.run_steps(2);
+        h.state_mut().flame.wait();
+        if !h.state().flame.is_busy() && h.state().flame.chart().is_some() {
+            break;
+        }
+    }
+    h.run_steps(3);
+    assert_eq!(h.state().view, View::Flame);
+    h.get_by_label("(root)");
+
+    // The frame the loginUsers store is drawn in: its path is its dominator chain's classes.
+    let store = login_users(&a);
+    let chart = h.state().flame.chart().unwrap().clone();
+    let f = chart.frame_of[store as usize];
+    let rect = heapscope::ui::flame::frame_rect(&chart, 0, f, h.state().flame.last_rect).unwrap();
+    h.hover_at(rect.center());
+    // Tooltips wait for the pointer to rest (half a second of frames).
+    h.run_steps(60);
+    let path: Vec<&str> = chart.path(f).iter().map(|&x| chart.name(&a, x)).collect();
+    h.get_by_label(&path.join(" › "));
+
+    // Click: the frame fills the width; its path is the breadcrumb.
+    h.event(egui::Event::PointerButton {
+        pos: rect.center(),
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos: rect.center(),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(3);
+    assert_eq!(h.state().flame.zoom, f);
+    h.get_by_label("(root)").click();
+    h.run_steps(3);
+    assert_eq!(h.state().flame.zoom, 0);
+}

@@ -37,6 +37,7 @@ pub enum View {
     Comparison,
     Containment,
     Dominators,
+    Flame,
     Statistics,
     Demo,
     Leaks,
@@ -49,6 +50,7 @@ impl View {
             View::Comparison => "Comparison",
             View::Containment => "Containment",
             View::Dominators => "Dominators",
+            View::Flame => "Flame chart",
             View::Statistics => "Statistics",
             View::Demo => "Demo",
             View::Leaks => "Leaks",
@@ -100,6 +102,7 @@ pub struct App {
     pub comparison: ComparisonView,
     pub containment: ContainmentView,
     pub dominators: super::dominators::DominatorsView,
+    pub flame: super::flame::FlameView,
     pub retainers: RetainersPane,
     #[cfg(feature = "demo")]
     pub demo: super::demo_panel::DemoPanel,
@@ -146,6 +149,7 @@ impl App {
             comparison: ComparisonView::new(),
             containment: ContainmentView::new(),
             dominators: super::dominators::DominatorsView::new(),
+            flame: super::flame::FlameView::new(),
             retainers: RetainersPane::new(),
             #[cfg(feature = "demo")]
             demo: super::demo_panel::DemoPanel::new(),
@@ -237,6 +241,7 @@ impl App {
                 View::Comparison,
                 View::Containment,
                 View::Dominators,
+                View::Flame,
                 View::Statistics,
                 #[cfg(feature = "demo")]
                 View::Demo,
@@ -315,6 +320,7 @@ impl App {
             View::Comparison => super::comparison::comparison_ui(self, ui),
             View::Containment => super::containment::containment_ui(self, ui),
             View::Dominators => super::dominators::dominators_ui(self, ui),
+            View::Flame => super::flame::flame_ui(self, ui),
             View::Statistics => super::statistics::statistics_ui(self, ui),
             #[cfg(feature = "demo")]
             View::Demo => super::demo_panel::demo_ui(self, ui),
@@ -489,6 +495,7 @@ impl App {
                     self.summary.reset();
                     self.containment.reset();
                     self.dominators.reset();
+                    self.flame.reset();
                     self.comparison.reset();
                     if self.view == View::Comparison && self.snapshots.len() < 2 {
                         self.view = View::Summary;
