@@ -1,5 +1,6 @@
 //! Frame times of the analyzer window on a big snapshot: the Summary grid sorts, scrolls and
-//! expands the largest class while every frame is timed: the UI thread's CPU time (our views,
+//! expands the largest class, then opens the Dominators view and the flame chart (hovered and
+//! zoomed) while every frame is timed: the UI thread's CPU time (our views,
 //! egui layout and tessellation; headless, so no GPU), and the wall time, which on a shared
 //! 2-core machine also counts the moments the OS gave the core to the row worker or a neighbour.
 //! Painting is not measured: kittest renders nothing here, so a frame's time on screen adds the
@@ -72,8 +73,16 @@ fn timed_frames(
         h.step();
         cpu_ms.push(cpu.elapsed().as_secs_f64() * 1000.0);
         wall_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        let computing = h.state().summary.tree.is_computing();
-        if !computing && ready.is_none() {
+        let app = h.state();
+        let computing = app.summary.tree.is_computing()
+            || app.dominators.is_busy()
+            || app.dominators.tree.is_computing()
+            || app.flame.is_busy();
+        // Ready when the last background job ended (a view may start one a frame after the
+        // click that opened it).
+        if computing {
+            ready = None;
+        } else if ready.is_none() {
             ready = Some(start.elapsed().as_secs_f64() * 1000.0);
         }
         if computing {
@@ -131,6 +140,47 @@ fn main() {
     results.push(stats("sort the expanded class by Retained Size", timed_frames(&mut h, 30, |_, _| {})));
     h.get_by_label("Retained Size ⬇").click();
     results.push(stats("sort it the other way", timed_frames(&mut h, 30, |_, _| {})));
+    // The Dominators view: its children lists are built on a worker; then the largest child of
+    // the root is expanded.
+    h.get_by_label("Dominators").click();
+    results.push(stats("open Dominators", timed_frames(&mut h, 30, |_, _| {})));
+    let tree = heapscope::analysis::dominator_tree::DominatorChildren::build(&analysis);
+    let top = tree.children(analysis.snapshot.root())[0];
+    h.get_by_label(&format!("@{}", analysis.snapshot.node_id(top))).click();
+    timed_frames(&mut h, 2, |_, _| {});
+    h.key_press(egui::Key::ArrowRight);
+    results.push(stats(
+        &format!("expand the root's largest child ({} children)", tree.children(top).len()),
+        timed_frames(&mut h, 30, |_, _| {}),
+    ));
+    // The flame chart: built on a worker, then hovered across and zoomed.
+    h.get_by_label("Flame chart").click();
+    results.push(stats("open the flame chart", timed_frames(&mut h, 30, |_, _| {})));
+    let chart = h.state().flame.last_rect;
+    results.push(stats(
+        "hover across the flame chart",
+        timed_frames(&mut h, 200, |h, i| {
+            let x = chart.left() + (i % 100) as f32 / 100.0 * chart.width();
+            let y = chart.top() + 10.0 + (i / 100) as f32 * 20.0 * 2.0;
+            h.hover_at(egui::pos2(x, y));
+        }),
+    ));
+    let press = |h: &mut Harness<'static, App>, pressed: bool, pos: egui::Pos2| {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        })
+    };
+    results.push(stats(
+        "zoom into flame frames and out",
+        timed_frames(&mut h, 60, |h, i| {
+            let pos = egui::pos2(chart.left() + 20.0, chart.top() + 10.0 + (i % 6) as f32 * 20.0);
+            h.hover_at(pos);
+            press(h, i % 2 == 0, pos);
+        }),
+    ));
     let report = serde_json::json!({
         "file": path.display().to_string(),
         "nodes": analysis.node_count(),

@@ -7,6 +7,8 @@ use std::collections::{HashSet, VecDeque};
 
 use heapscope::analysis::Analysis;
 use heapscope::analysis::distances::{BASE_SYSTEM_DISTANCE, NO_DISTANCE};
+use heapscope::analysis::dominator_tree::{DominatorChildren, group_by_class};
+use heapscope::analysis::flame;
 use heapscope::progress::NoProgress;
 use heapscope::snapshot::builder::SnapshotBuilder;
 use heapscope::snapshot::writer::write_snapshot;
@@ -280,6 +282,86 @@ proptest! {
             prop_assert_eq!(row.retained_size, expected, "class {}", &row.name);
             prop_assert!(row.retained_size <= a.total_size());
         }
+    }
+
+    /// The dominator tree's children lists: every node but the root is listed exactly once,
+    /// under its dominator, in retained size descending then id ascending order; the children's
+    /// retained sizes sum to at most the node's retained size minus its self size (equal, in fact:
+    /// retained size is self plus what it dominates); "Group by class" partitions the children
+    /// with the same sums; each node's retained count is itself plus its children's.
+    #[test]
+    fn dominator_children_sum_to_at_most_retained_minus_self(g in graphs(40)) {
+        let a = Analysis::run(build(&g), &NoProgress).unwrap();
+        let tree = DominatorChildren::build(&a);
+        let root = a.snapshot.root();
+        let mut seen = vec![0u32; g.n];
+        for v in 0..g.n as u32 {
+            let children = tree.children(v);
+            let sum: u64 = children.iter().map(|&c| a.retained_size[c as usize]).sum();
+            let own = a.retained_size[v as usize] - u64::from(a.self_size[v as usize]);
+            prop_assert!(sum <= own, "node {}: children {} > retained - self {}", v, sum, own);
+            for &c in children {
+                prop_assert_eq!(a.dominator[c as usize], v);
+                seen[c as usize] += 1;
+            }
+            for w in children.windows(2) {
+                let key = |n: u32| (std::cmp::Reverse(a.retained_size[n as usize]), a.snapshot.node_id(n));
+                prop_assert!(key(w[0]) < key(w[1]), "node {}: {} before {}", v, w[0], w[1]);
+            }
+            let below: u32 = children.iter().map(|&c| tree.retained_count(c)).sum();
+            prop_assert_eq!(tree.retained_count(v), 1 + below, "node {}: retained count", v);
+            let groups = group_by_class(&a, &tree, children);
+            prop_assert_eq!(groups.iter().map(|g| g.retained_count).sum::<u64>(), u64::from(below));
+            prop_assert_eq!(groups.iter().map(|g| g.retained_size).sum::<u64>(), sum);
+            prop_assert_eq!(groups.iter().map(|g| g.count as usize).sum::<usize>(), children.len());
+            for grp in &groups {
+                prop_assert!(grp.members.iter().all(|&m| a.classes.class_of[m as usize] == grp.class));
+            }
+        }
+        for (v, &times) in seen.iter().enumerate() {
+            prop_assert_eq!(times, u32::from(v as u32 != root), "node {}", v);
+        }
+        prop_assert_eq!(tree.retained_count(root) as usize, g.n);
+    }
+
+    /// The flame chart puts every object in exactly one frame (with no width limit); a frame's
+    /// width is its objects' retained sizes summed; children are of one class each, fit inside
+    /// their parent (offsets within its span, widths summing to at most its width minus its self
+    /// size) and are widest first. With a limit, every frame kept is at least that wide.
+    #[test]
+    fn flame_frames_partition_the_objects_and_nest(g in graphs(40), limit in 0u64..3000) {
+        let a = Analysis::run(build(&g), &NoProgress).unwrap();
+        let tree = DominatorChildren::build(&a);
+        let chart = flame::build(&a, &tree, 0);
+        prop_assert_eq!(chart.frames.iter().map(|f| f.count as usize).sum::<usize>(), g.n);
+        prop_assert_eq!(chart.frames[0].retained_size, a.retained_size[a.snapshot.root() as usize]);
+        let mut retained = vec![0u64; chart.frames.len()];
+        let mut count = vec![0u32; chart.frames.len()];
+        for n in 0..g.n {
+            let f = chart.frame_of[n] as usize;
+            prop_assert!(f < chart.frames.len(), "node {} in no frame", n);
+            retained[f] += a.retained_size[n];
+            count[f] += 1;
+            if f > 0 {
+                prop_assert_eq!(chart.frames[f].class, a.classes.class_of[n]);
+                prop_assert_eq!(chart.frame_of[a.dominator[n] as usize], chart.frames[f].parent);
+            }
+        }
+        for (i, f) in chart.frames.iter().enumerate() {
+            prop_assert_eq!(f.retained_size, retained[i]);
+            prop_assert_eq!(f.count, count[i]);
+            let kids: Vec<&flame::Frame> = chart.children(i as u32).map(|c| &chart.frames[c as usize]).collect();
+            let width: u64 = kids.iter().map(|k| k.retained_size).sum();
+            prop_assert!(width <= f.retained_size - f.self_size, "frame {}", i);
+            for k in &kids {
+                prop_assert_eq!(k.parent as usize, i);
+                prop_assert!(k.offset >= f.offset && k.offset + k.retained_size <= f.offset + f.retained_size);
+            }
+            prop_assert!(kids.windows(2).all(|w| w[0].retained_size >= w[1].retained_size));
+        }
+        let pruned = flame::build(&a, &tree, limit);
+        prop_assert!(pruned.frames.iter().skip(1).all(|f| f.retained_size >= limit));
+        prop_assert!(pruned.frames.len() <= chart.frames.len());
     }
 
     /// reader(writer(x)) == x, column by column.

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use super::bits::BitVec;
 use super::classes::{ClassId, Classification};
+use super::dominator_tree::DominatorChildren;
 use crate::snapshot::NodeIdx;
 
 /// One Summary row.
@@ -112,47 +113,13 @@ impl Aggregates {
     }
 }
 
-/// Children lists of the dominator tree (DevTools `buildDominatedNodes`), as a CSR.
-pub struct DominatedNodes {
-    pub first: Vec<u32>,
-    pub nodes: Vec<NodeIdx>,
-}
-
-impl DominatedNodes {
-    pub fn build(dominator: &[NodeIdx], root: NodeIdx) -> DominatedNodes {
-        let n = dominator.len();
-        let mut first = vec![0u32; n + 1];
-        for (i, &d) in dominator.iter().enumerate() {
-            if i as NodeIdx != root {
-                first[d as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            first[i + 1] += first[i];
-        }
-        let mut cursor = first.clone();
-        let mut nodes = vec![0; n.saturating_sub(1)];
-        for (i, &d) in dominator.iter().enumerate() {
-            if i as NodeIdx != root {
-                nodes[cursor[d as usize] as usize] = i as NodeIdx;
-                cursor[d as usize] += 1;
-            }
-        }
-        DominatedNodes { first, nodes }
-    }
-
-    pub fn children(&self, n: NodeIdx) -> &[NodeIdx] {
-        &self.nodes[self.first[n as usize] as usize..self.first[n as usize + 1] as usize]
-    }
-}
-
 /// The inputs of one aggregation.
 pub struct AggregateInput<'a> {
     pub classes: &'a Classification,
     pub self_size: &'a [u32],
     pub distance: &'a [i32],
     pub retained_size: &'a [u64],
-    pub dominated: &'a DominatedNodes,
+    pub dominated: &'a DominatorChildren,
     pub root: NodeIdx,
     /// Only nodes whose bit is set count (`None`: all objects).
     pub filter: Option<std::sync::Arc<BitVec>>,

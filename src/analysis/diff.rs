@@ -154,7 +154,7 @@ pub fn compare(base: &Analysis, current: &Analysis) -> Comparison {
         (base.aggregates.clone(), &base.classes)
     } else {
         reclassified = classes::classify(&base.snapshot, &base.dom.renamed, &definitions);
-        let dominated = aggregates::DominatedNodes::build(&base.dominator, base.snapshot.root());
+        let dominated = super::dominator_tree::DominatorChildren::build_unsorted(&base.dominator, base.snapshot.root());
         let aggs = aggregates::aggregate(&aggregates::AggregateInput {
             classes: &reclassified,
             self_size: &base.self_size,

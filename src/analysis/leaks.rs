@@ -62,6 +62,7 @@
 use std::collections::HashMap;
 
 use super::Analysis;
+use super::dominator_tree::DominatorChildren;
 use super::paths::{self, RetainersView};
 use crate::snapshot::{EdgeType, HeapSnapshot, Location, NodeIdx, NodeType};
 
@@ -396,10 +397,10 @@ pub fn analyze(snapshots: &[(&Analysis, &str)]) -> Result<LeakReport, LeakError>
     session.finish(last, last_file)
 }
 
-/// The dominator tree as child lists, with preorder intervals.
+/// The dominator tree's children lists ([`DominatorChildren`], node order), with preorder
+/// intervals.
 struct DomTree {
-    first_child: Vec<u32>,
-    children: Vec<NodeIdx>,
+    tree: DominatorChildren,
     /// Preorder number of each node, and one past its subtree's last.
     pre: Vec<u32>,
     end: Vec<u32>,
@@ -409,49 +410,30 @@ impl DomTree {
     fn build(a: &Analysis) -> DomTree {
         let n = a.node_count();
         let root = a.snapshot.root();
-        // Counts at each parent, prefix sums (the end of each range), then filled backwards so
-        // that each entry ends at the start of its range: no second array.
-        let mut first_child = vec![0u32; n + 1];
-        for (v, &d) in a.dominator.iter().enumerate() {
-            if v as NodeIdx != root && d != v as NodeIdx {
-                first_child[d as usize] += 1;
-            }
-        }
-        for i in 1..=n {
-            first_child[i] += first_child[i - 1];
-        }
-        let mut children = vec![0; first_child[n] as usize];
-        for (v, &d) in a.dominator.iter().enumerate() {
-            if v as NodeIdx != root && d != v as NodeIdx {
-                first_child[d as usize] -= 1;
-                children[first_child[d as usize] as usize] = v as NodeIdx;
-            }
-        }
-        first_child[n] = children.len() as u32;
+        let tree = DominatorChildren::build_unsorted(&a.dominator, root);
         // Unreached nodes keep pre = end = u32::MAX: in no subtree.
         let mut pre = vec![u32::MAX; n];
         let mut end = vec![u32::MAX; n];
         let mut counter = 0u32;
-        let mut stack: Vec<(NodeIdx, u32)> = vec![(root, first_child[root as usize])];
+        let mut stack: Vec<(NodeIdx, usize)> = vec![(root, 0)];
         pre[root as usize] = 0;
         counter += 1;
         while let Some(&mut (v, ref mut next)) = stack.last_mut() {
-            if *next < first_child[v as usize + 1] {
-                let c = children[*next as usize];
+            if let Some(&c) = tree.children(v).get(*next) {
                 *next += 1;
                 pre[c as usize] = counter;
                 counter += 1;
-                stack.push((c, first_child[c as usize]));
+                stack.push((c, 0));
             } else {
                 end[v as usize] = counter;
                 stack.pop();
             }
         }
-        DomTree { first_child, children, pre, end }
+        DomTree { tree, pre, end }
     }
 
     fn children(&self, v: NodeIdx) -> &[NodeIdx] {
-        &self.children[self.first_child[v as usize] as usize..self.first_child[v as usize + 1] as usize]
+        self.tree.children(v)
     }
 
     /// Whether `n` is in the dominator subtree of `h` (itself included).
@@ -600,14 +582,16 @@ fn accumulation_points(g: &Growth, tree: &DomTree, threshold: i64) -> Vec<(NodeI
                 break;
             }
             let mut dominant: Option<(NodeIdx, i64)> = None;
-            for &c in tree.children(x) {
+            // Children in descending node order (the order this pass was tuned with): a tie in
+            // growth goes to the last node, and the work stack pops the first node first.
+            for &c in tree.children(x).iter().rev() {
                 let gc = g.growth(c);
                 if dominant.is_none_or(|(_, d)| gc > d) {
                     dominant = Some((c, gc));
                 }
             }
             let dominant = dominant.filter(|&(_, gc)| gc as f64 >= DOMINANT_SHARE * gx as f64).map(|d| d.0);
-            for &c in tree.children(x) {
+            for &c in tree.children(x).iter().rev() {
                 if Some(c) != dominant && g.growth(c) >= threshold {
                     work.push(c);
                 }

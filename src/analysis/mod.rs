@@ -13,6 +13,8 @@
 //! | shallow-size transfer | [`shallow`] | `calculateShallowSizes` |
 //! | distances | [`distances`] | `calculateDistances`, `bfs` |
 //! | dominators, retained sizes | [`dominators`] | `calculateDominatorsAndRetainedSizes` |
+//! | dominator tree children (CSR), group by class | [`dominator_tree`] | `buildDominatedNodes` |
+//! | flame chart of retained size (classes merged along paths) | [`flame`] | (Perfetto's heap flame graph) |
 //! | class names, interfaces, keys | [`classes`] | `calculateObjectNames`, `inferInterfaceDefinitions`, `applyInterfaceDefinitions` |
 //! | Summary rows | [`aggregates`] | `buildAggregates`, `calculateClassesRetainedSize` |
 //! | Statistics | [`statistics`] | `calculateStatistics` |
@@ -48,10 +50,12 @@ pub mod bits;
 pub mod classes;
 pub mod diff;
 pub mod distances;
+pub mod dominator_tree;
 pub mod dominators;
 pub mod domstate;
 pub mod ephemeron;
 pub mod essential;
+pub mod flame;
 pub mod format;
 pub mod jsstr;
 pub mod leaks;
@@ -232,7 +236,7 @@ impl Analysis {
             still_unreachable_count,
             ..
         } = tree;
-        let dominated = aggregates::DominatedNodes::build(&dominator, snapshot.root());
+        let dominated = dominator_tree::DominatorChildren::build_unsorted(&dominator, snapshot.root());
         let aggregates = aggregates::aggregate(&aggregates::AggregateInput {
             classes: &classes,
             self_size: &self_size,

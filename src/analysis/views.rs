@@ -86,7 +86,7 @@ pub fn filtered_aggregates(a: &Analysis, filter: &NodeFilter) -> std::sync::Arc<
         }
         NodeFilter::DuplicatedStrings => duplicated_strings(a),
     };
-    let dominated = aggregates::DominatedNodes::build(&a.dominator, a.snapshot.root());
+    let dominated = super::dominator_tree::DominatorChildren::build_unsorted(&a.dominator, a.snapshot.root());
     std::sync::Arc::new(aggregates::aggregate(&aggregates::AggregateInput {
         classes: &a.classes,
         self_size: &a.self_size,
@@ -219,6 +219,64 @@ pub fn sort_nodes(a: &Analysis, nodes: &mut [NodeIdx], key: SortKey, ascending: 
         }
         _ => nodes.sort_by(|&x, &y| dir(a.retained_size[x as usize].cmp(&a.retained_size[y as usize])).then(x.cmp(&y))),
     }
+}
+
+/// The dominator tree's order (Dominators view, `heapscope dominators`, its `--json`): retained
+/// size descending, then id ascending, as the oracle orders `top_nodes`.
+pub const DOMINATORS_DEFAULT_SORT: (SortKey, bool) = (SortKey::RetainedSize, false);
+
+/// Sorts dominator-tree children by a column; ties go to the id, ascending, in both directions
+/// (ids are unique, so the order is total). Count is the objects in each node's dominator
+/// subtree (`retained_count`, indexed by node; [`super::dominator_tree::DominatorChildren`]).
+pub fn sort_dominated(a: &Analysis, retained_count: &[u32], nodes: &mut [NodeIdx], key: SortKey, ascending: bool) {
+    let id = |n: NodeIdx| a.snapshot.node_id(n);
+    let dir = |o: Ordering| if ascending { o } else { o.reverse() };
+    match key {
+        SortKey::Name => {
+            let mut keyed: Vec<(std::borrow::Cow<'_, str>, u32, NodeIdx)> =
+                nodes.iter().map(|&n| (a.display_name(n), id(n), n)).collect();
+            keyed.sort_by(|x, y| dir(cmp_utf16(&x.0, &y.0)).then(x.1.cmp(&y.1)));
+            for (slot, (_, _, n)) in nodes.iter_mut().zip(keyed) {
+                *slot = n;
+            }
+        }
+        SortKey::Distance => {
+            nodes.sort_by(|&x, &y| dir(a.distance[x as usize].cmp(&a.distance[y as usize])).then(id(x).cmp(&id(y))))
+        }
+        SortKey::ShallowSize => {
+            nodes.sort_by(|&x, &y| dir(a.self_size[x as usize].cmp(&a.self_size[y as usize])).then(id(x).cmp(&id(y))))
+        }
+        SortKey::Count => {
+            let count = |n: NodeIdx| retained_count.get(n as usize).copied().unwrap_or(1);
+            nodes.sort_by(|&x, &y| dir(count(x).cmp(&count(y))).then(id(x).cmp(&id(y))))
+        }
+        _ => nodes.sort_by(|&x, &y| {
+            dir(a.retained_size[x as usize].cmp(&a.retained_size[y as usize])).then(id(x).cmp(&id(y)))
+        }),
+    }
+}
+
+/// Sorts "Group by class" rows of the dominator tree by a column; ties go to the class name
+/// (UTF-16 order), then the class key, then the class id.
+pub fn sort_class_groups(
+    a: &Analysis,
+    groups: &mut [super::dominator_tree::ClassGroup],
+    key: SortKey,
+    ascending: bool,
+) {
+    let class = |g: &super::dominator_tree::ClassGroup| &a.classes.classes[g.class as usize];
+    groups.sort_by(|x, y| {
+        let o = match key {
+            SortKey::Name => cmp_utf16(&class(x).name, &class(y).name),
+            SortKey::Count => x.retained_count.cmp(&y.retained_count),
+            SortKey::ShallowSize => x.self_size.cmp(&y.self_size),
+            _ => x.retained_size.cmp(&y.retained_size),
+        };
+        let o = if ascending { o } else { o.reverse() };
+        o.then_with(|| cmp_utf16(&class(x).name, &class(y).name))
+            .then_with(|| cmp_utf16(&class(x).key, &class(y).key))
+            .then(x.class.cmp(&y.class))
+    });
 }
 
 /// Sorts a node's edges for display: by the target's value, or by edge name for the name column

@@ -7,6 +7,8 @@
 //! heapscope diff BASE FILE [--json]      the Comparison view, plus objects that survived and grew
 //! heapscope retainers FILE ID [--json]   the Retainers view of one object (@123 or 123)
 //! heapscope leaks S1 S2 [S3 ...]        leak suspects across snapshots of one process
+//! heapscope dominators FILE [@ID] [--depth N] [--json]
+//!                                        the dominator tree under the root (or @ID)
 //! FILE may be `-` (standard input) or a pipe (`<(zcat x.gz)`): it is read once, as a stream.
 //! heapscope bench FILE [BASE]            time every phase, peak memory, bytes per node/edge (JSON)
 //! heapscope demo-server [...]            the bundled leaking HTTP server (`demo` feature, default)
@@ -20,6 +22,7 @@
 
 #[cfg(feature = "capture")]
 mod capture;
+pub mod dominators;
 pub mod json;
 pub mod leaks;
 mod load;
@@ -76,6 +79,8 @@ enum Command {
     },
     /// Leak suspects across two or more snapshots of one process: who holds the growth.
     Leaks(leaks::LeaksArgs),
+    /// The dominator tree under the root (or an object): who retains what, largest first.
+    Dominators(dominators::DominatorsArgs),
     /// Time each loading phase and report memory, as JSON.
     Bench {
         file: PathBuf,
@@ -236,6 +241,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Some(Command::Leaks(args)) => leaks::run(args, progress),
+        Some(Command::Dominators(args)) => dominators::run(args, progress),
         Some(Command::Bench { file, base }) => {
             let report = crate::bench::run(&file, base.as_deref())
                 .with_context(|| format!("benchmarking {}", file.display()))?;

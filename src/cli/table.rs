@@ -39,7 +39,7 @@ pub fn esc(s: &str) -> Cow<'_, str> {
 
 /// Cuts `s` to `width` characters with an ellipsis, control characters escaped ([`esc`]).
 /// Only the first `width` characters are looked at, so a 100 MB name costs `width`.
-fn cut(s: &str, width: usize) -> String {
+pub(super) fn cut(s: &str, width: usize) -> String {
     let head: String = s.chars().take(width + 1).collect();
     let shown = esc(&head);
     if shown.chars().count() <= width {

@@ -36,6 +36,8 @@ pub enum View {
     Summary,
     Comparison,
     Containment,
+    Dominators,
+    Flame,
     Statistics,
     Demo,
     Leaks,
@@ -47,6 +49,8 @@ impl View {
             View::Summary => "Summary",
             View::Comparison => "Comparison",
             View::Containment => "Containment",
+            View::Dominators => "Dominators",
+            View::Flame => "Flame chart",
             View::Statistics => "Statistics",
             View::Demo => "Demo",
             View::Leaks => "Leaks",
@@ -97,6 +101,8 @@ pub struct App {
     pub summary: SummaryView,
     pub comparison: ComparisonView,
     pub containment: ContainmentView,
+    pub dominators: super::dominators::DominatorsView,
+    pub flame: super::flame::FlameView,
     pub retainers: RetainersPane,
     #[cfg(feature = "demo")]
     pub demo: super::demo_panel::DemoPanel,
@@ -145,6 +151,8 @@ impl App {
             summary: SummaryView::new(),
             comparison: ComparisonView::new(),
             containment: ContainmentView::new(),
+            dominators: super::dominators::DominatorsView::new(),
+            flame: super::flame::FlameView::new(),
             retainers: RetainersPane::new(),
             #[cfg(feature = "demo")]
             demo: super::demo_panel::DemoPanel::new(),
@@ -251,6 +259,8 @@ impl App {
                 View::Summary,
                 View::Comparison,
                 View::Containment,
+                View::Dominators,
+                View::Flame,
                 View::Statistics,
                 #[cfg(feature = "demo")]
                 View::Demo,
@@ -328,6 +338,8 @@ impl App {
             View::Summary => super::summary::summary_ui(self, ui),
             View::Comparison => super::comparison::comparison_ui(self, ui),
             View::Containment => super::containment::containment_ui(self, ui),
+            View::Dominators => super::dominators::dominators_ui(self, ui),
+            View::Flame => super::flame::flame_ui(self, ui),
             View::Statistics => super::statistics::statistics_ui(self, ui),
             #[cfg(feature = "demo")]
             View::Demo => super::demo_panel::demo_ui(self, ui),
@@ -385,6 +397,11 @@ impl App {
             View::Summary => self.summary.keyboard(up, down, left, right),
             View::Comparison => self.comparison.keyboard(up, down, left, right),
             View::Containment => self.containment.keyboard(up, down, left, right),
+            View::Dominators => self
+                .dominators
+                .keyboard(up, down, left, right)
+                .and_then(|k| k.node())
+                .map(|node| super::rows::RowKey::Object { node, base: false }),
             _ => None,
         };
         if let Some(node) = moved
@@ -424,6 +441,9 @@ impl App {
         let in_containment = self.containment.tree.selected_row().and_then(|r| r.key.node());
         if in_containment != Some(node) {
             self.containment.tree.selected = None;
+        }
+        if self.dominators.tree.selected_row().and_then(|r| r.key.node()) != Some(node) {
+            self.dominators.tree.selected = None;
         }
     }
 
@@ -493,6 +513,8 @@ impl App {
                     }
                     self.summary.reset();
                     self.containment.reset();
+                    self.dominators.reset();
+                    self.flame.reset();
                     self.comparison.reset();
                     if self.view == View::Comparison && self.snapshots.len() < 2 {
                         self.view = View::Summary;
@@ -506,6 +528,7 @@ impl App {
                     self.current = self.snapshots.last().map(|s| s.id);
                     self.summary.reset();
                     self.containment.reset();
+                    self.dominators.reset();
                 }
                 if self.base == Some(id) || self.base == self.current {
                     self.base = self.current.and_then(|c| self.previous_of(c));

@@ -11,6 +11,8 @@ pub mod comparison;
 pub mod containment;
 #[cfg(feature = "demo")]
 pub mod demo_panel;
+pub mod dominators;
+pub mod flame;
 pub mod leaks;
 pub mod loader;
 pub mod open_dialog;
