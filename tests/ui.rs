@@ -53,12 +53,19 @@ fn harness(app: App) -> Harness<'static, App> {
 
 /// Runs frames until the UI and its background work are done.
 fn settle(h: &mut Harness<'static, App>) {
-    for _ in 0..20 {
+    // Bounded in time, not in rounds: on a loaded machine the Summary's background rows can take
+    // longer than a fixed number of frames.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
         // Spinners repaint while work runs: step, wait for the work, then run to rest.
         h.run_steps(2);
         let ctx = h.ctx.clone();
         h.state_mut().wait_for_background_work(&ctx);
-        if h.run_ok().is_some() && !h.state().comparison_pending() && h.state().jobs.is_empty() {
+        let rows_pending = h.state().summary.tree.is_computing();
+        if rows_pending {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        if h.run_ok().is_some() && !rows_pending && !h.state().comparison_pending() && h.state().jobs.is_empty() {
             break;
         }
     }
