@@ -7,105 +7,20 @@
 #![cfg(feature = "capture")]
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use heapscope::analysis::paths::{RetainersView, shortest_path};
 use heapscope::analysis::{Analysis, diff};
 use heapscope::progress::NoProgress;
 
-/// Tests that signal a process open its inspector on Node's default port 9229: one at a time.
-static DEFAULT_PORT: Mutex<()> = Mutex::new(());
-
 const LEAKS: usize = 20;
 
-struct Server {
-    child: Child,
-    port: u16,
-    /// Everything the process printed on stderr so far (Node's "Debugger listening/ending").
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// The inspector port Node announced last (`Debugger listening on ws://127.0.0.1:PORT/…`).
-    fn inspector_port(&self) -> Option<u16> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let err = self.stderr();
-            let port = err.lines().rev().find_map(|l| {
-                let rest = l.strip_prefix("Debugger listening on ws://")?;
-                rest.split('/').next()?.rsplit(':').next()?.parse().ok()
-            });
-            if port.is_some() || Instant::now() > deadline {
-                return port;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/capture/leaky-server.js")
-}
-
-fn start_node(args: &[&str]) -> Server {
-    let mut child = Command::new("node")
-        .args(args)
-        .arg(script())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("these tests need `node` on PATH (.ci/run installs it): {e}"));
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let mut err = child.stderr.take().unwrap();
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = err.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok());
-    let port = port.unwrap_or_else(|| panic!("no port in the server's first line {line:?}"));
-    Server { child, port, stderr }
-}
-
-/// A plain HTTP GET with a timeout; the body.
-fn get(port: u16, path: &str) -> String {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
-}
+#[path = "support/leaky_node.rs"]
+mod leaky_node;
+use leaky_node::{DEFAULT_PORT, Server, get, start_node};
 
 fn heapscope(args: &[&str]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_heapscope"))

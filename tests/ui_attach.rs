@@ -9,11 +9,7 @@
 #![cfg(all(feature = "gui", feature = "capture"))]
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
@@ -22,81 +18,9 @@ use egui_kittest::kittest::Queryable;
 use heapscope::ui::App;
 use heapscope::ui::attach::SessionState;
 
-/// Tests whose process Heapscope opens the inspector of with SIGUSR1 (Node's default port 9229):
-/// one at a time.
-static DEFAULT_PORT: Mutex<()> = Mutex::new(());
-
-struct Server {
-    child: Child,
-    port: u16,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Server {
-    /// The port of `Debugger listening on ws://127.0.0.1:PORT/…` (started with --inspect).
-    fn inspector_port(&self) -> u16 {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let err = self.stderr.lock().unwrap().clone();
-            let port = err.lines().find_map(|l| {
-                let rest = l.strip_prefix("Debugger listening on ws://")?;
-                rest.split('/').next()?.rsplit(':').next()?.parse().ok()
-            });
-            if let Some(p) = port {
-                return p;
-            }
-            assert!(Instant::now() < deadline, "no inspector port in {err:?}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_node(args: &[&str]) -> Server {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/capture/leaky-server.js");
-    let mut child = Command::new("node")
-        .args(args)
-        .arg(script)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("this test needs `node` on PATH (.ci/run installs it): {e}"));
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let (mut err, sink) = (child.stderr.take().unwrap(), stderr.clone());
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = err.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok());
-    let port = port.unwrap_or_else(|| panic!("no port in the server's first line {line:?}"));
-    Server { child, port, stderr }
-}
-
-/// A plain HTTP GET; the body.
-fn get(port: u16, path: &str) -> String {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
-}
+#[path = "support/leaky_node.rs"]
+mod leaky_node;
+use leaky_node::{DEFAULT_PORT, get, start_node};
 
 fn harness(folder: PathBuf) -> Harness<'static, App> {
     let mut app = App::empty();
@@ -221,7 +145,7 @@ fn a_closed_port_and_a_remote_host_show_errors_in_the_dialog() {
 #[test]
 fn attach_by_address_and_take_a_snapshot_every_n_seconds() {
     let server = start_node(&["--inspect=127.0.0.1:0"]);
-    let inspector = server.inspector_port();
+    let inspector = server.inspector_port().expect("Node announced its inspector");
     let folder = tempfile::tempdir().unwrap();
     let mut h = harness(folder.path().to_path_buf());
     h.get_by_label("Attach…").click();
