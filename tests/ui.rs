@@ -763,3 +763,20 @@ fn demo_requests_wait_for_the_server_off_the_ui_thread() {
     assert!(h.state().demo.error.is_none());
     h.state_mut().demo.stop();
 }
+
+/// At 800 px every toolbar entry stays on screen: the toolbar wraps onto a second row instead of
+/// running past the window's edge (Statistics, Demo and ◀ ▶ were cut off once the Dominators,
+/// Flame chart and Attach… entries arrived).
+#[test]
+fn the_toolbar_fits_an_800_px_window() {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(800.0, 600.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app_with_samples());
+    settle(&mut h);
+    for label in ["Open…", "Leaks", "Summary", "Comparison", "Containment", "Dominators", "Flame chart", "Statistics"]
+    {
+        let r = h.get_by_label(label).rect();
+        assert!(r.right() <= 800.0 && r.left() >= 0.0, "{label} is cut off at {r:?}");
+    }
+}

@@ -233,8 +233,10 @@ impl App {
         }
     }
 
+    /// Wrapped, so a narrow window puts the rest of the entries on a second row rather than
+    /// past its edge.
     fn toolbar_ui(&mut self, ui: &mut Ui) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.heading("Heapscope");
             ui.separator();
             if ui.button("Open…").clicked() {
