@@ -4,7 +4,9 @@
 //!
 //! A [`LeakSession`] takes the snapshots in order. Of every snapshot but the last it keeps a
 //! [`SnapshotSeries`]: the node ids sorted, with each id's retained size and entry count (12
-//! bytes a node; the full [`Analysis`] is dropped). Only the last snapshot stays whole: its
+//! bytes a node; the rest is dropped). An earlier snapshot is read through a [`RetainedView`],
+//! so the CLI loads it with only the passes retained sizes need ([`super::RetainedSizes`]) while
+//! the window passes the [`Analysis`] it already has. Only the last snapshot stays whole: its
 //! dominator tree is walked, its retainer paths are printed.
 //!
 //! # Identity
@@ -61,9 +63,9 @@
 
 use std::collections::HashMap;
 
-use super::Analysis;
 use super::dominator_tree::DominatorChildren;
 use super::paths::{self, RetainersView};
+use super::{Analysis, RetainedView};
 use crate::snapshot::{EdgeType, HeapSnapshot, Location, NodeIdx, NodeType};
 
 /// MAT's "one child holds most of the parent": the share of the parent's growth.
@@ -116,8 +118,8 @@ pub struct SnapshotSeries {
 
 impl SnapshotSeries {
     /// The compact series of `a`.
-    pub fn of(a: &Analysis, file: &str) -> SnapshotSeries {
-        let s = &a.snapshot;
+    pub fn of(a: RetainedView, file: &str) -> SnapshotSeries {
+        let s = a.snapshot;
         let order = by_id(s);
         let ids = order.iter().map(|&n| s.node_id(n)).collect();
         let retained = order.iter().map(|&n| u32::try_from(a.retained_size[n as usize]).unwrap_or(u32::MAX)).collect();
@@ -125,7 +127,7 @@ impl SnapshotSeries {
         let names = sampled_names(s, &order);
         SnapshotSeries {
             file: file.to_string(),
-            node_count: a.node_count(),
+            node_count: s.node_count(),
             total_size: a.total_size(),
             ids,
             retained,
@@ -179,8 +181,8 @@ fn name_hash(s: &HeapSnapshot, n: NodeIdx) -> u32 {
 /// A store counts only when this object is its one retainer: a shared array (V8's empty fixed
 /// array, a shared descriptor) is nobody's entries, and counting it for every object that points
 /// at it would cost nodes × its size.
-pub fn entry_count(a: &Analysis, n: NodeIdx) -> u32 {
-    let s = &a.snapshot;
+pub fn entry_count(a: RetainedView, n: NodeIdx) -> u32 {
+    let s = a.snapshot;
     if s.node_type(n) != NodeType::OBJECT {
         return 0;
     }
@@ -340,7 +342,7 @@ impl LeakSession {
     }
 
     /// Adds a snapshot that is not the last; only its compact series is kept.
-    pub fn push(&mut self, a: &Analysis, file: &str) -> Result<(), LeakError> {
+    pub fn push(&mut self, a: RetainedView, file: &str) -> Result<(), LeakError> {
         let series = SnapshotSeries::of(a, file);
         if let Some(prev) = self.earlier.last_mut() {
             check_same_process(prev, &series)?;
@@ -392,7 +394,7 @@ pub fn analyze(snapshots: &[(&Analysis, &str)]) -> Result<LeakReport, LeakError>
     }
     let mut session = LeakSession::new();
     for (a, f) in rest {
-        session.push(a, f)?;
+        session.push(a.retained_view(), f)?;
     }
     session.finish(last, last_file)
 }
@@ -496,7 +498,7 @@ impl Growth<'_> {
     fn entries(&self, n: NodeIdx) -> Vec<Option<u32>> {
         let id = self.a.snapshot.node_id(n);
         let mut v: Vec<Option<u32>> = self.earlier.iter().map(|s| s.find(id).map(|i| s.entries[i])).collect();
-        v.push(Some(entry_count(self.a, n)));
+        v.push(Some(entry_count(self.a.retained_view(), n)));
         v
     }
 }
@@ -745,7 +747,7 @@ fn suspect(g: &Growth, h: NodeIdx, point: NodeIdx, how: Found) -> Suspect {
         Found::Chain => SuspectKind::Chain,
         _ if s.node_name(h) == "system / Context" => SuspectKind::Closure,
         Found::Collection => SuspectKind::Collection,
-        Found::Spread if point != h || entry_count(a, h) > 16 => SuspectKind::Collection,
+        Found::Spread if point != h || entry_count(a.retained_view(), h) > 16 => SuspectKind::Collection,
         Found::Spread => SuspectKind::Object,
     };
     // V8 writes a location for closures (their function) and for objects (their constructor).

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::load::load_retained;
 use super::{InputError, file_name, load};
 use crate::analysis::format::{bytes, count, signed_bytes};
 use crate::analysis::leaks::{LeakReport, LeakSession, Suspect};
@@ -88,9 +89,10 @@ pub fn build(files: &[PathBuf], progress: bool) -> anyhow::Result<(LeakReport, c
     };
     let mut session = LeakSession::new();
     for f in rest {
-        let a = load(f, progress)?;
+        // Only what the series reads: distances, class names and Summary rows are for the last.
+        let a = load_retained(f, progress)?;
         mark("loaded");
-        session.push(&a, &file_name(f)).map_err(|e| InputError(e.to_string()))?;
+        session.push(a.view(), &file_name(f)).map_err(|e| InputError(e.to_string()))?;
         mark("series kept");
     }
     let a = load(last, progress)?;

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::InputError;
-use crate::analysis::{Analysis, LoadError};
+use crate::analysis::{Analysis, Cancelled, LoadError, RetainedSizes};
 use crate::progress::{NoProgress, Phase, Progress};
+use crate::snapshot::HeapSnapshot;
 
 /// Prints `\rReading snapshot 42%` on stderr when the whole percentage changes.
 struct TerminalProgress {
@@ -48,6 +49,21 @@ pub fn shown(path: &Path) -> String {
 /// [`crate::analysis::LoadError`] naming the path, then the problem (the reader's error is its
 /// `source()`).
 pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
+    load_with(path, show_progress, Analysis::run)
+}
+
+/// As [`load`], with only the passes retained sizes need: what `leaks` keeps of an earlier
+/// snapshot (see [`RetainedSizes`]).
+pub fn load_retained(path: &Path, show_progress: bool) -> anyhow::Result<RetainedSizes> {
+    load_with(path, show_progress, RetainedSizes::run)
+}
+
+/// Reads `path` and runs `analyse` on it, with the progress line and the errors of [`load`].
+fn load_with<T>(
+    path: &Path,
+    show_progress: bool,
+    analyse: fn(HeapSnapshot, &dyn Progress) -> Result<T, Cancelled>,
+) -> anyhow::Result<T> {
     let terminal;
     let progress: &dyn Progress = if show_progress {
         let label = if is_stdin(path) {
@@ -60,17 +76,16 @@ pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
     } else {
         &NoProgress
     };
-    if is_stdin(path) {
-        let snapshot = crate::snapshot::read_from(std::io::stdin(), None, progress).map_err(|error| {
-            if error.is_cancelled() {
-                LoadError::Cancelled
-            } else {
-                LoadError::Read { path: PathBuf::from(shown(path)), error }
-            }
-        })?;
-        return Ok(Analysis::run(snapshot, progress).map_err(LoadError::from)?);
+    let snapshot = if is_stdin(path) {
+        crate::snapshot::read_from(std::io::stdin(), None, progress)
+    } else {
+        crate::snapshot::read_file(path, progress)
     }
-    Ok(crate::analysis::load_file(path, progress)?)
+    .map_err(|error| {
+        let path = if is_stdin(path) { PathBuf::from(shown(path)) } else { path.to_path_buf() };
+        if error.is_cancelled() { LoadError::Cancelled } else { LoadError::Read { path, error } }
+    })?;
+    Ok(analyse(snapshot, progress).map_err(LoadError::from)?)
 }
 
 /// Loads two snapshots at once, one per thread.
