@@ -123,7 +123,11 @@ impl SnapshotSeries {
         let order = by_id(s);
         let ids = order.iter().map(|&n| s.node_id(n)).collect();
         let retained = order.iter().map(|&n| u32::try_from(a.retained_size[n as usize]).unwrap_or(u32::MAX)).collect();
-        let entries = order.iter().map(|&n| entry_count(a, n)).collect();
+        // Counted in node order, where each node's edges follow the previous node's (in id order
+        // every node's edges are a cache miss: this took half the series' time), then permuted.
+        let by_node: Vec<u32> = (0..s.node_count() as NodeIdx).map(|n| entry_count(a, n)).collect();
+        let entries = order.iter().map(|&n| by_node[n as usize]).collect();
+        drop(by_node);
         let names = sampled_names(s, &order);
         SnapshotSeries {
             file: file.to_string(),
@@ -145,11 +149,42 @@ impl SnapshotSeries {
     }
 }
 
-/// Node ordinals by ascending id. Sorting (id, ordinal) pairs keeps the comparisons in cache
-/// (V8 writes ids nearly in order, which the sort also exploits).
+/// Node ordinals by ascending id. Ids ascend in node order in some writers (then this is one
+/// pass); otherwise a least-significant-digit radix sort of (id, ordinal) pairs, 11 bits a pass:
+/// linear, and on 6M nodes of the demo server a third of the time of a comparison sort, which
+/// took a quarter of each earlier snapshot's series. Stable, so equal ids (none in a valid
+/// snapshot) keep node order, as the comparison sort of the pairs did.
 fn by_id(s: &HeapSnapshot) -> Vec<NodeIdx> {
-    let mut pairs: Vec<(u32, NodeIdx)> = (0..s.node_count() as NodeIdx).map(|n| (s.node_id(n), n)).collect();
-    pairs.sort_unstable();
+    const BITS: u32 = 11;
+    const BUCKETS: usize = 1 << BITS;
+    let ids = &s.node_id;
+    let n = ids.len();
+    if ids.windows(2).all(|w| w[0] <= w[1]) {
+        return (0..n as NodeIdx).collect();
+    }
+    let mut pairs: Vec<(u32, NodeIdx)> = ids.iter().zip(0..n as NodeIdx).map(|(&id, i)| (id, i)).collect();
+    let mut out = vec![(0u32, 0 as NodeIdx); n];
+    for shift in (0..u32::BITS).step_by(BITS as usize) {
+        let digit = |id: u32| ((id >> shift) as usize) & (BUCKETS - 1);
+        let mut start = vec![0usize; BUCKETS];
+        for &(id, _) in &pairs {
+            start[digit(id)] += 1;
+        }
+        // Every id has the same digit here (the high bits of small ids): nothing would move.
+        if start.contains(&n) {
+            continue;
+        }
+        let mut sum = 0;
+        for c in &mut start {
+            (*c, sum) = (sum, sum + *c);
+        }
+        for &p in &pairs {
+            let d = digit(p.0);
+            out[start[d]] = p;
+            start[d] += 1;
+        }
+        std::mem::swap(&mut pairs, &mut out);
+    }
     pairs.into_iter().map(|p| p.1).collect()
 }
 
