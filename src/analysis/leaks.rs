@@ -230,7 +230,7 @@ pub fn entry_count(a: RetainedView, n: NodeIdx) -> u32 {
                 let to = s.edge_to(e);
                 let t = s.node_type(to);
                 if (t == NodeType::ARRAY || t == NodeType::HIDDEN)
-                    && a.retainers.count(to) == 1
+                    && a.retainer_count(to) == 1
                     && s.edge_name(e) != "map"
                 {
                     count += s.edges(to).filter(|&x| s.edge_type(x) != EdgeType::WEAK).count() as u32;

@@ -263,12 +263,15 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
 }
 
 /// What an earlier snapshot of a leak report needs ([`leaks::SnapshotSeries`]): ids and names,
-/// retained sizes, and the retainer index (entry counts ask whether a backing store has one
-/// owner). Without distances, class names, Summary rows and statistics, which the report never
-/// reads of an earlier snapshot: about a third less work than [`Analysis::run`].
+/// retained sizes, and each node's retainer count (entry counts ask whether a backing store has
+/// one owner). Without distances, class names, Summary rows and statistics, which the report
+/// never reads of an earlier snapshot: about a third less work than [`Analysis::run`]. Of the
+/// retainer index only the offsets stay (4 bytes a node, not 4 an edge more): `leaks` holds this
+/// while it reads the next file, which sets its peak.
 pub struct RetainedSizes {
     pub snapshot: HeapSnapshot,
-    pub retainers: retainers::Retainers,
+    /// [`retainers::Retainers::first_retainer`].
+    pub first_retainer: Vec<u32>,
     pub retained_size: Vec<u64>,
 }
 
@@ -277,12 +280,16 @@ impl RetainedSizes {
     pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<RetainedSizes, Cancelled> {
         let Passes { snapshot, retainers, retained_size, .. } = run_passes(snapshot, Scope::RetainedOnly, progress)?;
         progress.report(Phase::Done, 1.0);
-        Ok(RetainedSizes { snapshot, retainers, retained_size })
+        Ok(RetainedSizes { snapshot, first_retainer: retainers.first_retainer, retained_size })
     }
 
     /// Borrowed, as the leak report reads it (the same shape as [`Analysis::retained_view`]).
     pub fn view(&self) -> RetainedView<'_> {
-        RetainedView { snapshot: &self.snapshot, retainers: &self.retainers, retained_size: &self.retained_size }
+        RetainedView {
+            snapshot: &self.snapshot,
+            first_retainer: &self.first_retainer,
+            retained_size: &self.retained_size,
+        }
     }
 }
 
@@ -292,11 +299,17 @@ impl RetainedSizes {
 #[derive(Clone, Copy)]
 pub struct RetainedView<'a> {
     pub snapshot: &'a HeapSnapshot,
-    pub retainers: &'a retainers::Retainers,
+    /// [`retainers::Retainers::first_retainer`]: node `n` has `[n + 1] - [n]` retainers.
+    pub first_retainer: &'a [u32],
     pub retained_size: &'a [u64],
 }
 
 impl RetainedView<'_> {
+    /// [`retainers::Retainers::count`].
+    pub fn retainer_count(&self, n: NodeIdx) -> u32 {
+        self.first_retainer[n as usize + 1] - self.first_retainer[n as usize]
+    }
+
     /// `HeapSnapshot.totalSize`: root retained size + `extra_native_bytes`.
     pub fn total_size(&self) -> u64 {
         self.retained_size[self.snapshot.root() as usize] + self.snapshot.extra_native_bytes().unwrap_or(0)
@@ -390,7 +403,11 @@ impl Analysis {
 
     /// The columns the leak report reads of a snapshot (see [`RetainedView`]).
     pub fn retained_view(&self) -> RetainedView<'_> {
-        RetainedView { snapshot: &self.snapshot, retainers: &self.retainers, retained_size: &self.retained_size }
+        RetainedView {
+            snapshot: &self.snapshot,
+            first_retainer: &self.retainers.first_retainer,
+            retained_size: &self.retained_size,
+        }
     }
 
     /// The largest odd (JavaScript) node id (`maxJsNodeId`).

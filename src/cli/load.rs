@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::InputError;
-use crate::analysis::{Analysis, Cancelled, LoadError, RetainedSizes};
+use crate::analysis::{Analysis, Cancelled, LoadError};
 use crate::progress::{NoProgress, Phase, Progress};
 use crate::snapshot::HeapSnapshot;
 
@@ -49,20 +49,19 @@ pub fn shown(path: &Path) -> String {
 /// [`crate::analysis::LoadError`] naming the path, then the problem (the reader's error is its
 /// `source()`).
 pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
-    load_with(path, show_progress, Analysis::run)
-}
-
-/// As [`load`], with only the passes retained sizes need: what `leaks` keeps of an earlier
-/// snapshot (see [`RetainedSizes`]).
-pub fn load_retained(path: &Path, show_progress: bool) -> anyhow::Result<RetainedSizes> {
-    load_with(path, show_progress, RetainedSizes::run)
+    load_with(path, show_progress, Analysis::run, || Ok(()))
 }
 
 /// Reads `path` and runs `analyse` on it, with the progress line and the errors of [`load`].
-fn load_with<T>(
+/// `alongside` runs on a second thread while the file is read (one core parses; the passes use
+/// both) and is finished before the passes start, so what it frees lowers their peak; its error
+/// comes first, as it concerns an earlier file. `leaks` makes the previous snapshot's series
+/// there.
+pub fn load_with<T>(
     path: &Path,
     show_progress: bool,
     analyse: fn(HeapSnapshot, &dyn Progress) -> Result<T, Cancelled>,
+    alongside: impl FnOnce() -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<T> {
     let terminal;
     let progress: &dyn Progress = if show_progress {
@@ -76,12 +75,18 @@ fn load_with<T>(
     } else {
         &NoProgress
     };
-    let snapshot = if is_stdin(path) {
-        crate::snapshot::read_from(std::io::stdin(), None, progress)
-    } else {
-        crate::snapshot::read_file(path, progress)
-    }
-    .map_err(|error| {
+    let (other, read) = std::thread::scope(|scope| {
+        let other = scope.spawn(alongside);
+        let read = if is_stdin(path) {
+            crate::snapshot::read_from(std::io::stdin(), None, progress)
+        } else {
+            crate::snapshot::read_file(path, progress)
+        };
+        // A panic on the other thread is a bug; re-raise it here.
+        (other.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), read)
+    });
+    other?;
+    let snapshot = read.map_err(|error| {
         let path = if is_stdin(path) { PathBuf::from(shown(path)) } else { path.to_path_buf() };
         if error.is_cancelled() { LoadError::Cancelled } else { LoadError::Read { path, error } }
     })?;
