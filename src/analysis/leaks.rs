@@ -107,8 +107,8 @@ pub struct SnapshotSeries {
     pub node_count: usize,
     pub total_size: u64,
     ids: Vec<u32>,
-    /// Saturated at 4 GiB - 1 (only roots and giant containers of >4 GiB heaps reach it): 4
-    /// bytes a node instead of 8 keeps the earlier snapshots small.
+    /// Saturated ([`super::saturated`]): 4 bytes a node instead of 8 keeps the earlier
+    /// snapshots small.
     retained: Vec<u32>,
     entries: Vec<u32>,
     /// `(id, hash of the raw name)` of a sample of the nodes, by id; only kept for the latest
@@ -122,7 +122,7 @@ impl SnapshotSeries {
         let s = a.snapshot;
         let order = by_id(s);
         let ids = order.iter().map(|&n| s.node_id(n)).collect();
-        let retained = order.iter().map(|&n| u32::try_from(a.retained_size[n as usize]).unwrap_or(u32::MAX)).collect();
+        let retained = order.iter().map(|&n| a.retained_size.saturated(n)).collect();
         // Counted in node order, where each node's edges follow the previous node's (in id order
         // every node's edges are a cache miss: this took half the series' time), then permuted.
         let by_node: Vec<u32> = (0..s.node_count() as NodeIdx).map(|n| entry_count(a, n)).collect();
@@ -132,7 +132,7 @@ impl SnapshotSeries {
         SnapshotSeries {
             file: file.to_string(),
             node_count: s.node_count(),
-            total_size: a.total_size(),
+            total_size: a.total_size,
             ids,
             retained,
             entries,
@@ -185,6 +185,8 @@ fn by_id(s: &HeapSnapshot) -> Vec<NodeIdx> {
         }
         std::mem::swap(&mut pairs, &mut out);
     }
+    // The scratch goes first: this runs beside the next file's read, whose peak it adds to.
+    drop(out);
     pairs.into_iter().map(|p| p.1).collect()
 }
 

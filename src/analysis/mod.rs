@@ -272,15 +272,22 @@ pub struct RetainedSizes {
     pub snapshot: HeapSnapshot,
     /// [`retainers::Retainers::first_retainer`].
     pub first_retainer: Vec<u32>,
-    pub retained_size: Vec<u64>,
+    /// Saturated ([`saturated`]), as the series keeps them: half the bytes of the exact column,
+    /// held while the next file is read.
+    pub retained_size: Vec<u32>,
+    /// `HeapSnapshot.totalSize`, from the exact root retained size.
+    pub total_size: u64,
 }
 
 impl RetainedSizes {
     /// The passes [`Analysis::run`] runs up to retained sizes, and no others.
     pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<RetainedSizes, Cancelled> {
-        let Passes { snapshot, retainers, retained_size, .. } = run_passes(snapshot, Scope::RetainedOnly, progress)?;
+        let Passes { snapshot, retainers, retained_size: exact, .. } =
+            run_passes(snapshot, Scope::RetainedOnly, progress)?;
+        let total_size = exact[snapshot.root() as usize] + snapshot.extra_native_bytes().unwrap_or(0);
+        let retained_size = exact.iter().map(|&r| saturated(r)).collect();
         progress.report(Phase::Done, 1.0);
-        Ok(RetainedSizes { snapshot, first_retainer: retainers.first_retainer, retained_size })
+        Ok(RetainedSizes { snapshot, first_retainer: retainers.first_retainer, retained_size, total_size })
     }
 
     /// Borrowed, as the leak report reads it (the same shape as [`Analysis::retained_view`]).
@@ -288,7 +295,32 @@ impl RetainedSizes {
         RetainedView {
             snapshot: &self.snapshot,
             first_retainer: &self.first_retainer,
-            retained_size: &self.retained_size,
+            retained_size: RetainedColumn::Saturated(&self.retained_size),
+            total_size: self.total_size,
+        }
+    }
+}
+
+/// A retained size in 32 bits, saturated at 4 GiB - 1 (only roots and giant containers of
+/// heaps over 4 GiB reach it).
+pub fn saturated(r: u64) -> u32 {
+    u32::try_from(r).unwrap_or(u32::MAX)
+}
+
+/// Retained sizes as [`RetainedView`] finds them: an [`Analysis`]'s exact column, or a
+/// [`RetainedSizes`]' saturated one.
+#[derive(Clone, Copy)]
+pub enum RetainedColumn<'a> {
+    Exact(&'a [u64]),
+    Saturated(&'a [u32]),
+}
+
+impl RetainedColumn<'_> {
+    /// Node `n`'s retained size, saturated (see [`saturated`]).
+    pub fn saturated(&self, n: NodeIdx) -> u32 {
+        match self {
+            RetainedColumn::Exact(c) => saturated(c[n as usize]),
+            RetainedColumn::Saturated(c) => c[n as usize],
         }
     }
 }
@@ -301,18 +333,15 @@ pub struct RetainedView<'a> {
     pub snapshot: &'a HeapSnapshot,
     /// [`retainers::Retainers::first_retainer`]: node `n` has `[n + 1] - [n]` retainers.
     pub first_retainer: &'a [u32],
-    pub retained_size: &'a [u64],
+    pub retained_size: RetainedColumn<'a>,
+    /// `HeapSnapshot.totalSize`: root retained size + `extra_native_bytes`.
+    pub total_size: u64,
 }
 
 impl RetainedView<'_> {
     /// [`retainers::Retainers::count`].
     pub fn retainer_count(&self, n: NodeIdx) -> u32 {
         self.first_retainer[n as usize + 1] - self.first_retainer[n as usize]
-    }
-
-    /// `HeapSnapshot.totalSize`: root retained size + `extra_native_bytes`.
-    pub fn total_size(&self) -> u64 {
-        self.retained_size[self.snapshot.root() as usize] + self.snapshot.extra_native_bytes().unwrap_or(0)
     }
 }
 
@@ -406,7 +435,8 @@ impl Analysis {
         RetainedView {
             snapshot: &self.snapshot,
             first_retainer: &self.retainers.first_retainer,
-            retained_size: &self.retained_size,
+            retained_size: RetainedColumn::Exact(&self.retained_size),
+            total_size: self.total_size(),
         }
     }
 
