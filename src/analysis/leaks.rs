@@ -65,7 +65,7 @@ use std::collections::HashMap;
 
 use super::dominator_tree::DominatorChildren;
 use super::paths::{self, RetainersView};
-use super::{Analysis, RetainedView};
+use super::{Analysis, RetainedSizes, RetainedView};
 use crate::snapshot::{EdgeType, HeapSnapshot, Location, NodeIdx, NodeType};
 
 /// MAT's "one child holds most of the parent": the share of the parent's growth.
@@ -120,22 +120,39 @@ impl SnapshotSeries {
     /// The compact series of `a`.
     pub fn of(a: RetainedView, file: &str) -> SnapshotSeries {
         let s = a.snapshot;
-        let order = by_id(s);
-        let ids = order.iter().map(|&n| s.node_id(n)).collect();
-        let retained = order.iter().map(|&n| a.retained_size.saturated(n)).collect();
-        // Counted in node order, where each node's edges follow the previous node's (in id order
-        // every node's edges are a cache miss: this took half the series' time), then permuted.
-        let by_node: Vec<u32> = (0..s.node_count() as NodeIdx).map(|n| entry_count(a, n)).collect();
-        let entries = order.iter().map(|&n| by_node[n as usize]).collect();
-        drop(by_node);
-        let names = sampled_names(s, &order);
+        let retained = (0..s.node_count() as NodeIdx).map(|n| a.retained_size.saturated(n)).collect();
+        let (entries, names) = (entries_by_node(a), sampled_names(s));
+        SnapshotSeries::sorted(file, a.total_size, &s.node_id, retained, entries, names)
+    }
+
+    /// The compact series of `a`, freeing the snapshot before the sort by id: `leaks` makes it
+    /// while the next file is read, and that overlap set the command's peak.
+    pub fn of_owned(a: RetainedSizes, file: &str) -> SnapshotSeries {
+        let (entries, names) = (entries_by_node(a.view()), sampled_names(&a.snapshot));
+        let RetainedSizes { mut snapshot, retained_size, total_size, .. } = a;
+        let ids = std::mem::take(&mut snapshot.node_id);
+        drop(snapshot);
+        SnapshotSeries::sorted(file, total_size, &ids, retained_size, entries, names)
+    }
+
+    /// The series from per-node columns (`ids[n]`, `retained[n]`, `entries[n]`).
+    fn sorted(
+        file: &str,
+        total_size: u64,
+        ids: &[u32],
+        retained: Vec<u32>,
+        entries: Vec<u32>,
+        names: Vec<(u32, u32)>,
+    ) -> SnapshotSeries {
+        let order = by_id(ids);
+        let permuted = |column: &[u32]| order.iter().map(|&n| column[n as usize]).collect();
         SnapshotSeries {
             file: file.to_string(),
-            node_count: s.node_count(),
-            total_size: a.total_size,
-            ids,
-            retained,
-            entries,
+            node_count: ids.len(),
+            total_size,
+            ids: permuted(ids),
+            retained: permuted(&retained),
+            entries: permuted(&entries),
             names,
         }
     }
@@ -154,10 +171,9 @@ impl SnapshotSeries {
 /// linear, and on 6M nodes of the demo server a third of the time of a comparison sort, which
 /// took a quarter of each earlier snapshot's series. Stable, so equal ids (none in a valid
 /// snapshot) keep node order, as the comparison sort of the pairs did.
-fn by_id(s: &HeapSnapshot) -> Vec<NodeIdx> {
+fn by_id(ids: &[u32]) -> Vec<NodeIdx> {
     const BITS: u32 = 11;
     const BUCKETS: usize = 1 << BITS;
-    let ids = &s.node_id;
     let n = ids.len();
     if ids.windows(2).all(|w| w[0] <= w[1]) {
         return (0..n as NodeIdx).collect();
@@ -192,15 +208,22 @@ fn by_id(s: &HeapSnapshot) -> Vec<NodeIdx> {
 
 /// The names of every node of a small snapshot, or of one id in 16 of a large one: the same
 /// verdict (a share of tens of thousands of ids) for a sixteenth of the time and memory.
-fn sampled_names(s: &HeapSnapshot, order: &[NodeIdx]) -> Vec<(u32, u32)> {
-    let all = order.len() < 100_000;
-    order
-        .iter()
-        .map(|&n| s.node_id(n))
-        .zip(order)
+/// Sorted by id (stably: node order among equal ids, as [`by_id`]).
+fn sampled_names(s: &HeapSnapshot) -> Vec<(u32, u32)> {
+    let all = s.node_count() < 100_000;
+    let mut names: Vec<(u32, u32)> = (0..s.node_count() as NodeIdx)
+        .map(|n| (s.node_id(n), n))
         .filter(|&(id, _)| all || (id >> 1).is_multiple_of(16))
-        .map(|(id, &n)| (id, name_hash(s, n)))
-        .collect()
+        .map(|(id, n)| (id, name_hash(s, n)))
+        .collect();
+    names.sort_by_key(|p| p.0);
+    names
+}
+
+/// [`entry_count`] of every node, in node order, where each node's edges follow the previous
+/// node's (in id order every node's edges were a cache miss: half the series' time).
+fn entries_by_node(a: RetainedView) -> Vec<u32> {
+    (0..a.snapshot.node_count() as NodeIdx).map(|n| entry_count(a, n)).collect()
 }
 
 /// FNV-1a of the raw name: enough to tell "same object" from "another object at this id".
@@ -380,7 +403,16 @@ impl LeakSession {
 
     /// Adds a snapshot that is not the last; only its compact series is kept.
     pub fn push(&mut self, a: RetainedView, file: &str) -> Result<(), LeakError> {
-        let series = SnapshotSeries::of(a, file);
+        self.push_series(SnapshotSeries::of(a, file))
+    }
+
+    /// As [`LeakSession::push`], with the snapshot freed as soon as it is read (see
+    /// [`SnapshotSeries::of_owned`]).
+    pub fn push_owned(&mut self, a: RetainedSizes, file: &str) -> Result<(), LeakError> {
+        self.push_series(SnapshotSeries::of_owned(a, file))
+    }
+
+    fn push_series(&mut self, series: SnapshotSeries) -> Result<(), LeakError> {
         if let Some(prev) = self.earlier.last_mut() {
             check_same_process(prev, &series)?;
             prev.names = Vec::new();
@@ -403,7 +435,7 @@ impl LeakSession {
             return Err(LeakError::TooFew(1));
         }
         let s = &last.snapshot;
-        let order = by_id(s);
+        let order = by_id(&s.node_id);
         if let Some(prev) = self.earlier.last() {
             // The last snapshot's names, checked without keeping a series of it.
             let probe = SnapshotSeries {
@@ -413,7 +445,7 @@ impl LeakSession {
                 ids: Vec::new(),
                 retained: Vec::new(),
                 entries: Vec::new(),
-                names: sampled_names(s, &order),
+                names: sampled_names(s),
             };
             check_same_process(prev, &probe)?;
         }

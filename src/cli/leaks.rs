@@ -94,7 +94,7 @@ pub fn build(files: &[PathBuf], progress: bool) -> anyhow::Result<(LeakReport, c
     let mut previous: Option<(RetainedSizes, String)> = None;
     let mut series_of = |previous: Option<(RetainedSizes, String)>| -> anyhow::Result<()> {
         if let Some((a, name)) = previous {
-            session.push(a.view(), &name).map_err(|e| InputError(e.to_string()))?;
+            session.push_owned(a, &name).map_err(|e| InputError(e.to_string()))?;
             mark("series kept");
         }
         Ok(())
