@@ -56,9 +56,9 @@ pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
 /// `alongside` runs while the file is read on a second thread (one core parses; the passes use
 /// both) and is finished before the passes start, so what it frees lowers their peak; its error
 /// comes first, as it concerns an earlier file. `leaks` makes the previous snapshot's series
-/// there. It stays on this thread so what it frees returns to the allocator's main arena, which
-/// the passes and the report then reuse (on the other thread, `leaks` peaked 13 MB higher: 1.52×
-/// a single load instead of 1.49×).
+/// there. It stays on this thread: on the reading thread, `leaks` peaked ~14 MB higher (1.52× a
+/// single load instead of 1.49×, BENCHMARKS.md), probably because what it frees stayed in that
+/// thread's allocator arena instead of being reused by the passes and the report.
 pub fn load_with<T>(
     path: &Path,
     show_progress: bool,
