@@ -1,9 +1,10 @@
 //! Pure passes over a snapshot's flat columns, and the queries the views ask.
 //!
-//! [`Analysis::run`] is the only place the pass order is written. Each pass is its own module,
-//! computes one thing, and cites the Chrome DevTools function it reproduces
-//! (`front_end/entrypoints/heap_snapshot_worker/HeapSnapshot.ts`, chrome-devtools-frontend
-//! 1.0.1705227; the spec with line numbers is `../shared/oracle/README.md`):
+//! `run_passes` (behind [`Analysis::run`] and [`RetainedSizes::run`]) is the only place the pass
+//! order is written. Each pass is its own module, computes one thing, and cites the Chrome
+//! DevTools function it reproduces (`front_end/entrypoints/heap_snapshot_worker/HeapSnapshot.ts`,
+//! chrome-devtools-frontend 1.0.1705227; the spec with line numbers is
+//! `../shared/oracle/README.md`):
 //!
 //! | pass | module | DevTools |
 //! |---|---|---|
