@@ -1,9 +1,10 @@
 //! Pure passes over a snapshot's flat columns, and the queries the views ask.
 //!
-//! [`Analysis::run`] is the only place the pass order is written. Each pass is its own module,
-//! computes one thing, and cites the Chrome DevTools function it reproduces
-//! (`front_end/entrypoints/heap_snapshot_worker/HeapSnapshot.ts`, chrome-devtools-frontend
-//! 1.0.1705227; the spec with line numbers is `../shared/oracle/README.md`):
+//! `run_passes` (behind [`Analysis::run`] and [`RetainedSizes::run`]) is the only place the pass
+//! order is written. Each pass is its own module, computes one thing, and cites the Chrome
+//! DevTools function it reproduces (`front_end/entrypoints/heap_snapshot_worker/HeapSnapshot.ts`,
+//! chrome-devtools-frontend 1.0.1705227; the spec with line numbers is
+//! `../shared/oracle/README.md`):
 //!
 //! | pass | module | DevTools |
 //! |---|---|---|
@@ -160,72 +161,199 @@ fn check(progress: &dyn Progress) -> Result<(), Cancelled> {
     if progress.is_cancelled() { Err(Cancelled) } else { Ok(()) }
 }
 
+/// Which passes [`run_passes`] runs: all of them, or only those retained sizes depend on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Full,
+    RetainedOnly,
+}
+
+/// The per-node chain's results that only the full analysis computes.
+struct Naming {
+    distance: Vec<i32>,
+    interface_definitions: Vec<InterfaceDefinition>,
+    classes: Classification,
+}
+
+/// What [`run_passes`] hands on: the columns up to retained sizes, and with [`Scope::Full`] the
+/// distances and class names.
+struct Passes {
+    snapshot: HeapSnapshot,
+    dom: domstate::DomState,
+    page_owned: bits::BitVec,
+    retainers: retainers::Retainers,
+    self_size: Vec<u32>,
+    tree: dominators::DominatorTree,
+    retained_size: Vec<u64>,
+    naming: Option<Naming>,
+    trace: Trace,
+}
+
+/// The passes up to retained sizes, in DevTools' order where order matters; with
+/// [`Scope::Full`] also distances and class names on the second core. The one place the pass
+/// order is written, so [`Analysis::run`] and [`RetainedSizes::run`] cannot disagree on a
+/// retained size.
+fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> Result<Passes, Cancelled> {
+    progress.report(Phase::DomState, 0.0);
+    // Two per-node columns move out of the snapshot and are updated in place (DevTools
+    // rewrites them in its `nodes` array too): no second copy at any time.
+    let (snapshot, sizes) = snapshot.into_parts();
+    let (detachedness, raw_self_size) = (sizes.detachedness, sizes.self_size);
+    let trace = Trace::new();
+    let dom = domstate::propagate(&snapshot, detachedness);
+    trace.mark("dom state");
+    check(progress)?;
+
+    let ephemerons = ephemeron::EphemeronNames::new(&snapshot);
+    // Two independent chains, one per core: the dominator chain (flags, essential edges,
+    // retainers, Lengauer–Tarjan) and the per-node chain (shallow sizes, distances, class
+    // names). Progress is reported from the first, the longer one.
+    let (chain_a, chain_b) = std::thread::scope(|scope_| {
+        let b = scope_.spawn(|| -> Result<_, Cancelled> {
+            let self_size = shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size);
+            trace.mark("B: shallow sizes");
+            check(progress)?;
+            if scope == Scope::RetainedOnly {
+                return Ok((self_size, None));
+            }
+            let distance = distances::calculate(&snapshot, &ephemerons, None);
+            trace.mark("B: distances");
+            check(progress)?;
+            let interface_definitions = classes::infer_interface_definitions(&snapshot);
+            let classes = classes::classify(&snapshot, &dom.renamed, &interface_definitions);
+            trace.mark("B: classes");
+            Ok((self_size, Some(Naming { distance, interface_definitions, classes })))
+        });
+        let a = (|| -> Result<_, Cancelled> {
+            progress.report(Phase::Flags, 0.0);
+            let page_owned = essential::page_owned(&snapshot);
+            let essential_edges = essential::essential_edges(&snapshot, &page_owned, &ephemerons);
+            trace.mark("A: flags and essential edges");
+            check(progress)?;
+            progress.report(Phase::Retainers, 0.0);
+            let retainers = retainers::Retainers::build(&snapshot, &essential_edges);
+            trace.mark("A: retainers");
+            check(progress)?;
+            progress.report(Phase::Dominators, 0.0);
+            let tree = dominators::compute(&dominators::DominatorInput {
+                root: snapshot.root(),
+                first_edge: &snapshot.first_edge,
+                edges: snapshot.edge_column(),
+                essential_edge: &essential_edges,
+                first_retainer: &retainers.first_retainer,
+                retainer_node: &retainers.retainer_node,
+                essential_retainer: &retainers.essential,
+                is_cancelled: &|| progress.is_cancelled(),
+            })?;
+            trace.mark("A: dominators");
+            Ok((page_owned, retainers, tree))
+        })();
+        // A panic on the other thread is a bug; re-raise it here.
+        let b = b.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (a, b)
+    });
+    let (page_owned, retainers, tree) = chain_a?;
+    let (self_size, naming) = chain_b?;
+    check(progress)?;
+
+    progress.report(Phase::RetainedSizes, 0.0);
+    let retained_size = dominators::retained_sizes(&tree, &self_size);
+    trace.mark("retained sizes");
+    check(progress)?;
+    Ok(Passes { snapshot, dom, page_owned, retainers, self_size, tree, retained_size, naming, trace })
+}
+
+/// What an earlier snapshot of a leak report needs ([`leaks::SnapshotSeries`]): ids and names,
+/// retained sizes, and each node's retainer count (entry counts ask whether a backing store has
+/// one owner). Without distances, class names, Summary rows and statistics, which the report
+/// never reads of an earlier snapshot: about a third less work than [`Analysis::run`]. Of the
+/// retainer index only the offsets stay (4 bytes a node, not 4 an edge more): `leaks` holds this
+/// while it reads the next file, which sets its peak.
+pub struct RetainedSizes {
+    pub snapshot: HeapSnapshot,
+    /// [`retainers::Retainers::first_retainer`].
+    pub first_retainer: Vec<u32>,
+    /// Saturated ([`saturated`]), as the series keeps them: half the bytes of the exact column,
+    /// held while the next file is read.
+    pub retained_size: Vec<u32>,
+    /// `HeapSnapshot.totalSize`, from the exact root retained size.
+    pub total_size: u64,
+}
+
+impl RetainedSizes {
+    /// The passes [`Analysis::run`] runs up to retained sizes, and no others.
+    pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<RetainedSizes, Cancelled> {
+        let Passes { snapshot, retainers, retained_size: exact, .. } =
+            run_passes(snapshot, Scope::RetainedOnly, progress)?;
+        let total_size = exact[snapshot.root() as usize] + snapshot.extra_native_bytes().unwrap_or(0);
+        let retained_size = exact.iter().map(|&r| saturated(r)).collect();
+        progress.report(Phase::Done, 1.0);
+        Ok(RetainedSizes { snapshot, first_retainer: retainers.first_retainer, retained_size, total_size })
+    }
+
+    /// Borrowed, as the leak report reads it (the same shape as [`Analysis::retained_view`]).
+    pub fn view(&self) -> RetainedView<'_> {
+        RetainedView {
+            snapshot: &self.snapshot,
+            first_retainer: &self.first_retainer,
+            retained_size: RetainedColumn::Saturated(&self.retained_size),
+            total_size: self.total_size,
+        }
+    }
+}
+
+/// A retained size in 32 bits, saturated at 4 GiB - 1 (only roots and giant containers of
+/// heaps over 4 GiB reach it).
+pub fn saturated(r: u64) -> u32 {
+    u32::try_from(r).unwrap_or(u32::MAX)
+}
+
+/// Retained sizes as [`RetainedView`] finds them: an [`Analysis`]'s exact column, or a
+/// [`RetainedSizes`]' saturated one.
+#[derive(Clone, Copy)]
+pub enum RetainedColumn<'a> {
+    Exact(&'a [u64]),
+    Saturated(&'a [u32]),
+}
+
+impl RetainedColumn<'_> {
+    /// Node `n`'s retained size, saturated (see [`saturated`]).
+    pub fn saturated(&self, n: NodeIdx) -> u32 {
+        match self {
+            RetainedColumn::Exact(c) => saturated(c[n as usize]),
+            RetainedColumn::Saturated(c) => c[n as usize],
+        }
+    }
+}
+
+/// The columns retained sizes and entry counts are read from, borrowed from an [`Analysis`] (the
+/// window, whose snapshots are loaded whole) or a [`RetainedSizes`] (the CLI's earlier
+/// snapshots), so the leak report takes either.
+#[derive(Clone, Copy)]
+pub struct RetainedView<'a> {
+    pub snapshot: &'a HeapSnapshot,
+    /// [`retainers::Retainers::first_retainer`]: node `n` has `[n + 1] - [n]` retainers.
+    pub first_retainer: &'a [u32],
+    pub retained_size: RetainedColumn<'a>,
+    /// `HeapSnapshot.totalSize`: root retained size + `extra_native_bytes`.
+    pub total_size: u64,
+}
+
+impl RetainedView<'_> {
+    /// [`retainers::Retainers::count`].
+    pub fn retainer_count(&self, n: NodeIdx) -> u32 {
+        self.first_retainer[n as usize + 1] - self.first_retainer[n as usize]
+    }
+}
+
 impl Analysis {
     /// Runs every pass, in DevTools' order where order matters.
     pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<Analysis, Cancelled> {
-        progress.report(Phase::DomState, 0.0);
-        // Two per-node columns move out of the snapshot and are updated in place (DevTools
-        // rewrites them in its `nodes` array too): no second copy at any time.
-        let (snapshot, sizes) = snapshot.into_parts();
-        let (detachedness, raw_self_size) = (sizes.detachedness, sizes.self_size);
-        let trace = Trace::new();
-        let dom = domstate::propagate(&snapshot, detachedness);
-        trace.mark("dom state");
-        check(progress)?;
-
-        let ephemerons = ephemeron::EphemeronNames::new(&snapshot);
-        // Two independent chains, one per core: the dominator chain (flags, essential edges,
-        // retainers, Lengauer–Tarjan) and the per-node chain (shallow sizes, distances, class
-        // names). Progress is reported from the first, the longer one.
-        let (chain_a, chain_b) = std::thread::scope(|scope| {
-            let b = scope.spawn(|| -> Result<_, Cancelled> {
-                let self_size = shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size);
-                trace.mark("B: shallow sizes");
-                check(progress)?;
-                let distance = distances::calculate(&snapshot, &ephemerons, None);
-                trace.mark("B: distances");
-                check(progress)?;
-                let interface_definitions = classes::infer_interface_definitions(&snapshot);
-                let classes = classes::classify(&snapshot, &dom.renamed, &interface_definitions);
-                trace.mark("B: classes");
-                Ok((self_size, distance, interface_definitions, classes))
-            });
-            let a = (|| -> Result<_, Cancelled> {
-                progress.report(Phase::Flags, 0.0);
-                let page_owned = essential::page_owned(&snapshot);
-                let essential_edges = essential::essential_edges(&snapshot, &page_owned, &ephemerons);
-                trace.mark("A: flags and essential edges");
-                check(progress)?;
-                progress.report(Phase::Retainers, 0.0);
-                let retainers = retainers::Retainers::build(&snapshot, &essential_edges);
-                trace.mark("A: retainers");
-                check(progress)?;
-                progress.report(Phase::Dominators, 0.0);
-                let tree = dominators::compute(&dominators::DominatorInput {
-                    root: snapshot.root(),
-                    first_edge: &snapshot.first_edge,
-                    edges: snapshot.edge_column(),
-                    essential_edge: &essential_edges,
-                    first_retainer: &retainers.first_retainer,
-                    retainer_node: &retainers.retainer_node,
-                    essential_retainer: &retainers.essential,
-                    is_cancelled: &|| progress.is_cancelled(),
-                })?;
-                trace.mark("A: dominators");
-                Ok((page_owned, retainers, tree))
-            })();
-            // A panic on the other thread is a bug; re-raise it here.
-            let b = b.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (a, b)
-        });
-        let (page_owned, retainers, tree) = chain_a?;
-        let (self_size, distance, interface_definitions, classes) = chain_b?;
-        check(progress)?;
-
-        progress.report(Phase::RetainedSizes, 0.0);
-        let retained_size = dominators::retained_sizes(&tree, &self_size);
-        trace.mark("retained sizes");
-        check(progress)?;
+        let Passes { snapshot, dom, page_owned, retainers, self_size, tree, retained_size, naming, trace } =
+            run_passes(snapshot, Scope::Full, progress)?;
+        let Some(Naming { distance, interface_definitions, classes }) = naming else {
+            unreachable!("Scope::Full computes distances and classes")
+        };
 
         progress.report(Phase::Aggregates, 0.0);
         let dominators::DominatorTree {
@@ -301,6 +429,16 @@ impl Analysis {
 
     pub fn root_retained_size(&self) -> u64 {
         self.retained_size[self.snapshot.root() as usize]
+    }
+
+    /// The columns the leak report reads of a snapshot (see [`RetainedView`]).
+    pub fn retained_view(&self) -> RetainedView<'_> {
+        RetainedView {
+            snapshot: &self.snapshot,
+            first_retainer: &self.retainers.first_retainer,
+            retained_size: RetainedColumn::Exact(&self.retained_size),
+            total_size: self.total_size(),
+        }
     }
 
     /// The largest odd (JavaScript) node id (`maxJsNodeId`).

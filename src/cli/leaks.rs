@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{InputError, file_name, load};
+use super::load::load_with;
+use super::{InputError, file_name};
 use crate::analysis::format::{bytes, count, signed_bytes};
 use crate::analysis::leaks::{LeakReport, LeakSession, Suspect};
+use crate::analysis::{Analysis, RetainedSizes};
 
 /// Exit status 3: a suspect grew more than `--fail-above`.
 #[derive(Debug, thiserror::Error)]
@@ -87,13 +89,24 @@ pub fn build(files: &[PathBuf], progress: bool) -> anyhow::Result<(LeakReport, c
         }
     };
     let mut session = LeakSession::new();
+    // The series of each earlier snapshot is made while the next file is read (then that
+    // snapshot is dropped, before the next one's passes raise the peak).
+    let mut previous: Option<(RetainedSizes, String)> = None;
+    let mut series_of = |previous: Option<(RetainedSizes, String)>| -> anyhow::Result<()> {
+        if let Some((a, name)) = previous {
+            session.push_owned(a, &name).map_err(|e| InputError(e.to_string()))?;
+            mark("series kept");
+        }
+        Ok(())
+    };
     for f in rest {
-        let a = load(f, progress)?;
+        // Only what the series reads: distances, class names and Summary rows are for the last.
+        let earlier = previous.take();
+        let a = load_with(f, progress, RetainedSizes::run, || series_of(earlier))?;
         mark("loaded");
-        session.push(&a, &file_name(f)).map_err(|e| InputError(e.to_string()))?;
-        mark("series kept");
+        previous = Some((a, file_name(f)));
     }
-    let a = load(last, progress)?;
+    let a = load_with(last, progress, Analysis::run, || series_of(previous))?;
     mark("last loaded");
     let report = session.finish(&a, &file_name(last)).map_err(|e| InputError(e.to_string()))?;
     mark("report");

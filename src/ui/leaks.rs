@@ -107,7 +107,7 @@ fn compute(snapshots: &[(SnapshotId, String, Arc<Analysis>)]) -> Outcome {
     };
     let mut session = LeakSession::new();
     for (_, title, a) in rest {
-        session.push(a, title).map_err(|e| e.to_string())?;
+        session.push(a.retained_view(), title).map_err(|e| e.to_string())?;
     }
     session.finish(last, last_title).map(Arc::new).map_err(|e| e.to_string())
 }
