@@ -8,8 +8,8 @@
 //! The children lists come from the engine ([`DominatorChildren`], built on a worker thread
 //! once per snapshot); the grid is the shared virtualized tree grid ([`super::tree`]).
 
+use super::per_snapshot::{PerSnapshot, Ready};
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
 
 use egui::{RichText, Ui};
 
@@ -130,8 +130,7 @@ impl TreeModel<DomKey> for DominatorsModel {
 pub struct DominatorsView {
     pub tree: TreeState<DomKey>,
     pub group_by_class: bool,
-    children: Option<(SnapshotId, Arc<DominatorChildren>)>,
-    job: Option<(SnapshotId, Receiver<DominatorChildren>)>,
+    children: PerSnapshot<DominatorChildren>,
     /// Bumped when the rows' meaning changes (snapshot, grouping).
     generation: u64,
     /// Snapshots of at least this many nodes get their rows on a worker thread.
@@ -144,8 +143,7 @@ impl DominatorsView {
         DominatorsView {
             tree: TreeState::new(sort, ascending),
             group_by_class: false,
-            children: None,
-            job: None,
+            children: PerSnapshot::new(),
             generation: 1,
             background_rows_from_nodes: super::summary::BACKGROUND_ROWS_FROM_NODES,
         }
@@ -166,52 +164,28 @@ impl DominatorsView {
         a: &Arc<Analysis>,
         ctx: &egui::Context,
     ) -> Option<Arc<DominatorChildren>> {
-        if let Some((sid, tree)) = &self.children
-            && *sid == id
-        {
-            return Some(tree.clone());
-        }
-        if let Some((sid, rx)) = &self.job {
-            if *sid == id {
-                match rx.try_recv() {
-                    Ok(tree) => {
-                        let tree = Arc::new(tree);
-                        self.children = Some((id, tree.clone()));
-                        self.job = None;
-                        self.generation += 1;
-                        self.tree.invalidate();
-                        return Some(tree);
-                    }
-                    Err(std::sync::mpsc::TryRecvError::Empty) => return None,
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => self.job = None,
-                }
-            } else {
-                self.job = None;
+        let a = a.clone();
+        match self.children.get_or_start(id, ctx, move || DominatorChildren::build(&a)) {
+            Ready::Kept(tree) => Some(tree),
+            Ready::Arrived(tree) => {
+                self.generation += 1;
+                self.tree.invalidate();
+                Some(tree)
             }
+            Ready::Pending => None,
         }
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (a, ctx) = (a.clone(), ctx.clone());
-        std::thread::spawn(move || {
-            let _ = tx.send(DominatorChildren::build(&a));
-            ctx.request_repaint();
-        });
-        self.job = Some((id, rx));
-        None
     }
 
     /// Waits for the children lists being built (tests).
     pub fn wait(&mut self) {
-        if let Some((id, rx)) = self.job.take()
-            && let Ok(tree) = rx.recv()
-        {
-            self.children = Some((id, Arc::new(tree)));
+        if self.children.wait() {
             self.generation += 1;
             self.tree.invalidate();
         }
     }
 
     pub fn is_busy(&self) -> bool {
-        self.job.is_some()
+        self.children.is_busy()
     }
 
     pub fn keyboard(&mut self, up: bool, down: bool, left: bool, right: bool) -> Option<DomKey> {

@@ -7,8 +7,8 @@
 //! per snapshot; a frame draws only the frames that intersect the zoomed span and are at least a
 //! pixel wide.
 
+use super::per_snapshot::{PerSnapshot, Ready};
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
 
 use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Ui, vec2};
 
@@ -24,8 +24,7 @@ pub const MIN_SHARE: u64 = 4000;
 pub const ROW_HEIGHT: f32 = 20.0;
 
 pub struct FlameView {
-    chart: Option<(SnapshotId, Arc<FlameGraph>)>,
-    job: Option<(SnapshotId, Receiver<FlameGraph>)>,
+    chart: PerSnapshot<FlameGraph>,
     /// The frame filling the width.
     pub zoom: u32,
     /// Where the chart was drawn last frame (tests aim the pointer with it).
@@ -34,7 +33,7 @@ pub struct FlameView {
 
 impl FlameView {
     pub fn new() -> FlameView {
-        FlameView { chart: None, job: None, zoom: 0, last_rect: Rect::NOTHING }
+        FlameView { chart: PerSnapshot::new(), zoom: 0, last_rect: Rect::NOTHING }
     }
 
     pub fn reset(&mut self) {
@@ -48,56 +47,34 @@ impl FlameView {
         a: &Arc<crate::analysis::Analysis>,
         ctx: &egui::Context,
     ) -> Option<Arc<FlameGraph>> {
-        if let Some((sid, chart)) = &self.chart
-            && *sid == id
-        {
-            return Some(chart.clone());
-        }
-        if let Some((sid, rx)) = &self.job {
-            if *sid == id {
-                match rx.try_recv() {
-                    Ok(chart) => {
-                        let chart = Arc::new(chart);
-                        self.chart = Some((id, chart.clone()));
-                        self.job = None;
-                        self.zoom = 0;
-                        return Some(chart);
-                    }
-                    Err(std::sync::mpsc::TryRecvError::Empty) => return None,
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => self.job = None,
-                }
-            } else {
-                self.job = None;
-            }
-        }
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (a, ctx) = (a.clone(), ctx.clone());
-        std::thread::spawn(move || {
+        let a = a.clone();
+        let build = move || {
             let tree = DominatorChildren::build_unsorted(&a.dominator, a.snapshot.root());
-            let _ = tx.send(flame::build(&a, &tree, a.total_size() / MIN_SHARE));
-            ctx.request_repaint();
-        });
-        self.job = Some((id, rx));
-        None
+            flame::build(&a, &tree, a.total_size() / MIN_SHARE)
+        };
+        match self.chart.get_or_start(id, ctx, build) {
+            Ready::Kept(chart) => Some(chart),
+            Ready::Arrived(chart) => {
+                self.zoom = 0;
+                Some(chart)
+            }
+            Ready::Pending => None,
+        }
     }
 
     /// Waits for the chart being built (tests).
     pub fn wait(&mut self) {
-        if let Some((id, rx)) = self.job.take()
-            && let Ok(chart) = rx.recv()
-        {
-            self.chart = Some((id, Arc::new(chart)));
+        if self.chart.wait() {
             self.zoom = 0;
         }
     }
 
     pub fn is_busy(&self) -> bool {
-        self.job.is_some()
+        self.chart.is_busy()
     }
 
-    /// The chart shown, if built.
     pub fn chart(&self) -> Option<&FlameGraph> {
-        self.chart.as_ref().map(|(_, c)| c.as_ref())
+        self.chart.last().map(|c| c.as_ref())
     }
 }
 

@@ -16,6 +16,7 @@ pub mod flame;
 pub mod leaks;
 pub mod loader;
 pub mod open_dialog;
+pub mod per_snapshot;
 pub mod recent;
 pub mod retainers;
 pub mod rows;
