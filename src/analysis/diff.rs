@@ -73,6 +73,24 @@ impl GrownObject {
     pub fn retained_growth(&self) -> i64 {
         self.retained_after as i64 - self.retained_before as i64
     }
+
+    /// Whether the object grew itself or only holds more.
+    pub fn kind(&self) -> GrowthKind {
+        if self.self_growth() > 0 { GrowthKind::GrewItself } else { GrowthKind::HoldsGrowth }
+    }
+}
+
+/// How a survivor grew: the Grown objects' filter. A collection whose own backing store is
+/// resized (V8 reports a dictionary's table in the object's self size) *grew itself*; an object
+/// whose self size stayed but whose dominator subtree gained (a module context, a closure, a
+/// holder of a Map) *holds growth*. The first is usually where entries are added, the second
+/// what keeps it alive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrowthKind {
+    /// Shallow (self) size grew.
+    GrewItself,
+    /// Only the retained size grew.
+    HoldsGrowth,
 }
 
 /// The Comparison of `current` against `base`.
@@ -138,34 +156,40 @@ fn diff_class(
     (d.new_count > 0 || d.deleted_count > 0).then_some(d)
 }
 
+/// `a`'s Summary rows with its objects classified by `definitions` (another snapshot's interface
+/// definitions, as `aggregatesForDiff` re-classifies the base with the current snapshot's), and
+/// that classification; `a`'s own rows and `None` when the definitions are its own.
+pub fn aggregates_under(
+    a: &Analysis,
+    definitions: &[InterfaceDefinition],
+) -> (std::sync::Arc<Aggregates>, Option<Classification>) {
+    let same = a.interface_definitions.len() == definitions.len()
+        && a.interface_definitions
+            .iter()
+            .zip(definitions)
+            .all(|(x, y)| x.name == y.name && x.properties == y.properties);
+    if same {
+        return (a.aggregates.clone(), None);
+    }
+    let reclassified = classes::classify(&a.snapshot, &a.dom.renamed, definitions);
+    let dominated = super::dominator_tree::DominatorChildren::build_unsorted(&a.dominator, a.snapshot.root());
+    let aggs = aggregates::aggregate(&aggregates::AggregateInput {
+        classes: &reclassified,
+        self_size: &a.self_size,
+        distance: &a.distance,
+        retained_size: &a.retained_size,
+        dominated: &dominated,
+        root: a.snapshot.root(),
+        filter: None,
+    });
+    (std::sync::Arc::new(aggs), Some(reclassified))
+}
+
 /// Compares `current` against `base`.
 pub fn compare(base: &Analysis, current: &Analysis) -> Comparison {
     let definitions = current.interface_definitions.clone();
-    // The base re-classified with the current snapshot's interface definitions (its own rows
-    // when they are the same definitions).
-    let same = base.interface_definitions.len() == definitions.len()
-        && base
-            .interface_definitions
-            .iter()
-            .zip(&definitions)
-            .all(|(a, b)| a.name == b.name && a.properties == b.properties);
-    let reclassified;
-    let (base_aggs, base_classes) = if same {
-        (base.aggregates.clone(), &base.classes)
-    } else {
-        reclassified = classes::classify(&base.snapshot, &base.dom.renamed, &definitions);
-        let dominated = super::dominator_tree::DominatorChildren::build_unsorted(&base.dominator, base.snapshot.root());
-        let aggs = aggregates::aggregate(&aggregates::AggregateInput {
-            classes: &reclassified,
-            self_size: &base.self_size,
-            distance: &base.distance,
-            retained_size: &base.retained_size,
-            dominated: &dominated,
-            root: base.snapshot.root(),
-            filter: None,
-        });
-        (std::sync::Arc::new(aggs), &reclassified)
-    };
+    let (base_aggs, reclassified) = aggregates_under(base, &definitions);
+    let base_classes = reclassified.as_ref().unwrap_or(&base.classes);
     let current_aggs = &current.aggregates;
     let (bstarts, bnodes) = members_by_id(base, &base_aggs, base_classes);
     let (cstarts, cnodes) = members_by_id(current, current_aggs, &current.classes);

@@ -296,6 +296,29 @@ fn check_same_process(earlier: &SnapshotSeries, later: &SnapshotSeries) -> Resul
     }
 }
 
+/// Whether `snapshots` (oldest first, with their titles) are of one process: [`check_same_process`]
+/// on each consecutive pair, the rule the leak report applies. For views that follow several
+/// snapshots of one process (the Trends) without making a leak report.
+pub fn check_one_process(snapshots: &[(&HeapSnapshot, &str)]) -> Result<(), LeakError> {
+    let names = |(s, file): &(&HeapSnapshot, &str)| SnapshotSeries {
+        file: file.to_string(),
+        node_count: 0,
+        total_size: 0,
+        ids: Vec::new(),
+        retained: Vec::new(),
+        entries: Vec::new(),
+        names: sampled_names(s),
+    };
+    let mut earlier: Option<SnapshotSeries> = None;
+    for later in snapshots.iter().map(names) {
+        if let Some(prev) = &earlier {
+            check_same_process(prev, &later)?;
+        }
+        earlier = Some(later);
+    }
+    Ok(())
+}
+
 /// What the suspect is, which tells the user what to look for in the code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

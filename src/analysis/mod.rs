@@ -20,6 +20,7 @@
 //! | Summary rows | [`aggregates`] | `buildAggregates`, `calculateClassesRetainedSize` |
 //! | Statistics | [`statistics`] | `calculateStatistics` |
 //! | Comparison, grown survivors | [`diff`] | `calculateSnapshotDiff`, `calculateDiffForClass` |
+//! | class and object series over 3+ snapshots | [`trends`] | (dotMemory/YourKit class growth) |
 //! | Retainers view, paths | [`paths`] | `retainingEdgesFilter`, `expandRetainersChain`, `getRetainingPaths` |
 //!
 //! # Memory
@@ -56,6 +57,7 @@ pub mod dominators;
 pub mod domstate;
 pub mod ephemeron;
 pub mod essential;
+pub mod export;
 pub mod flame;
 pub mod format;
 pub mod jsstr;
@@ -65,6 +67,7 @@ pub mod paths;
 pub mod retainers;
 pub mod shallow;
 pub mod statistics;
+pub mod trends;
 pub mod views;
 
 use std::borrow::Cow;

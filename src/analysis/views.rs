@@ -140,6 +140,8 @@ pub enum SortKey {
     AllocSize,
     FreedSize,
     SizeDelta,
+    /// Growth across three or more snapshots ([`super::trends`]): the Trend column.
+    Growth,
 }
 
 /// The Summary's default order: Retained Size, descending (DevTools' `HeapSnapshotConstructorsDataGrid`
@@ -183,6 +185,33 @@ pub fn sort_diff_rows(rows: &[ClassDiff], order: &mut [u32], key: SortKey, ascen
         let o = if ascending { o } else { o.reverse() };
         o.then_with(|| cmp_utf16(&x.name, &y.name)).then_with(|| cmp_utf16(&x.key, &y.key))
     });
+}
+
+/// Sorts rows (indexes, Summary or Comparison) by their class's growth across the snapshots of
+/// `trends` ([`super::trends::ClassTrend::growth`]: newest minus oldest shallow size); a row whose
+/// class has no series counts as 0. Ties as in [`sort_class_rows`]: name, then key, in UTF-16
+/// order. `name_key` gives a row's class name and key.
+pub fn sort_by_growth<'a>(
+    order: &mut [u32],
+    name_key: impl Fn(u32) -> (&'a str, &'a str),
+    trends: &super::trends::ClassTrends,
+    ascending: bool,
+) {
+    let mut keyed: Vec<(i64, &str, &str, u32)> = order
+        .iter()
+        .map(|&i| {
+            let (name, key) = name_key(i);
+            (trends.by_key(key).map_or(0, |t| t.growth()), name, key, i)
+        })
+        .collect();
+    keyed.sort_by(|x, y| {
+        let o = x.0.cmp(&y.0);
+        let o = if ascending { o } else { o.reverse() };
+        o.then_with(|| cmp_utf16(x.1, y.1)).then_with(|| cmp_utf16(x.2, y.2))
+    });
+    for (slot, k) in order.iter_mut().zip(keyed) {
+        *slot = k.3;
+    }
 }
 
 /// All Summary rows (indexes into `aggs.rows`) in a given order.

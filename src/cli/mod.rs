@@ -3,8 +3,8 @@
 //! ```text
 //! heapscope                              open the analyzer window (the bundled samples if no files)
 //! heapscope FILE...                      open the window on these snapshots
-//! heapscope summary FILE [--json]        the Summary view: classes by retained size
-//! heapscope diff BASE FILE [--json]      the Comparison view, plus objects that survived and grew
+//! heapscope summary FILE [--json|--csv]  the Summary view: classes by retained size
+//! heapscope diff BASE FILE [--json|--csv] the Comparison view, plus objects that survived and grew
 //! heapscope retainers FILE ID [--json]   the Retainers view of one object (@123 or 123)
 //! heapscope leaks S1 S2 [S3 ...]        leak suspects across snapshots of one process
 //! heapscope dominators FILE [@ID] [--depth N] [--json]
@@ -32,6 +32,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::analysis::export;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
@@ -55,6 +56,9 @@ enum Command {
         /// Print one JSON document (the oracle's key names) instead of a table.
         #[arg(long)]
         json: bool,
+        /// Print every class row as CSV (RFC 4180; raw numbers) instead of a table.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
         /// Rows to print in the table.
         #[arg(long, default_value_t = 25)]
         top: usize,
@@ -65,6 +69,9 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Print every Comparison row as CSV (RFC 4180; raw numbers) instead of a table.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
         #[arg(long, default_value_t = 25)]
         top: usize,
     },
@@ -213,18 +220,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         None => crate::ui::run(cli.files),
         #[cfg(not(feature = "gui"))]
         None => headless_default(cli.files),
-        Some(Command::Summary { file, json: as_json, top }) => {
+        Some(Command::Summary { file, json: as_json, csv, top }) => {
             let a = load(&file, progress)?;
-            if as_json {
+            if csv {
+                print_with(|out| export::write_csv(out, &export::summary_table(&a)))
+            } else if as_json {
                 print_with(|out| json::summary(out, &a, &file_name(&file)))
             } else {
                 print(&table::summary(&a, &file_name(&file), top))
             }
         }
-        Some(Command::Diff { base, file, json: as_json, top }) => {
+        Some(Command::Diff { base, file, json: as_json, csv, top }) => {
             let (b, a) = load::load_pair(&base, &file, progress)?;
             let cmp = crate::analysis::diff::compare(&b, &a);
-            if as_json {
+            if csv {
+                print_with(|out| export::write_csv(out, &export::diff_table(&cmp)))
+            } else if as_json {
                 print_with(|out| json::diff(out, &b, &a, &cmp, &[&file_name(&base), &file_name(&file)]))
             } else {
                 print(&table::diff(&b, &a, &cmp, top))

@@ -84,6 +84,8 @@ pub enum Command {
     RestoreIgnored(SnapshotId),
     Back,
     Forward,
+    /// Copy or save a table, or save the window as PNG.
+    Export(super::export::Action, super::export::Payload),
 }
 
 mod store;
@@ -107,6 +109,8 @@ pub struct App {
     #[cfg(feature = "demo")]
     pub demo: super::demo_panel::DemoPanel,
     pub leaks: super::leaks::LeaksView,
+    /// Class and grown-object series over three or more snapshots (Summary, Comparison).
+    pub trends: super::trends::TrendsState,
     /// The Attach… dialog and its capture session.
     #[cfg(feature = "capture")]
     pub attach: super::attach::AttachDialog,
@@ -128,6 +132,12 @@ pub struct App {
     /// Where the in-window browser starts (the last opened file's folder by default).
     pub dialog_dir: Option<PathBuf>,
     pub status: String,
+    /// Where Save… writes without asking (tests, scripts): the dialog is skipped.
+    pub save_to: Option<PathBuf>,
+    /// The Save… dialog and what it saves.
+    save_dialog: Option<(OpenDialog, super::export::Action, super::export::Payload)>,
+    /// What "Save window as PNG…" did, once the screenshot arrived.
+    png_done: Arc<std::sync::Mutex<Option<String>>>,
     /// A short confirmation ("Copied @123", "Cancelled loading x") shown in the status bar.
     notice: Option<(String, Instant)>,
     frame_started: Option<Instant>,
@@ -157,6 +167,7 @@ impl App {
             #[cfg(feature = "demo")]
             demo: super::demo_panel::DemoPanel::new(),
             leaks: super::leaks::LeaksView::new(),
+            trends: Default::default(),
             #[cfg(feature = "capture")]
             attach: Default::default(),
             comparisons: Vec::new(),
@@ -172,6 +183,9 @@ impl App {
             dialog_backend: Backend::detect(),
             dialog_dir: None,
             status: String::new(),
+            save_to: None,
+            save_dialog: None,
+            png_done: Default::default(),
             notice: None,
             frame_started: None,
         }
@@ -211,6 +225,7 @@ impl App {
         }
         self.handle_dropped_files(&ctx);
         self.handle_keys(&ctx);
+        self.poll_save(&ctx);
 
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
@@ -594,6 +609,7 @@ impl App {
                     self.retainers.invalidate();
                 }
             }
+            Command::Export(action, payload) => self.export(action, payload, ctx),
             Command::Back => {
                 if self.history_pos > 1 {
                     self.history_pos -= 1;
@@ -608,6 +624,96 @@ impl App {
             }
         }
         ctx.request_repaint();
+    }
+}
+
+impl App {
+    /// Copies a table, or saves it (or the window) where [`App::save_to`] says, else where the
+    /// Save… dialog answers.
+    fn export(&mut self, action: super::export::Action, payload: super::export::Payload, ctx: &egui::Context) {
+        use super::export::{Action, Payload};
+        match (action, payload) {
+            (Action::Copy(format), Payload::Table(table, _)) => {
+                ctx.copy_text(crate::analysis::export::to_string(&table, format));
+                self.notify(format!("Copied {} rows as {}", table.rows.len(), format.extension().to_uppercase()));
+            }
+            (Action::Copy(_), Payload::Png) => {}
+            (Action::Save(format), payload) => {
+                if let Some(path) = self.save_to.clone() {
+                    self.save(&path, format, payload, ctx);
+                } else if self.save_dialog.is_some() || self.dialog.is_some() {
+                    self.notify("A file dialog is already open (it may be behind this window)".into());
+                } else {
+                    let name = super::export::suggested_name(&payload, format);
+                    let dialog = match self.dialog_backend {
+                        Backend::Platform => OpenDialog::platform_save(ctx, &name),
+                        Backend::InWindow => OpenDialog::in_window_save(&self.dialog_start_dir(), &name),
+                    };
+                    self.save_dialog = Some((dialog, action, payload));
+                }
+            }
+        }
+    }
+
+    fn save(
+        &mut self,
+        path: &std::path::Path,
+        format: crate::analysis::export::Format,
+        payload: super::export::Payload,
+        ctx: &egui::Context,
+    ) {
+        match payload {
+            super::export::Payload::Table(table, _) => match super::export::write_table(path, &table, format) {
+                Ok(()) => self.notify(format!("Saved {} rows to {}", table.rows.len(), path.display())),
+                Err(e) => self.notify(format!("Could not save {}: {e}", path.display())),
+            },
+            super::export::Payload::Png => {
+                let (path, done, ctx2) = (path.to_path_buf(), self.png_done.clone(), ctx.clone());
+                let callback = egui::ScreenshotCallback::new(move |image| {
+                    let text = match super::export::write_png(&path, &image) {
+                        Ok(()) => format!("Saved the window to {}", path.display()),
+                        Err(e) => format!("Could not save {}: {e}", path.display()),
+                    };
+                    if let Ok(mut d) = done.lock() {
+                        *d = Some(text);
+                    }
+                    ctx2.request_repaint();
+                });
+                ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(callback));
+            }
+        }
+    }
+
+    /// The Save… dialog's answer, and screenshots asked for by "Save window as PNG…".
+    fn poll_save(&mut self, ctx: &egui::Context) {
+        use super::open_dialog::Outcome;
+        if let Some((dialog, _, _)) = self.save_dialog.as_mut()
+            && let Some(outcome) = dialog.poll(ctx)
+            && let Some((_, action, payload)) = self.save_dialog.take()
+        {
+            let format = match action {
+                super::export::Action::Save(f) | super::export::Action::Copy(f) => f,
+            };
+            match outcome {
+                Outcome::Picked(paths) => {
+                    if let Some(path) = paths.first() {
+                        self.save(path, format, payload, ctx);
+                    }
+                }
+                Outcome::Cancelled => {}
+                Outcome::PlatformFailed => {
+                    self.notify("The system file dialog did not open (no file-chooser portal, no zenity): using Heapscope's own".into());
+                    self.dialog_backend = Backend::InWindow;
+                    let name = super::export::suggested_name(&payload, format);
+                    self.save_dialog =
+                        Some((OpenDialog::in_window_save(&self.dialog_start_dir(), &name), action, payload));
+                }
+            }
+        }
+        let done = self.png_done.lock().ok().and_then(|mut d| d.take());
+        if let Some(text) = done {
+            self.notify(text);
+        }
     }
 }
 

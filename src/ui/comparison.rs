@@ -14,9 +14,10 @@ use super::rows::{OBJECT_ACTIONS, RowKey, object_label_ui, object_menu_ui, right
 use super::summary::edge_children;
 use super::tree::{ColumnSpec, TreeModel, TreeState, hash_of, tree_grid_ui};
 use crate::analysis::Analysis;
-use crate::analysis::diff::Comparison;
+use crate::analysis::diff::{Comparison, GrowthKind};
 use crate::analysis::format::{bytes, count, distance_ui, signed, signed_bytes};
 use crate::analysis::jsstr::cmp_utf16;
+use crate::analysis::trends::{ClassTrends, ObjectTrends};
 use crate::analysis::views::{self, SortKey};
 
 pub const COLUMNS: [ColumnSpec; 7] = [
@@ -37,16 +38,24 @@ pub const GROWN_COLUMNS: [ColumnSpec; 5] = [
     ColumnSpec { title: "Δ Retained", sort: Some(SortKey::RetainedSize), width: 90.0 },
 ];
 
+/// The Grown objects' Trend column (shown with three or more snapshots of one process).
+pub const GROWN_TREND_COLUMN: ColumnSpec = ColumnSpec { title: "Trend", sort: None, width: 110.0 };
+
 pub struct ComparisonView {
     pub tree: TreeState<RowKey>,
     pub grown: TreeState<RowKey>,
     pub class_filter: String,
+    /// Grown objects shown: all, or only those that grew themselves / only hold growth.
+    pub grown_filter: Option<GrowthKind>,
+    /// The trends the rows were sorted with (their address): new ones re-sort.
+    trends_seen: usize,
 }
 
 struct DiffModel<'a> {
     cmp: &'a Comparison,
     base: &'a Analysis,
     current: &'a Analysis,
+    trends: Option<&'a ClassTrends>,
     filter: String,
     /// The (base, current) pair: class rows index its Comparison.
     generation: u64,
@@ -64,7 +73,15 @@ impl TreeModel<RowKey> for DiffModel<'_> {
         let mut rows: Vec<u32> = (0..classes.len() as u32)
             .filter(|&i| self.filter.is_empty() || classes[i as usize].name.to_lowercase().contains(&self.filter))
             .collect();
-        views::sort_diff_rows(classes, &mut rows, sort, ascending);
+        match (self.trends, sort) {
+            (Some(t), SortKey::Growth) => views::sort_by_growth(
+                &mut rows,
+                |i| (&classes[i as usize].name, &classes[i as usize].key),
+                t,
+                ascending,
+            ),
+            _ => views::sort_diff_rows(classes, &mut rows, sort, ascending),
+        }
         rows.into_iter().map(RowKey::DiffClass).collect()
     }
 
@@ -117,13 +134,15 @@ impl TreeModel<RowKey> for DiffModel<'_> {
 struct GrownModel<'a> {
     cmp: &'a Comparison,
     current: &'a Analysis,
+    kind: Option<GrowthKind>,
     generation: u64,
 }
 
 impl TreeModel<RowKey> for GrownModel<'_> {
     fn roots(&self, sort: SortKey, ascending: bool) -> Vec<RowKey> {
         let g = &self.cmp.grown;
-        let mut rows: Vec<u32> = (0..g.len() as u32).collect();
+        let mut rows: Vec<u32> =
+            (0..g.len() as u32).filter(|&i| self.kind.is_none_or(|k| g[i as usize].kind() == k)).collect();
         if sort != SortKey::Count {
             rows.sort_by(|&x, &y| {
                 let (x, y) = (&g[x as usize], &g[y as usize]);
@@ -208,6 +227,8 @@ impl ComparisonView {
             tree: TreeState::new(views::COMPARISON_DEFAULT_SORT.0, views::COMPARISON_DEFAULT_SORT.1),
             grown: TreeState::new(SortKey::ShallowSize, false),
             class_filter: String::new(),
+            grown_filter: None,
+            trends_seen: 0,
         }
     }
 
@@ -318,10 +339,42 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
         }
         return;
     }
+    let trend_status = super::trends::class_trends(app, ui.ctx());
+    let trends = match &trend_status {
+        super::trends::Status::Ready(t) => Some(t.clone()),
+        _ => None,
+    };
+    let object_trends =
+        if trends.is_some() { super::trends::object_trends(app, &cmp, base_id, current_id, ui.ctx()) } else { None };
     let view = &mut app.comparison;
+    ui.horizontal_wrapped(|ui| {
+        let rows = view.tree.rows();
+        super::export::export_menu_ui(
+            ui,
+            "Comparison",
+            || super::export::comparison_table(&cmp, &base, &current, trends.as_deref(), rows),
+            &mut commands,
+        );
+        super::trends::status_ui(ui, &trend_status);
+    });
+    let seen = trends.as_ref().map_or(0, |t| Arc::as_ptr(t) as usize);
+    if seen != view.trends_seen {
+        view.trends_seen = seen;
+        view.tree.invalidate();
+    }
     let generation = hash_of(("comparison", base_id, current_id));
-    let model =
-        DiffModel { cmp: &cmp, base: &base, current: &current, filter: view.class_filter.to_lowercase(), generation };
+    let model = DiffModel {
+        cmp: &cmp,
+        base: &base,
+        current: &current,
+        trends: trends.as_deref(),
+        filter: view.class_filter.to_lowercase(),
+        generation,
+    };
+    let mut columns = COLUMNS.to_vec();
+    if trends.is_some() {
+        columns.push(super::summary::TREND_COLUMN);
+    }
     let grown_height = (ui.available_height() * 0.32).max(120.0);
     let class_height = (ui.available_height() - grown_height - 30.0).max(120.0);
     let mut clicked = None;
@@ -331,8 +384,8 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
             "comparison",
             &mut view.tree,
             &model,
-            &COLUMNS,
-            &mut |ui, key, col| diff_cell_ui(ui, &cmp, &base, &current, key, col),
+            &columns,
+            &mut |ui, key, col| diff_cell_ui(ui, &cmp, &base, &current, trends.as_deref(), key, col),
             &mut |ui, key| {
                 if let Some(node) = key.node() {
                     let (a, id) = if key.in_base() { (&base, base_id) } else { (&current, current_id) };
@@ -345,16 +398,54 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
         }
     });
     ui.separator();
-    ui.label(RichText::new(format!("Grown objects: {} survivors larger than in the base (same id)", count(cmp.grown.len() as u64))).strong())
-        .on_hover_text("DevTools' Comparison matches objects by id and counts only new and deleted ones; an object that exists in both snapshots and grew (a cache, a session map) is invisible there.");
-    let grown_model = GrownModel { cmp: &cmp, current: &current, generation };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("Grown objects: {} survivors larger than in the base (same id)", count(cmp.grown.len() as u64))).strong())
+            .on_hover_text("DevTools' Comparison matches objects by id and counts only new and deleted ones; an object that exists in both snapshots and grew (a cache, a session map) is invisible there.");
+        ui.separator();
+        let before = view.grown_filter;
+        for (kind, label, tip) in [
+            (None, "All grown", "Every survivor that grew"),
+            (Some(GrowthKind::GrewItself), "Grew itself", "Its own (shallow) size grew: where entries are added"),
+            (
+                Some(GrowthKind::HoldsGrowth),
+                "Holds growth",
+                "Its own size stayed, what it alone keeps alive (retained size) grew: what holds the growth",
+            ),
+        ] {
+            let n = cmp.grown.iter().filter(|g| kind.is_none_or(|k| g.kind() == k)).count();
+            let text = format!("{label} ({})", count(n as u64));
+            if ui.selectable_label(view.grown_filter == kind, text).on_hover_text(tip).clicked() {
+                view.grown_filter = kind;
+            }
+        }
+        if view.grown_filter != before {
+            view.grown.invalidate();
+        }
+        ui.separator();
+        let rows = view.grown.rows();
+        super::export::export_menu_ui(
+            ui,
+            "Grown objects",
+            || {
+                let titles = trends.as_ref().map(|t| t.snapshots.clone()).unwrap_or_default();
+                super::export::grown_table(&cmp, &current, &titles, object_trends.as_deref(), rows)
+            },
+            &mut commands,
+        );
+    });
+    let grown_model = GrownModel { cmp: &cmp, current: &current, kind: view.grown_filter, generation };
+    let mut grown_columns = GROWN_COLUMNS.to_vec();
+    if object_trends.is_some() {
+        grown_columns.push(GROWN_TREND_COLUMN);
+    }
+    let snapshot_titles: Vec<String> = trends.as_ref().map(|t| t.snapshots.clone()).unwrap_or_default();
     let total = current.total_size() as f64;
     let events = tree_grid_ui(
         ui,
         "grown",
         &mut view.grown,
         &grown_model,
-        &GROWN_COLUMNS,
+        &grown_columns,
         &mut |ui, key, col| match key {
             RowKey::Grown(i) => {
                 let g = &cmp.grown[*i as usize];
@@ -368,7 +459,8 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
                     }
                     2 => right_ui(ui, format!("{} -> {}", bytes(g.self_before as f64), bytes(g.self_after as f64))),
                     3 => signed_cell(ui, signed_bytes(g.self_growth()), g.self_growth()),
-                    _ => signed_cell(ui, signed_bytes(g.retained_growth()), g.retained_growth()),
+                    4 => signed_cell(ui, signed_bytes(g.retained_growth()), g.retained_growth()),
+                    _ => grown_sparkline_ui(ui, object_trends.as_deref(), &snapshot_titles, g.id),
                 }
             }
             RowKey::Edge { edge, node, .. } => match col {
@@ -408,7 +500,29 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
     }
 }
 
-fn diff_cell_ui(ui: &mut Ui, cmp: &Arc<Comparison>, base: &Analysis, current: &Analysis, key: &RowKey, col: usize) {
+/// A grown object's Trend cell: its retained size across the snapshots (what it holds, which
+/// grows whether it grew itself or holds growth), both sizes on hover.
+fn grown_sparkline_ui(ui: &mut Ui, trends: Option<&ObjectTrends>, titles: &[String], id: u32) {
+    if let Some(t) = trends.and_then(|t| t.get(id)) {
+        super::trends::sparkline_ui(
+            ui,
+            &format!("Trend of @{id}"),
+            t.retained_size,
+            super::trends::grows_at_every_step(t.retained_size),
+            &super::trends::object_tooltip(titles, &t),
+        );
+    }
+}
+
+fn diff_cell_ui(
+    ui: &mut Ui,
+    cmp: &Arc<Comparison>,
+    base: &Analysis,
+    current: &Analysis,
+    trends: Option<&ClassTrends>,
+    key: &RowKey,
+    col: usize,
+) {
     match key {
         RowKey::DiffClass(i) => {
             let d = &cmp.classes[*i as usize];
@@ -421,7 +535,14 @@ fn diff_cell_ui(ui: &mut Ui, cmp: &Arc<Comparison>, base: &Analysis, current: &A
                 3 => signed_cell(ui, signed(d.count_delta()), d.count_delta()),
                 4 => right_ui(ui, bytes(d.alloc_size as f64)),
                 5 => right_ui(ui, bytes(d.freed_size as f64)),
-                _ => signed_cell(ui, signed_bytes(d.size_delta()), d.size_delta()),
+                6 => signed_cell(ui, signed_bytes(d.size_delta()), d.size_delta()),
+                _ => {
+                    if let Some(t) = trends
+                        && let Some(series) = t.by_key(&d.key)
+                    {
+                        super::trends::class_sparkline_ui(ui, &t.snapshots, &series);
+                    }
+                }
             }
         }
         RowKey::Object { node, base: in_base } => {

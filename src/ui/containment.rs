@@ -81,6 +81,10 @@ pub fn containment_ui(app: &mut App, ui: &mut Ui) {
     let (id, a) = (s.id, s.analysis.clone());
     let mut commands = Vec::new();
     let model = ContainmentModel { a: &a, snapshot: id };
+    ui.horizontal(|ui| {
+        let rows = app.containment.tree.rows();
+        super::export::export_menu_ui(ui, "Containment", || super::export::objects_table(&a, rows), &mut commands);
+    });
     let events = tree_grid_ui(
         ui,
         "containment",

@@ -213,6 +213,7 @@ pub fn dominators_ui(app: &mut App, ui: &mut Ui) {
     let mut commands = Vec::new();
     let view = &mut app.dominators;
     let total = a.total_size() as f64;
+    let children = view.children_for(id, &a, ui.ctx());
     ui.horizontal(|ui| {
         if ui.checkbox(&mut view.group_by_class, "Group by class").changed() {
             view.tree.expanded.clear();
@@ -228,8 +229,18 @@ pub fn dominators_ui(app: &mut App, ui: &mut Ui) {
             bytes(total),
             count(a.node_count() as u64)
         ));
+        if let Some(tree) = &children {
+            ui.separator();
+            let rows = view.tree.rows();
+            super::export::export_menu_ui(
+                ui,
+                "Dominators",
+                || super::export::dominators_table(&a, tree.retained_counts(), rows),
+                &mut commands,
+            );
+        }
     });
-    let Some(tree) = view.children_for(id, &a, ui.ctx()) else {
+    let Some(tree) = children else {
         super::rows::busy_ui(ui, "building the dominator tree…");
         return;
     };

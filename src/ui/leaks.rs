@@ -207,6 +207,7 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
         _ => None,
     };
     let mut commands = Vec::new();
+    super::export::export_menu_ui(ui, "Leak suspects", || super::export::leaks_table(&report), &mut commands);
     let mut toggles = Vec::new();
     // The holder's column takes what the three number columns leave; its kind and path wrap
     // under it, so nothing is cut off in a narrow window.

@@ -12,6 +12,7 @@ pub mod containment;
 #[cfg(feature = "demo")]
 pub mod demo_panel;
 pub mod dominators;
+pub mod export;
 pub mod flame;
 pub mod leaks;
 pub mod loader;
@@ -24,6 +25,7 @@ pub mod sidebar;
 pub mod statistics;
 pub mod summary;
 pub mod tree;
+pub mod trends;
 
 use std::path::PathBuf;
 

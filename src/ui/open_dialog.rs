@@ -87,6 +87,42 @@ impl OpenDialog {
         OpenDialog::Platform(rx)
     }
 
+    /// The platform's Save dialog (Export's Save…), suggesting `name`; like [`OpenDialog::platform`],
+    /// an empty answer sooner than a person can cancel is the dialog failing.
+    pub fn platform_save(ctx: &egui::Context, name: &str) -> OpenDialog {
+        let (tx, rx) = channel();
+        let ctx = ctx.clone();
+        let name = name.to_string();
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let file = rfd::FileDialog::new().set_title("Save").set_file_name(&name).save_file();
+            let outcome = match file {
+                Some(file) => Outcome::Picked(vec![file]),
+                None if started.elapsed() < TOO_FAST_TO_BE_A_USER
+                    && !cfg!(any(target_os = "windows", target_os = "macos")) =>
+                {
+                    Outcome::PlatformFailed
+                }
+                None => Outcome::Cancelled,
+            };
+            let _ = tx.send(outcome);
+            ctx.request_repaint();
+        });
+        OpenDialog::Platform(rx)
+    }
+
+    /// The window's own Save dialog, in `dir`, suggesting `name`.
+    pub fn in_window_save(dir: &Path, name: &str) -> OpenDialog {
+        let mut dialog = egui_file::FileDialog::save_file()
+            .title("Save")
+            .initial_path(dir)
+            .default_filename(name)
+            .default_size(egui::vec2(560.0, 420.0))
+            .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0));
+        dialog.open();
+        OpenDialog::InWindow(Box::new(dialog))
+    }
+
     /// The window's own browser, opened in `dir`, listing folders and snapshot files.
     pub fn in_window(dir: &Path) -> OpenDialog {
         let mut dialog = egui_file::FileDialog::open_file()

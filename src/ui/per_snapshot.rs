@@ -1,16 +1,17 @@
 //! A value computed for one snapshot on a worker thread and kept while that snapshot is shown:
 //! the Dominators view's children lists, the flame chart. The result carries the identity of the
 //! snapshot it was computed for; a result for another snapshot is never returned, and asking for
-//! a new snapshot drops the job of the old one.
+//! a new snapshot drops the job of the old one. The identity may be more than one snapshot's
+//! (`K`): the Trends are for a list of snapshots.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use super::app::SnapshotId;
 
-pub struct PerSnapshot<T> {
-    done: Option<(SnapshotId, Arc<T>)>,
-    job: Option<(SnapshotId, Receiver<T>)>,
+pub struct PerSnapshot<T, K = SnapshotId> {
+    done: Option<(K, Arc<T>)>,
+    job: Option<(K, Receiver<T>)>,
 }
 
 /// What [`PerSnapshot::get_or_start`] found.
@@ -23,19 +24,14 @@ pub enum Ready<T> {
     Pending,
 }
 
-impl<T: Send + 'static> PerSnapshot<T> {
-    pub fn new() -> PerSnapshot<T> {
+impl<T: Send + 'static, K: PartialEq> PerSnapshot<T, K> {
+    pub fn new() -> PerSnapshot<T, K> {
         PerSnapshot { done: None, job: None }
     }
 
     /// The value for snapshot `id`, or starts computing it with `build` on a worker (which asks
     /// `ctx` for a repaint when done).
-    pub fn get_or_start(
-        &mut self,
-        id: SnapshotId,
-        ctx: &egui::Context,
-        build: impl FnOnce() -> T + Send + 'static,
-    ) -> Ready<T> {
+    pub fn get_or_start(&mut self, id: K, ctx: &egui::Context, build: impl FnOnce() -> T + Send + 'static) -> Ready<T> {
         if let Some((sid, value)) = &self.done
             && *sid == id
         {
@@ -46,8 +42,8 @@ impl<T: Send + 'static> PerSnapshot<T> {
                 match rx.try_recv() {
                     Ok(value) => {
                         let value = Arc::new(value);
-                        self.done = Some((id, value.clone()));
                         self.job = None;
+                        self.done = Some((id, value.clone()));
                         return Ready::Arrived(value);
                     }
                     Err(TryRecvError::Empty) => return Ready::Pending,
@@ -88,7 +84,7 @@ impl<T: Send + 'static> PerSnapshot<T> {
     }
 }
 
-impl<T: Send + 'static> Default for PerSnapshot<T> {
+impl<T: Send + 'static, K: PartialEq> Default for PerSnapshot<T, K> {
     fn default() -> Self {
         Self::new()
     }

@@ -140,6 +140,10 @@ pub fn retainers_ui(app: &mut App, ui: &mut Ui) {
         pane.auto_expand(&model);
         pane.for_item = Some(item);
     }
+    ui.horizontal(|ui| {
+        let rows = pane.tree.rows();
+        super::export::export_menu_ui(ui, "Retainers", || super::export::objects_table(&a, rows), &mut commands);
+    });
     let total = a.total_size() as f64;
     let events = tree_grid_ui(
         ui,

@@ -30,6 +30,11 @@ pub fn statistics_ui(app: &mut App, ui: &mut Ui) {
         count(a.node_count() as u64),
         count(a.snapshot.edge_count() as u64)
     ));
+    let mut commands = Vec::new();
+    super::export::export_menu_ui(ui, "Statistics", || super::export::statistics_table(&a), &mut commands);
+    for c in commands {
+        app.push(c);
+    }
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         let size = 260.0;

@@ -12,6 +12,7 @@ use super::tree::{ColumnSpec, TreeModel, TreeState, hash_of, tree_grid_ui};
 use crate::analysis::Analysis;
 use crate::analysis::aggregates::Aggregates;
 use crate::analysis::format::{bytes, count, distance_ui};
+use crate::analysis::trends::ClassTrends;
 use crate::analysis::views::{self, NodeFilter, SortKey};
 use crate::snapshot::NodeIdx;
 
@@ -22,6 +23,10 @@ pub const COLUMNS: [ColumnSpec; 5] = [
     ColumnSpec { title: "Shallow Size", sort: Some(SortKey::ShallowSize), width: 130.0 },
     ColumnSpec { title: "Retained Size", sort: Some(SortKey::RetainedSize), width: 130.0 },
 ];
+
+/// The column added when three or more snapshots of one process are loaded
+/// ([`super::trends`]); sorting by it is by growth.
+pub const TREND_COLUMN: ColumnSpec = ColumnSpec { title: "Trend", sort: Some(SortKey::Growth), width: 110.0 };
 
 /// The node a row key stands for.
 pub fn node_of_key(key: &RowKey) -> Option<NodeIdx> {
@@ -50,6 +55,8 @@ pub struct SummaryView {
     searched: String,
     match_pos: usize,
     pub focus_search: bool,
+    /// The trends the rows were sorted with (their address): new ones re-sort.
+    trends_seen: usize,
 }
 
 /// Summaries of snapshots above this many nodes compute their rows on a worker thread.
@@ -58,6 +65,8 @@ pub const BACKGROUND_ROWS_FROM_NODES: usize = 2_000_000;
 struct SummaryModel {
     a: Arc<Analysis>,
     aggs: Arc<Aggregates>,
+    /// Series over the loaded snapshots, for the Trend column's sort.
+    trends: Option<Arc<ClassTrends>>,
     filter: String,
     /// Which `aggs` the class rows index.
     generation: u64,
@@ -70,7 +79,13 @@ impl TreeModel<RowKey> for SummaryModel {
                 self.filter.is_empty() || self.aggs.rows[i as usize].name.to_lowercase().contains(&self.filter)
             })
             .collect();
-        views::sort_class_rows(&self.aggs.rows, &mut rows, sort, ascending);
+        match (&self.trends, sort) {
+            (Some(t), SortKey::Growth) => {
+                let r = &self.aggs.rows;
+                views::sort_by_growth(&mut rows, |i| (&r[i as usize].name, &r[i as usize].key), t, ascending)
+            }
+            _ => views::sort_class_rows(&self.aggs.rows, &mut rows, sort, ascending),
+        }
         rows.into_iter().map(RowKey::Class).collect()
     }
 
@@ -133,6 +148,7 @@ impl SummaryView {
             searched: String::new(),
             match_pos: 0,
             focus_search: false,
+            trends_seen: 0,
         }
     }
 
@@ -190,6 +206,7 @@ impl SummaryView {
         let model = SummaryModel {
             a: a.clone(),
             aggs: aggs.clone(),
+            trends: None,
             filter: String::new(),
             generation: self.aggregates_generation,
         };
@@ -242,7 +259,17 @@ pub fn summary_ui(app: &mut App, ui: &mut Ui) {
     let a = app.snapshots[index].analysis.clone();
     let presets = presets(app, index);
     let mut commands = Vec::new();
+    let trend_status = super::trends::class_trends(app, ui.ctx());
+    let trends = match &trend_status {
+        super::trends::Status::Ready(t) => Some(t.clone()),
+        _ => None,
+    };
     let view = &mut app.summary;
+    let seen = trends.as_ref().map_or(0, |t| Arc::as_ptr(t) as usize);
+    if seen != view.trends_seen {
+        view.trends_seen = seen;
+        view.tree.invalidate();
+    }
     view.preset = view.preset.min(presets.len() - 1);
 
     // Wrapped: at narrow widths the filters take two lines rather than widening the grid.
@@ -307,6 +334,7 @@ pub fn summary_ui(app: &mut App, ui: &mut Ui) {
     let model = Arc::new(SummaryModel {
         a: a.clone(),
         aggs: aggs.clone(),
+        trends: trends.clone(),
         filter: view.class_filter.to_lowercase(),
         generation: view.aggregates_generation,
     });
@@ -320,14 +348,27 @@ pub fn summary_ui(app: &mut App, ui: &mut Ui) {
         if view.tree.is_computing() {
             super::rows::busy_ui(ui, "sorting…");
         }
+        super::trends::status_ui(ui, &trend_status);
+        ui.separator();
+        let tree = &view.tree;
+        super::export::export_menu_ui(
+            ui,
+            "Summary",
+            || super::export::summary_table(&a, &aggs, trends.as_deref(), tree.rows()),
+            &mut commands,
+        );
     });
+    let mut columns = COLUMNS.to_vec();
+    if trends.is_some() {
+        columns.push(TREND_COLUMN);
+    }
     let total = a.total_size() as f64;
     let events = tree_grid_ui(
         ui,
         "summary",
         &mut view.tree,
         model.as_ref(),
-        &COLUMNS,
+        &columns,
         &mut |ui, key, col| match key {
             RowKey::Class(i) => {
                 let r = &aggs.rows[*i as usize];
@@ -341,17 +382,24 @@ pub fn summary_ui(app: &mut App, ui: &mut Ui) {
                     }
                     2 => right_ui(ui, count(u64::from(r.count))),
                     3 => size_ui(ui, r.self_size as f64, total),
-                    _ => size_ui(ui, r.retained_size as f64, total),
+                    4 => size_ui(ui, r.retained_size as f64, total),
+                    _ => {
+                        if let Some(t) = trends.as_ref()
+                            && let Some(series) = t.by_key(&r.key)
+                        {
+                            super::trends::class_sparkline_ui(ui, &t.snapshots, &series);
+                        }
+                    }
                 }
             }
             RowKey::Object { node, .. } => match col {
                 0 => object_label_ui(ui, &a, *node, None),
-                2 => {}
+                2 | 5 => {}
                 c => object_value_ui(ui, &a, *node, if c > 2 { c - 1 } else { c }),
             },
             RowKey::Edge { edge, node, .. } => match col {
                 0 => object_label_ui(ui, &a, *node, Some(*edge)),
-                2 => {}
+                2 | 5 => {}
                 c => object_value_ui(ui, &a, *node, if c > 2 { c - 1 } else { c }),
             },
             _ => {}

@@ -177,6 +177,7 @@ impl App {
         loop {
             self.poll_jobs(ctx);
             if self.jobs.is_empty() && self.compare_jobs.is_empty() {
+                self.trends.wait();
                 return;
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
