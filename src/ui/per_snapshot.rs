@@ -1,16 +1,17 @@
 //! A value computed for one snapshot on a worker thread and kept while that snapshot is shown:
 //! the Dominators view's children lists, the flame chart. The result carries the identity of the
 //! snapshot it was computed for; a result for another snapshot is never returned, and asking for
-//! a new snapshot drops the job of the old one.
+//! a new snapshot drops the job of the old one. A value that depends on more than the snapshot
+//! (the merged paths: snapshot, base, class, ignored retainers) uses all of that as its key `K`.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use super::app::SnapshotId;
 
-pub struct PerSnapshot<T> {
-    done: Option<(SnapshotId, Arc<T>)>,
-    job: Option<(SnapshotId, Receiver<T>)>,
+pub struct PerSnapshot<T, K = SnapshotId> {
+    done: Option<(K, Arc<T>)>,
+    job: Option<(K, Receiver<T>)>,
 }
 
 /// What [`PerSnapshot::get_or_start`] found.
@@ -23,8 +24,8 @@ pub enum Ready<T> {
     Pending,
 }
 
-impl<T: Send + 'static> PerSnapshot<T> {
-    pub fn new() -> PerSnapshot<T> {
+impl<T: Send + 'static, K: PartialEq + Clone> PerSnapshot<T, K> {
+    pub fn new() -> PerSnapshot<T, K> {
         PerSnapshot { done: None, job: None }
     }
 
@@ -32,7 +33,7 @@ impl<T: Send + 'static> PerSnapshot<T> {
     /// `ctx` for a repaint when done).
     pub fn get_or_start(
         &mut self,
-        id: SnapshotId,
+        id: K,
         ctx: &egui::Context,
         build: impl FnOnce() -> T + Send + 'static,
     ) -> Ready<T> {
@@ -46,7 +47,7 @@ impl<T: Send + 'static> PerSnapshot<T> {
                 match rx.try_recv() {
                     Ok(value) => {
                         let value = Arc::new(value);
-                        self.done = Some((id, value.clone()));
+                        self.done = Some((id.clone(), value.clone()));
                         self.job = None;
                         return Ready::Arrived(value);
                     }
@@ -88,7 +89,7 @@ impl<T: Send + 'static> PerSnapshot<T> {
     }
 }
 
-impl<T: Send + 'static> Default for PerSnapshot<T> {
+impl<T: Send + 'static, K: PartialEq + Clone> Default for PerSnapshot<T, K> {
     fn default() -> Self {
         Self::new()
     }
