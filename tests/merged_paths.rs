@@ -103,8 +103,13 @@ fn group(a: &Analysis, paths: &[&(NodeIdx, Vec<(EdgeIdx, NodeIdx)>)], depth: usi
 /// The engine's tree in the reference's shape.
 fn engine_tree(a: &Analysis, m: &MergedPaths, b: u32) -> Branch {
     let i = b as usize;
-    let mut out =
-        Branch { count: m.count[i], ends: m.ends[i], shallow: m.shallow_size[i], retained: m.retained_size[i], ..Branch::default() };
+    let mut out = Branch {
+        count: m.count[i],
+        ends: m.ends[i],
+        shallow: m.shallow_size[i],
+        retained: m.retained_size[i],
+        ..Branch::default()
+    };
     for &c in m.children(b) {
         let label = match m.label[c as usize] {
             EdgeLabel::Name(s) => a.snapshot.string(s).to_string(),
@@ -243,8 +248,10 @@ fn cli_prints_the_merged_tree_and_json() {
         .unwrap();
     let a = load(&snap);
     let class = busy_classes(&a, 1, u32::MAX).remove(0);
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_heapscope")).args(["paths", snap.to_str().unwrap(), &class, "--json"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args(["paths", snap.to_str().unwrap(), &class, "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let objects = merged_paths::class_objects(&a, &class);
@@ -259,15 +266,19 @@ fn cli_prints_the_merged_tree_and_json() {
     let counts: Vec<u64> = kids.iter().map(|k| k["count"].as_u64().unwrap()).collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
 
-    let text =
-        Command::new(env!("CARGO_BIN_EXE_heapscope")).args(["paths", snap.to_str().unwrap(), &class, "--depth", "1"]).output().unwrap();
+    let text = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args(["paths", snap.to_str().unwrap(), &class, "--depth", "1"])
+        .output()
+        .unwrap();
     assert!(text.status.success());
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.lines().next().unwrap().contains(&class), "{text}");
     assert_eq!(text.lines().count(), 1 + kids.len(), "{text}");
 
-    let missing =
-        Command::new(env!("CARGO_BIN_EXE_heapscope")).args(["paths", snap.to_str().unwrap(), "NoSuchClass"]).output().unwrap();
+    let missing = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args(["paths", snap.to_str().unwrap(), "NoSuchClass"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no class named"));
 }

@@ -185,7 +185,11 @@ pub fn by_source(a: &Analysis, sources: &super::sources::Sources) -> FlameGraph 
     }
     let package_of = |script: u32| if script == NO { 0 } else { sources.scripts[script as usize].package };
     let script_name = |script: u32| {
-        if script == NO { sources::NO_SCRIPT.to_string() } else { s.string(sources.scripts[script as usize].name).to_string() }
+        if script == NO {
+            sources::NO_SCRIPT.to_string()
+        } else {
+            s.string(sources.scripts[script as usize].name).to_string()
+        }
     };
     let class_name = |c: ClassId| a.classes.classes[c as usize].name.as_str();
     let by_width = |x: &(u64, String), y: &(u64, String)| y.0.cmp(&x.0).then_with(|| cmp_utf16(&x.1, &y.1));

@@ -191,8 +191,7 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
     let mut end = vec![0u32; objects.len()];
     // The exact paths of objects walked on their own.
     let mut scripts: Vec<Vec<Hop>> = Vec::new();
-    let mut states: Vec<State> =
-        objects.iter().map(|&node| State { branch: 0, node, script: NONE }).collect();
+    let mut states: Vec<State> = objects.iter().map(|&node| State { branch: 0, node, script: NONE }).collect();
     // The objects still walking, and their states.
     let mut active: Vec<u32> = (0..objects.len() as u32).collect();
     let mut state_of: Vec<u32> = (0..objects.len() as u32).collect();
@@ -461,7 +460,8 @@ pub fn class_objects(a: &Analysis, name: &str) -> Vec<NodeIdx> {
 
 /// The new objects of every Comparison row named `name` (current-snapshot nodes, node order).
 pub fn new_objects(cmp: &super::diff::Comparison, name: &str) -> Vec<NodeIdx> {
-    let mut out: Vec<NodeIdx> = cmp.classes.iter().filter(|c| c.name == name).flat_map(|c| c.added.iter().copied()).collect();
+    let mut out: Vec<NodeIdx> =
+        cmp.classes.iter().filter(|c| c.name == name).flat_map(|c| c.added.iter().copied()).collect();
     out.sort_unstable();
     out
 }

@@ -164,7 +164,9 @@ pub fn row_distance(a: &Analysis, view: &RetainersView, src: NodeIdx, e: EdgeIdx
 /// `(distance, retainer, edge)`; names are only computed on a distance tie.
 pub fn cmp_rows(a: &Analysis, x: (i64, NodeIdx, EdgeIdx), y: (i64, NodeIdx, EdgeIdx)) -> std::cmp::Ordering {
     x.0.cmp(&y.0)
-        .then_with(|| if x.1 == y.1 { std::cmp::Ordering::Equal } else { cmp_utf16(&a.display_name(x.1), &a.display_name(y.1)) })
+        .then_with(|| {
+            if x.1 == y.1 { std::cmp::Ordering::Equal } else { cmp_utf16(&a.display_name(x.1), &a.display_name(y.1)) }
+        })
         .then(y.2.cmp(&x.2))
 }
 

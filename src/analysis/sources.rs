@@ -63,11 +63,7 @@ pub fn package_of(script: &str) -> &str {
         let rest = &script[at + "node_modules/".len()..];
         let mut parts = rest.split(['/', '\\']);
         let first = parts.next().unwrap_or("");
-        let len = if first.starts_with('@') {
-            first.len() + 1 + parts.next().map_or(0, str::len)
-        } else {
-            first.len()
-        };
+        let len = if first.starts_with('@') { first.len() + 1 + parts.next().map_or(0, str::len) } else { first.len() };
         if len > 0 {
             return &rest[..len.min(rest.len())];
         }
@@ -82,7 +78,9 @@ pub fn package_of(script: &str) -> &str {
 fn closure_script(a: &Analysis, closure: NodeIdx) -> Option<NodeIdx> {
     let s = &a.snapshot;
     let internal = |n: NodeIdx, names: &[&str]| {
-        s.edges(n).find(|&e| s.edge_type(e) == EdgeType::INTERNAL && names.contains(&&*s.edge_name(e))).map(|e| s.edge_to(e))
+        s.edges(n)
+            .find(|&e| s.edge_type(e) == EdgeType::INTERNAL && names.contains(&&*s.edge_name(e)))
+            .map(|e| s.edge_to(e))
     };
     let shared = internal(closure, &["shared"])?;
     let script = internal(shared, &["script_or_debug_info", "script"])?;

@@ -167,7 +167,7 @@ fn objects_text(n: u32) -> String {
     if n == 1 { "1 object".into() } else { format!("{} objects", count(u64::from(n))) }
 }
 
-/// `100,000 {username} ← user_1_1, … :: Object ← loginUsers :: system / Context`: the branch
+/// `100,000 {username} <- user_1_1, … :: Object <- loginUsers :: system / Context`: the branch
 /// and what holds it, from the objects up.
 fn path_text(a: &Analysis, m: &MergedPaths, b: u32, class: &str) -> String {
     let mut chain = Vec::new();
@@ -179,7 +179,7 @@ fn path_text(a: &Analysis, m: &MergedPaths, b: u32, class: &str) -> String {
     chain.reverse();
     let mut text = format!("{} {class}", count(u64::from(m.count[b as usize])));
     for c in chain {
-        text.push_str(" ← ");
+        text.push_str(" <- ");
         text.push_str(&c);
     }
     text
@@ -233,8 +233,12 @@ pub fn merged_paths_ui(app: &mut App, ui: &mut Ui) {
     ui.horizontal_wrapped(|ui| {
         let what = if request.base.is_some() { "new objects" } else { "objects" };
         ui.label(
-            RichText::new(format!("Merged retainer paths of {} {what} of {} in {title}", count(u64::from(m.count[0])), request.class))
-                .strong(),
+            RichText::new(format!(
+                "Merged retainer paths of {} {what} of {} in {title}",
+                count(u64::from(m.count[0])),
+                request.class
+            ))
+            .strong(),
         );
         ui.separator();
         if ui.add(egui::Button::selectable(view.show_graph, "Graph")).clicked() {
@@ -244,7 +248,14 @@ pub fn merged_paths_ui(app: &mut App, ui: &mut Ui) {
             view.show_graph = false;
         }
         if view.show_graph && merged.graph.cut {
-            ui.label(RichText::new(format!("the {} branches with the most objects of {}", merged.graph.branches.len(), m.len())).weak());
+            ui.label(
+                RichText::new(format!(
+                    "the {} branches with the most objects of {}",
+                    merged.graph.branches.len(),
+                    m.len()
+                ))
+                .weak(),
+            );
         }
     });
     if view.show_graph {
@@ -266,8 +277,10 @@ pub fn merged_paths_ui(app: &mut App, ui: &mut Ui) {
                         if *b == 0 {
                             ui.label(RichText::new(&class).strong());
                         } else {
-                            ui.label(RichText::new("←").weak());
-                            ui.label(RichText::new(short(&m.edge_text(&a, *b), 60)).color(Color32::from_rgb(170, 90, 200)));
+                            ui.label(RichText::new("<-").weak());
+                            ui.label(
+                                RichText::new(short(&m.edge_text(&a, *b), 60)).color(Color32::from_rgb(170, 90, 200)),
+                            );
                             ui.label(RichText::new("::").weak());
                             ui.label(short(m.class_name(&a, *b), 80));
                         }
@@ -329,7 +342,13 @@ fn graph_ui(ui: &mut Ui, view: &mut MergedPathsView, a: &Analysis, merged: &Merg
             painter.rect_filled(r, 4.0, fill);
             painter.rect_stroke(r, 4.0, Stroke::new(1.0, Color32::from_gray(90)), egui::StrokeKind::Inside);
             let name = if b == 0 { class.to_string() } else { m.class_name(a, b).to_string() };
-            painter.text(r.left_top() + vec2(6.0, 3.0), egui::Align2::LEFT_TOP, short(&name, 24), font.clone(), Color32::BLACK);
+            painter.text(
+                r.left_top() + vec2(6.0, 3.0),
+                egui::Align2::LEFT_TOP,
+                short(&name, 24),
+                font.clone(),
+                Color32::BLACK,
+            );
             painter.text(
                 r.left_bottom() + vec2(6.0, -3.0),
                 egui::Align2::LEFT_BOTTOM,

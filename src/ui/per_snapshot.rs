@@ -31,12 +31,7 @@ impl<T: Send + 'static, K: PartialEq + Clone> PerSnapshot<T, K> {
 
     /// The value for snapshot `id`, or starts computing it with `build` on a worker (which asks
     /// `ctx` for a repaint when done).
-    pub fn get_or_start(
-        &mut self,
-        id: K,
-        ctx: &egui::Context,
-        build: impl FnOnce() -> T + Send + 'static,
-    ) -> Ready<T> {
+    pub fn get_or_start(&mut self, id: K, ctx: &egui::Context, build: impl FnOnce() -> T + Send + 'static) -> Ready<T> {
         if let Some((sid, value)) = &self.done
             && *sid == id
         {
