@@ -37,6 +37,9 @@ fn corpus_snapshots() -> Vec<PathBuf> {
     out
 }
 
+/// An object and its path: (edge, retainer) from the object up.
+type ObjectPath = (NodeIdx, Vec<(EdgeIdx, NodeIdx)>);
+
 /// A branch of the reference tree: children keyed by (label, retainer class id).
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Branch {
@@ -51,15 +54,15 @@ struct Branch {
 /// level. A step's label is its edge name (`[]` for element and hidden edges); where more than
 /// MANY_NAMES names lead from one class into one branch, they are `names:N`.
 fn reference(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> Branch {
-    let paths: Vec<(NodeIdx, Vec<(EdgeIdx, NodeIdx)>)> = objects
+    let paths: Vec<ObjectPath> = objects
         .iter()
         .map(|&o| (o, paths::shortest_path(a, view, o).edges.iter().map(|r| (r.edge, r.node)).collect()))
         .collect();
-    let all: Vec<&(NodeIdx, Vec<(EdgeIdx, NodeIdx)>)> = paths.iter().collect();
+    let all: Vec<&ObjectPath> = paths.iter().collect();
     group(a, &all, 0)
 }
 
-fn group(a: &Analysis, paths: &[&(NodeIdx, Vec<(EdgeIdx, NodeIdx)>)], depth: usize) -> Branch {
+fn group(a: &Analysis, paths: &[&ObjectPath], depth: usize) -> Branch {
     let s = &a.snapshot;
     let mut b = Branch::default();
     for (o, p) in paths {
@@ -81,7 +84,7 @@ fn group(a: &Analysis, paths: &[&(NodeIdx, Vec<(EdgeIdx, NodeIdx)>)], depth: usi
             names.entry(a.classes.class_of[n as usize]).or_default().insert(name);
         }
     }
-    let mut groups: BTreeMap<(String, u32), Vec<&(NodeIdx, Vec<(EdgeIdx, NodeIdx)>)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, u32), Vec<&ObjectPath>> = BTreeMap::new();
     for path in longer {
         let (e, n) = path.1[depth];
         let class = a.classes.class_of[n as usize];
