@@ -48,6 +48,9 @@ pub struct FlameGraph {
     /// Which frame each object is drawn in (`NONE`: in a frame left out as too narrow), for
     /// highlighting a selected object.
     pub frame_of: Vec<u32>,
+    /// Frame names where frames are not classes ([`by_source`]'s packages and files); empty for
+    /// the dominator chart.
+    pub labels: Vec<String>,
 }
 
 impl FlameGraph {
@@ -69,7 +72,10 @@ impl FlameGraph {
     }
 
     /// A frame's class name ("(root)" for the root frame).
-    pub fn name<'a>(&self, a: &'a Analysis, f: u32) -> &'a str {
+    pub fn name<'a>(&'a self, a: &'a Analysis, f: u32) -> &'a str {
+        if let Some(label) = self.labels.get(f as usize).filter(|l| !l.is_empty()) {
+            return label;
+        }
         match self.frames[f as usize].class {
             NONE => "(root)",
             c => &a.classes.classes[c as usize].name,
@@ -150,5 +156,127 @@ pub fn build(a: &Analysis, tree: &DominatorChildren, min_retained: u64) -> Flame
             queue.push_back(list);
         }
     }
-    FlameGraph { frames, frame_of }
+    FlameGraph { frames, frame_of, labels: Vec::new() }
+}
+
+/// The flame chart "by source": root → package → script → class frames, each node counted once
+/// under the script it is attributed to ([`super::sources`]) and its own class. A frame's width
+/// is its nodes' self sizes summed, so the root is the sum of all self sizes (the heap's size)
+/// and every level sums to it. Siblings widest first, then by name.
+pub fn by_source(a: &Analysis, sources: &super::sources::Sources) -> FlameGraph {
+    use super::sources::{self, NONE as NO};
+    let s = &a.snapshot;
+    // Per package, per script, per (script, class): count and bytes.
+    let mut packages: HashMap<u32, (u32, u64)> = HashMap::new();
+    let mut scripts: HashMap<u32, (u32, u64)> = HashMap::new();
+    let mut classes: HashMap<(u32, ClassId), (u32, u64)> = HashMap::new();
+    for n in 0..a.node_count() {
+        let script = sources.script_of[n];
+        let package = if script == NO { 0 } else { sources.scripts[script as usize].package };
+        let size = u64::from(a.self_size[n]);
+        for acc in [
+            packages.entry(package).or_default(),
+            scripts.entry(script).or_default(),
+            classes.entry((script, a.classes.class_of[n])).or_default(),
+        ] {
+            acc.0 += 1;
+            acc.1 += size;
+        }
+    }
+    let package_of = |script: u32| if script == NO { 0 } else { sources.scripts[script as usize].package };
+    let script_name = |script: u32| {
+        if script == NO {
+            sources::NO_SCRIPT.to_string()
+        } else {
+            s.string(sources.scripts[script as usize].name).to_string()
+        }
+    };
+    let class_name = |c: ClassId| a.classes.classes[c as usize].name.as_str();
+    let by_width = |x: &(u64, String), y: &(u64, String)| y.0.cmp(&x.0).then_with(|| cmp_utf16(&x.1, &y.1));
+
+    let total: u64 = packages.values().map(|p| p.1).sum();
+    let count: u32 = packages.values().map(|p| p.0).sum();
+    let mut frames = vec![Frame {
+        parent: NONE,
+        class: NONE,
+        depth: 0,
+        count,
+        self_size: total,
+        retained_size: total,
+        offset: 0,
+        first_child: 1,
+        child_count: 0,
+    }];
+    let mut labels = vec!["(all scripts)".to_string()];
+    let frame = |parent: u32, class: ClassId, depth: u32, (count, size): (u32, u64), offset: u64| Frame {
+        parent,
+        class,
+        depth,
+        count,
+        self_size: size,
+        retained_size: size,
+        offset,
+        first_child: 0,
+        child_count: 0,
+    };
+    // Packages.
+    let mut level: Vec<(u64, String, u32)> =
+        packages.iter().map(|(&p, v)| (v.1, sources.packages[p as usize].clone(), p)).collect();
+    level.sort_by(|x, y| by_width(&(x.0, x.1.clone()), &(y.0, y.1.clone())));
+    frames[0].child_count = level.len() as u32;
+    let mut offset = 0;
+    let mut package_frames = Vec::new();
+    for (size, name, p) in level {
+        package_frames.push((frames.len() as u32, p));
+        frames.push(frame(0, NONE, 1, (packages[&p].0, size), offset));
+        labels.push(name);
+        offset += size;
+    }
+    // Scripts, package by package.
+    let mut script_frames = Vec::new();
+    let mut scripts_of: HashMap<u32, Vec<(u64, String, u32)>> = HashMap::new();
+    for (&sc, v) in &scripts {
+        scripts_of.entry(package_of(sc)).or_default().push((v.1, script_name(sc), sc));
+    }
+    for &(pf, p) in &package_frames {
+        let mut level = scripts_of.remove(&p).unwrap_or_default();
+        level.sort_by(|x, y| by_width(&(x.0, x.1.clone()), &(y.0, y.1.clone())));
+        frames[pf as usize].first_child = frames.len() as u32;
+        frames[pf as usize].child_count = level.len() as u32;
+        let mut offset = frames[pf as usize].offset;
+        for (size, name, sc) in level {
+            script_frames.push((frames.len() as u32, sc));
+            frames.push(frame(pf, NONE, 2, (scripts[&sc].0, size), offset));
+            labels.push(if sc == NO { name } else { sources::short_script_name(&name).to_string() });
+            offset += size;
+        }
+    }
+    // Classes, script by script.
+    let mut frame_of = vec![NONE; a.node_count()];
+    let mut class_frame: HashMap<(u32, ClassId), u32> = HashMap::new();
+    let mut classes_of: HashMap<u32, Vec<(u64, String, ClassId)>> = HashMap::new();
+    for (&(sc, c), v) in &classes {
+        classes_of.entry(sc).or_default().push((v.1, class_name(c).to_string(), c));
+    }
+    for &(sf, sc) in &script_frames {
+        let mut level = classes_of.remove(&sc).unwrap_or_default();
+        level.sort_by(|x, y| by_width(&(x.0, x.1.clone()), &(y.0, y.1.clone())).then(x.2.cmp(&y.2)));
+        frames[sf as usize].first_child = frames.len() as u32;
+        frames[sf as usize].child_count = level.len() as u32;
+        let mut offset = frames[sf as usize].offset;
+        for (size, name, c) in level {
+            class_frame.insert((sc, c), frames.len() as u32);
+            frames.push(frame(sf, c, 3, (classes[&(sc, c)].0, size), offset));
+            labels.push(name);
+            offset += size;
+        }
+    }
+    for (n, f) in frame_of.iter_mut().enumerate() {
+        *f = class_frame[&(sources.script_of[n], a.classes.class_of[n])];
+    }
+    let first_leaf = frames.len() as u32;
+    for f in frames.iter_mut().filter(|f| f.depth == 3) {
+        f.first_child = first_leaf;
+    }
+    FlameGraph { frames, frame_of, labels }
 }

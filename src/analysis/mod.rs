@@ -16,12 +16,14 @@
 //! | dominators, retained sizes | [`dominators`] | `calculateDominatorsAndRetainedSizes` |
 //! | dominator tree children (CSR), group by class | [`dominator_tree`] | `buildDominatedNodes` |
 //! | flame chart of retained size (classes merged along paths) | [`flame`] | (Perfetto's heap flame graph) |
+//! | script and npm package of every object | [`sources`] | (closures' Script nodes, `locations`) |
 //! | class names, interfaces, keys | [`classes`] | `calculateObjectNames`, `inferInterfaceDefinitions`, `applyInterfaceDefinitions` |
 //! | Summary rows | [`aggregates`] | `buildAggregates`, `calculateClassesRetainedSize` |
 //! | Statistics | [`statistics`] | `calculateStatistics` |
 //! | Comparison, grown survivors | [`diff`] | `calculateSnapshotDiff`, `calculateDiffForClass` |
 //! | class and object series over 3+ snapshots | [`trends`] | (dotMemory/YourKit class growth) |
 //! | Retainers view, paths | [`paths`] | `retainingEdgesFilter`, `expandRetainersChain`, `getRetainingPaths` |
+//! | merged shortest paths of many objects | [`merged_paths`] | (Eclipse MAT's `MultiplePath2GCRootsQuery`) |
 //!
 //! # Memory
 //!
@@ -62,10 +64,12 @@ pub mod flame;
 pub mod format;
 pub mod jsstr;
 pub mod leaks;
+pub mod merged_paths;
 pub mod names;
 pub mod paths;
 pub mod retainers;
 pub mod shallow;
+pub mod sources;
 pub mod statistics;
 pub mod trends;
 pub mod views;

@@ -144,27 +144,119 @@ impl RetainersView {
     }
 }
 
-/// The Retainers grid rows of `n`, in DevTools' default order.
+/// Whether edge `e` from `src` is a row of the Retainers grid (`retainingEdgesFilter`): not
+/// invisible, not weak, not from the root.
+pub fn is_retainer_row(a: &Analysis, src: NodeIdx, e: EdgeIdx) -> bool {
+    let t = a.snapshot.edge_type(e);
+    t != EdgeType::INVISIBLE && t != EdgeType::WEAK && src != a.snapshot.root()
+}
+
+/// The distance a retainer row is sorted by: the retainer's, or 200000000+ when the edge no
+/// longer retains because of an ignored node (`distanceForRetainersView`).
+pub fn row_distance(a: &Analysis, view: &RetainersView, src: NodeIdx, e: EdgeIdx) -> i64 {
+    if view.is_edge_ignored(e) { BASE_UNREACHABLE_DISTANCE } else { view.distance(a, src) }
+}
+
+/// The grid's default order of two retainer rows of one node (`HeapSnapshotRetainmentDataGrid`):
+/// distance ascending, then the retainer's name, then the slot. A node's slots list its incoming
+/// edges in descending edge order ([`super::retainers`]), so "slot ascending" is "edge
+/// descending", which a caller without slots ([`first_retainer_rows`]) can compare too.
+/// `(distance, retainer, edge)`; names are only computed on a distance tie.
+pub fn cmp_rows(a: &Analysis, x: (i64, NodeIdx, EdgeIdx), y: (i64, NodeIdx, EdgeIdx)) -> std::cmp::Ordering {
+    x.0.cmp(&y.0)
+        .then_with(|| {
+            if x.1 == y.1 { std::cmp::Ordering::Equal } else { cmp_utf16(&a.display_name(x.1), &a.display_name(y.1)) }
+        })
+        .then(y.2.cmp(&x.2))
+}
+
+/// The Retainers grid rows of `n`, in DevTools' default order ([`cmp_rows`]).
 pub fn retainer_rows(a: &Analysis, view: &RetainersView, n: NodeIdx) -> Vec<RetainerRow> {
     let s = &a.snapshot;
-    let root = s.root();
     let mut rows: Vec<(RetainerRow, std::borrow::Cow<'_, str>)> = a
         .retainers
         .edges_of(s, n)
         .into_iter()
-        .filter(|&(_, src, e)| {
-            let t = s.edge_type(e);
-            t != EdgeType::INVISIBLE && t != EdgeType::WEAK && src != root
-        })
+        .filter(|&(_, src, e)| is_retainer_row(a, src, e))
         .map(|(slot, src, e)| {
-            let distance = if view.is_edge_ignored(e) { BASE_UNREACHABLE_DISTANCE } else { view.distance(a, src) };
+            let distance = row_distance(a, view, src, e);
             (RetainerRow { slot, edge: e, node: src, distance }, a.display_name(src))
         })
         .collect();
+    // [`cmp_rows`] with the names computed once per row rather than once per comparison.
     rows.sort_by(|(x, xn), (y, yn)| {
-        x.distance.cmp(&y.distance).then_with(|| cmp_utf16(xn, yn)).then(x.slot.cmp(&y.slot))
+        x.distance.cmp(&y.distance).then_with(|| cmp_utf16(xn, yn)).then(y.edge.cmp(&x.edge))
     });
     rows.into_iter().map(|(r, _)| r).collect()
+}
+
+/// The first row of the Retainers grid of `n`: the next step of [`shortest_path`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hop {
+    pub edge: EdgeIdx,
+    /// The retainer.
+    pub node: NodeIdx,
+    pub distance: i64,
+}
+
+/// The first Retainers row ([`retainer_rows`]`[0]`) of each of `nodes`, as [`shortest_path`]
+/// takes it, for many nodes at once: `None` where a node has no rows.
+///
+/// A node's retainer slots hold the retaining node but not the edge; finding the edge means
+/// scanning the retainer's own edges, which for a dictionary of 200,000 entries holding 200,000
+/// of the nodes is quadratic. So for many nodes this makes one pass over every edge of the
+/// snapshot instead (`O(E)`), keeping the best row per node; for a few nodes whose retainers have
+/// few edges it asks [`retainer_rows`]' way, node by node.
+pub fn first_retainer_rows(a: &Analysis, view: &RetainersView, nodes: &[NodeIdx]) -> Vec<Option<Hop>> {
+    let s = &a.snapshot;
+    // The edges a node-by-node search would scan: each retainer's edges, per node.
+    let mut scan: u64 = 0;
+    for &n in nodes {
+        let slots = a.retainers.first_retainer[n as usize]..a.retainers.first_retainer[n as usize + 1];
+        for slot in slots {
+            scan += s.edges(a.retainers.retainer_node[slot as usize]).len() as u64;
+        }
+        if scan > s.edge_count() as u64 / 4 {
+            break;
+        }
+    }
+    if scan <= s.edge_count() as u64 / 4 {
+        return nodes.iter().map(|&n| first_retainer_row(a, view, n)).collect();
+    }
+    // Position of each node in `nodes` (u32::MAX: not asked).
+    let mut position = vec![u32::MAX; a.node_count()];
+    for (i, &n) in nodes.iter().enumerate() {
+        position[n as usize] = i as u32;
+    }
+    let mut best: Vec<Option<Hop>> = vec![None; nodes.len()];
+    for src in 0..a.node_count() as NodeIdx {
+        for e in s.edges(src) {
+            let i = position[s.edge_to(e) as usize];
+            if i == u32::MAX || !is_retainer_row(a, src, e) {
+                continue;
+            }
+            let hop = Hop { edge: e, node: src, distance: row_distance(a, view, src, e) };
+            let slot = &mut best[i as usize];
+            let better = match slot {
+                None => true,
+                Some(b) => cmp_rows(a, (hop.distance, hop.node, hop.edge), (b.distance, b.node, b.edge)).is_lt(),
+            };
+            if better {
+                *slot = Some(hop);
+            }
+        }
+    }
+    best
+}
+
+/// The first Retainers row of `n` ([`first_retainer_rows`] for one node).
+pub fn first_retainer_row(a: &Analysis, view: &RetainersView, n: NodeIdx) -> Option<Hop> {
+    a.retainers
+        .edges_of(&a.snapshot, n)
+        .into_iter()
+        .filter(|&(_, src, e)| is_retainer_row(a, src, e))
+        .map(|(_, src, e)| Hop { edge: e, node: src, distance: row_distance(a, view, src, e) })
+        .min_by(|x, y| cmp_rows(a, (x.distance, x.node, x.edge), (y.distance, y.node, y.edge)))
 }
 
 /// Why the automatic expansion stopped.
@@ -197,38 +289,63 @@ pub struct ShortestPath {
     pub stop_reason: StopReason,
 }
 
+/// How many levels `expandRetainersChain` expands.
+pub const EXPANSION_LEVELS: u32 = 20;
+
+/// What [`shortest_path`] does at one level: with the first row found there, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The row is not taken (there is none): the path ends.
+    Stop(StopReason),
+    /// The row is taken and the path ends with it.
+    Last(StopReason),
+    /// The row is taken and the walk goes on from its retainer.
+    Continue,
+}
+
+/// The rule of `expandRetainersChain(20)` for one level, the one place it is written (the
+/// Retainers view's path and the merged paths both walk it): `taken` rows are already on the path;
+/// `row` is the current node's first retainer row; `on_path` says whether a node is already on
+/// the path (the start included).
+pub fn chain_step(taken: u32, row: Option<Hop>, on_path: impl FnOnce(NodeIdx) -> bool) -> Step {
+    let Some(row) = row else { return Step::Stop(StopReason::NoRetainers) };
+    if taken + 1 >= EXPANSION_LEVELS {
+        return Step::Last(StopReason::ExpansionLimit);
+    }
+    if on_path(row.node) {
+        return Step::Last(StopReason::Cycle);
+    }
+    if row.distance <= 1 {
+        return Step::Last(StopReason::UserRoot);
+    }
+    if row.distance >= BASE_UNREACHABLE_DISTANCE {
+        return Step::Last(StopReason::Unreachable);
+    }
+    Step::Continue
+}
+
 /// `expandRetainersChain(20)` from `n`.
 pub fn shortest_path(a: &Analysis, view: &RetainersView, n: NodeIdx) -> ShortestPath {
-    let mut path = Vec::new();
+    let mut path: Vec<RetainerRow> = Vec::new();
     let mut seen: HashSet<u32> = HashSet::from([a.snapshot.node_id(n)]);
     let mut current = n;
-    let mut levels = 20;
-    let mut stop = StopReason::NoRetainers;
     loop {
-        let rows = retainer_rows(a, view, current);
-        levels -= 1;
-        if levels <= 0 || rows.is_empty() {
-            if let Some(first) = rows.into_iter().next()
-                && levels <= 0
-            {
-                path.push(first);
-                stop = StopReason::ExpansionLimit;
-            }
-            break;
+        let first = retainer_rows(a, view, current).into_iter().next();
+        let hop = first.as_ref().map(|r| Hop { edge: r.edge, node: r.node, distance: r.distance });
+        let step = chain_step(path.len() as u32, hop, |m| seen.contains(&a.snapshot.node_id(m)));
+        let row = match (step, first) {
+            (Step::Stop(stop), _) => return ShortestPath { edges: path, stop_reason: stop },
+            (_, None) => return ShortestPath { edges: path, stop_reason: StopReason::NoRetainers },
+            (_, Some(row)) => row,
+        };
+        let next = row.node;
+        path.push(row);
+        if let Step::Last(stop) = step {
+            return ShortestPath { edges: path, stop_reason: stop };
         }
-        let first = rows[0].clone();
-        path.push(first.clone());
-        if !seen.insert(a.snapshot.node_id(first.node)) {
-            stop = StopReason::Cycle;
-            break;
-        }
-        if !(first.distance > 1 && first.distance < BASE_UNREACHABLE_DISTANCE) {
-            stop = if first.distance <= 1 { StopReason::UserRoot } else { StopReason::Unreachable };
-            break;
-        }
-        current = first.node;
+        seen.insert(a.snapshot.node_id(next));
+        current = next;
     }
-    ShortestPath { edges: path, stop_reason: stop }
 }
 
 /// One edge of a `getRetainingPaths` forest.

@@ -250,6 +250,16 @@ pub fn sort_nodes(a: &Analysis, nodes: &mut [NodeIdx], key: SortKey, ascending: 
     }
 }
 
+/// The merged retainer paths' order of a branch's children (the window's tree, the graph's
+/// layers, `heapscope paths`): most objects first, then larger retained size, then the branch made
+/// first (branches are made in a fixed order, so the order is total and stable).
+pub fn sort_merged_branches(m: &super::merged_paths::MergedPaths, branches: &mut [u32]) {
+    branches.sort_by(|&x, &y| {
+        let (x, y) = (x as usize, y as usize);
+        m.count[y].cmp(&m.count[x]).then(m.retained_size[y].cmp(&m.retained_size[x])).then(x.cmp(&y))
+    });
+}
+
 /// The dominator tree's order (Dominators view, `heapscope dominators`, its `--json`): retained
 /// size descending, then id ascending, as the oracle orders `top_nodes`.
 pub const DOMINATORS_DEFAULT_SORT: (SortKey, bool) = (SortKey::RetainedSize, false);

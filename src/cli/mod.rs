@@ -9,6 +9,9 @@
 //! heapscope leaks S1 S2 [S3 ...]        leak suspects across snapshots of one process
 //! heapscope dominators FILE [@ID] [--depth N] [--json]
 //!                                        the dominator tree under the root (or @ID)
+//! heapscope paths FILE CLASS [--base BASE] [--depth N] [--json] [--time]
+//!                                        the merged shortest paths of a class's (new) objects
+//! heapscope sources FILE [--json]        the heap by npm package and script
 //! FILE may be `-` (standard input) or a pipe (`<(zcat x.gz)`): it is read once, as a stream.
 //! heapscope bench FILE [BASE]            time every phase, peak memory, bytes per node/edge (JSON)
 //! heapscope demo-server [...]            the bundled leaking HTTP server (`demo` feature, default)
@@ -26,6 +29,8 @@ pub mod dominators;
 pub mod json;
 pub mod leaks;
 mod load;
+pub mod paths;
+pub mod sources;
 mod table;
 
 use std::io::{IsTerminal, Write};
@@ -88,6 +93,10 @@ enum Command {
     Leaks(leaks::LeaksArgs),
     /// The dominator tree under the root (or an object): who retains what, largest first.
     Dominators(dominators::DominatorsArgs),
+    /// The shortest paths to the roots of a class's objects, merged into one tree.
+    Paths(paths::PathsArgs),
+    /// The heap by npm package and script: where memory comes from.
+    Sources(sources::SourcesArgs),
     /// Time each loading phase and report memory, as JSON.
     Bench {
         file: PathBuf,
@@ -253,6 +262,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Leaks(args)) => leaks::run(args, progress),
         Some(Command::Dominators(args)) => dominators::run(args, progress),
+        Some(Command::Paths(args)) => paths::run(args, progress),
+        Some(Command::Sources(args)) => sources::run(args, progress),
         Some(Command::Bench { file, base }) => {
             let report = crate::bench::run(&file, base.as_deref())
                 .with_context(|| format!("benchmarking {}", file.display()))?;

@@ -41,6 +41,8 @@ pub enum View {
     Statistics,
     Demo,
     Leaks,
+    /// Merged retainer paths of a class's objects (opened from a class row's menu).
+    MergedPaths,
 }
 
 impl View {
@@ -54,6 +56,7 @@ impl View {
             View::Statistics => "Statistics",
             View::Demo => "Demo",
             View::Leaks => "Leaks",
+            View::MergedPaths => "Merged paths",
         }
     }
 }
@@ -82,6 +85,8 @@ pub enum Command {
     IgnoreRetainer(Item),
     StopIgnoring(Item),
     RestoreIgnored(SnapshotId),
+    /// Open the Merged paths view on these objects.
+    ShowMergedPaths(super::merged_paths::PathsRequest),
     Back,
     Forward,
     /// Copy or save a table, or save the window as PNG.
@@ -105,6 +110,7 @@ pub struct App {
     pub containment: ContainmentView,
     pub dominators: super::dominators::DominatorsView,
     pub flame: super::flame::FlameView,
+    pub merged_paths: super::merged_paths::MergedPathsView,
     pub retainers: RetainersPane,
     #[cfg(feature = "demo")]
     pub demo: super::demo_panel::DemoPanel,
@@ -163,6 +169,7 @@ impl App {
             containment: ContainmentView::new(),
             dominators: super::dominators::DominatorsView::new(),
             flame: super::flame::FlameView::new(),
+            merged_paths: super::merged_paths::MergedPathsView::new(),
             retainers: RetainersPane::new(),
             #[cfg(feature = "demo")]
             demo: super::demo_panel::DemoPanel::new(),
@@ -232,7 +239,7 @@ impl App {
         egui::Panel::left("snapshots").resizable(true).default_size(210.0).show(ui, |ui| {
             super::sidebar::sidebar_ui(self, ui);
         });
-        if self.view != View::Statistics && self.view != View::Demo && self.current.is_some() {
+        if !matches!(self.view, View::Statistics | View::Demo | View::MergedPaths) && self.current.is_some() {
             egui::Panel::bottom("retainers").resizable(true).default_size(260.0).min_size(140.0).show(ui, |ui| {
                 super::retainers::retainers_ui(self, ui);
             });
@@ -281,7 +288,11 @@ impl App {
                 View::Statistics,
                 #[cfg(feature = "demo")]
                 View::Demo,
+                View::MergedPaths,
             ] {
+                if v == View::MergedPaths && self.merged_paths.request.is_none() {
+                    continue;
+                }
                 let enabled = match v {
                     View::Comparison | View::Leaks => has_two,
                     View::Demo => true,
@@ -363,6 +374,7 @@ impl App {
             #[cfg(not(feature = "demo"))]
             View::Demo => {}
             View::Leaks => super::leaks::leaks_ui(self, ui),
+            View::MergedPaths => super::merged_paths::merged_paths_ui(self, ui),
         }
     }
 
@@ -610,6 +622,10 @@ impl App {
                 }
             }
             Command::Export(action, payload) => self.export(action, payload, ctx),
+            Command::ShowMergedPaths(request) => {
+                self.merged_paths.show(request);
+                self.view = View::MergedPaths;
+            }
             Command::Back => {
                 if self.history_pos > 1 {
                     self.history_pos -= 1;

@@ -390,6 +390,18 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
                 if let Some(node) = key.node() {
                     let (a, id) = if key.in_base() { (&base, base_id) } else { (&current, current_id) };
                     object_menu_ui(ui, a, id, node, &OBJECT_ACTIONS, &mut commands);
+                } else if let RowKey::DiffClass(i) = key {
+                    let row = &cmp.classes[*i as usize];
+                    let button = egui::Button::new("Merged retainer paths (new objects)");
+                    if ui.add_enabled(row.new_count > 0, button).clicked() {
+                        commands.push(Command::ShowMergedPaths(super::merged_paths::PathsRequest {
+                            snapshot: current_id,
+                            base: Some(base_id),
+                            class: row.name.clone(),
+                            objects: super::merged_paths::Objects::New { comparison: cmp.clone(), row: *i },
+                        }));
+                        ui.close();
+                    }
                 }
             },
         );

@@ -25,6 +25,10 @@ pub const ROW_HEIGHT: f32 = 20.0;
 
 pub struct FlameView {
     chart: PerSnapshot<FlameGraph>,
+    /// The chart by script and npm package ([`flame::by_source`]).
+    source_chart: PerSnapshot<FlameGraph>,
+    /// Show the chart by source rather than by dominators.
+    pub by_source: bool,
     /// The frame filling the width.
     pub zoom: u32,
     /// Where the chart was drawn last frame (tests aim the pointer with it).
@@ -33,7 +37,13 @@ pub struct FlameView {
 
 impl FlameView {
     pub fn new() -> FlameView {
-        FlameView { chart: PerSnapshot::new(), zoom: 0, last_rect: Rect::NOTHING }
+        FlameView {
+            chart: PerSnapshot::new(),
+            source_chart: PerSnapshot::new(),
+            by_source: false,
+            zoom: 0,
+            last_rect: Rect::NOTHING,
+        }
     }
 
     pub fn reset(&mut self) {
@@ -48,11 +58,18 @@ impl FlameView {
         ctx: &egui::Context,
     ) -> Option<Arc<FlameGraph>> {
         let a = a.clone();
-        let build = move || {
-            let tree = DominatorChildren::build_unsorted(&a.dominator, a.snapshot.root());
-            flame::build(&a, &tree, a.total_size() / MIN_SHARE)
+        let ready = if self.by_source {
+            self.source_chart.get_or_start(id, ctx, move || {
+                let sources = crate::analysis::sources::attribute(&a);
+                flame::by_source(&a, &sources)
+            })
+        } else {
+            self.chart.get_or_start(id, ctx, move || {
+                let tree = DominatorChildren::build_unsorted(&a.dominator, a.snapshot.root());
+                flame::build(&a, &tree, a.total_size() / MIN_SHARE)
+            })
         };
-        match self.chart.get_or_start(id, ctx, build) {
+        match ready {
             Ready::Kept(chart) => Some(chart),
             Ready::Arrived(chart) => {
                 self.zoom = 0;
@@ -64,17 +81,20 @@ impl FlameView {
 
     /// Waits for the chart being built (tests).
     pub fn wait(&mut self) {
-        if self.chart.wait() {
+        let chart = if self.by_source { &mut self.source_chart } else { &mut self.chart };
+        if chart.wait() {
             self.zoom = 0;
         }
     }
 
     pub fn is_busy(&self) -> bool {
-        self.chart.is_busy()
+        self.chart.is_busy() || self.source_chart.is_busy()
     }
 
+    /// The chart of the current mode.
     pub fn chart(&self) -> Option<&FlameGraph> {
-        self.chart.last().map(|c| c.as_ref())
+        let chart = if self.by_source { &self.source_chart } else { &self.chart };
+        chart.last().map(|c| c.as_ref())
     }
 }
 
@@ -129,6 +149,20 @@ pub fn flame_ui(app: &mut App, ui: &mut Ui) {
         _ => None,
     };
     let view = &mut app.flame;
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Frames:").weak());
+        for (by_source, label, tip) in [
+            (false, "By dominators", "The dominator tree, objects of one class merged along each path"),
+            (true, "By source", "Package → script → class: each object under the script of its constructor or closure, or of the nearest object that keeps it alive"),
+        ] {
+            if ui.add(egui::Button::selectable(view.by_source == by_source, label)).on_hover_text(tip).clicked()
+                && view.by_source != by_source
+            {
+                view.by_source = by_source;
+                view.zoom = 0;
+            }
+        }
+    });
     let Some(chart) = view.chart_for(id, &a, ui.ctx()) else {
         super::rows::busy_ui(ui, "building the flame chart…");
         return;

@@ -1,8 +1,9 @@
 //! A value computed for one snapshot on a worker thread and kept while that snapshot is shown:
 //! the Dominators view's children lists, the flame chart. The result carries the identity of the
 //! snapshot it was computed for; a result for another snapshot is never returned, and asking for
-//! a new snapshot drops the job of the old one. The identity may be more than one snapshot's
-//! (`K`): the Trends are for a list of snapshots.
+//! a new snapshot drops the job of the old one. The identity (`K`) may be more than one
+//! snapshot's: the Trends are for a list of snapshots, the merged paths for a snapshot, a base,
+//! a class and the ignored retainers.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};

@@ -409,6 +409,15 @@ pub fn summary_ui(app: &mut App, ui: &mut Ui) {
                 object_menu_ui(ui, &a, id, node, &OBJECT_ACTIONS, &mut commands);
             } else if let RowKey::Class(i) = key {
                 let name = aggs.rows[*i as usize].name.clone();
+                if ui.button("Merged retainer paths").clicked() {
+                    commands.push(Command::ShowMergedPaths(super::merged_paths::PathsRequest {
+                        snapshot: id,
+                        base: None,
+                        class: name.clone(),
+                        objects: super::merged_paths::Objects::Class { aggregates: aggs.clone(), row: *i },
+                    }));
+                    ui.close();
+                }
                 if ui.button("Copy class name").clicked() {
                     commands.push(Command::Copy(name));
                     ui.close();

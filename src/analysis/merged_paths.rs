@@ -1,0 +1,467 @@
+//! Merged retainer paths (issue 13, item 4): the shortest paths to the roots of many objects (a
+//! class's instances, or the new objects of a class in a Comparison) merged into one tree, read
+//! from the objects up: "100,000 `{username}` ← `loginUsers` ← `context` ← `session` …".
+//!
+//! Eclipse MAT's "Merge Shortest Paths to GC Roots" (`MultiplePath2GCRootsQuery`,
+//! org.eclipse.mat.api `snapshot/inspections/MultiplePath2GCRootsQuery.java`) computes one
+//! shortest path per object and merges them; its grouping `FROM_OBJECTS_BY_CLASS` ("Merge to GC
+//! Roots on Class") builds the tree from the objects up, a level's node keyed by the class of the
+//! object at that position of the path under its parent, with the number of paths through it
+//! ("Ref. Objects") and their objects' summed shallow size ("Ref. Shallow Heap"). Here:
+//!
+//! * **Each object's path** is the one the Retainers view expands for it
+//!   ([`paths::shortest_path`]: the first retainer row, level after level, until a user root, a
+//!   cycle, 20 levels or no rows), with the user's ignored retainers: the same first row
+//!   ([`paths::first_retainer_rows`], [`paths::cmp_rows`]) and the same stop rule
+//!   ([`paths::chain_step`]).
+//! * **A branch** is keyed by (edge label, retainer class) under its parent branch; branch 0 is
+//!   the objects themselves. The edge label is the edge's name; element and hidden edges (an index
+//!   is a position, not a field) are all `[]`. Where more than [`MANY_NAMES`] different names lead
+//!   from one class to the objects of one branch, the names are data — a dictionary's keys, like
+//!   the tutorial's `loginUsers` object holding each `{username}` under its own `user_…` name —
+//!   and those edges merge into one branch labelled by the count of names (MAT keys by class
+//!   alone, which would also merge an `Order`'s `customer` and `billing` fields).
+//! * **Counts and sizes**: a branch counts the objects whose path goes through it, and sums their
+//!   own shallow and retained sizes (retained sizes of objects that dominate one another count
+//!   each time, as MAT's sums do).
+//!
+//! # Cost
+//!
+//! The paths are walked level by level, all objects at once. Objects whose paths have reached the
+//! same node in the same branch continue as one state (their paths are the same from there), so a
+//! level costs its distinct (branch, node) states, not its objects times the depth. The first rows
+//! of a level's nodes are found in one pass over all edges when there are many
+//! ([`paths::first_retainer_rows`]). An object's path is cut short by a cycle only when it comes
+//! back to a node it passed; along a path whose nodes' distances strictly decrease that cannot
+//! happen, so a merged state needs no per-object set of passed nodes. An object whose path does
+//! not descend strictly (possible only where distances ignore an edge the rows show) is walked on
+//! its own with [`paths::shortest_path`] and follows that path, so the result is exactly the
+//! per-object one in every case.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::Analysis;
+use super::classes::ClassId;
+use super::paths::{self, Hop, RetainersView, Step};
+use crate::snapshot::{EdgeIdx, NodeIdx, StringIdx};
+
+/// No parent (branch 0), no edge (branch 0).
+pub const NONE: u32 = u32::MAX;
+
+/// More different names than this from one class into one branch are a dictionary's keys.
+pub const MANY_NAMES: u32 = 16;
+
+/// What a branch's edges are called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EdgeLabel {
+    /// Branch 0: the objects themselves.
+    Objects,
+    /// One name (a property, variable or internal field).
+    Name(StringIdx),
+    /// Element or hidden edges, whatever their index.
+    Index,
+    /// This many different names (more than [`MANY_NAMES`]): a dictionary's keys.
+    Names(u32),
+}
+
+/// The merged tree in flat columns, one entry per branch; branch 0 is the objects. Parents come
+/// before their children.
+#[derive(Clone, Debug, Default)]
+pub struct MergedPaths {
+    pub parent: Vec<u32>,
+    pub label: Vec<EdgeLabel>,
+    /// The retainer class ([`NONE`] for branch 0).
+    pub class: Vec<ClassId>,
+    /// One of the branch's edges (the first met), to show a name of a [`EdgeLabel::Names`] branch
+    /// or the index of an [`EdgeLabel::Index`] one ([`NONE`] for branch 0).
+    pub edge: Vec<EdgeIdx>,
+    /// Edges from branch 0: 0, 1, ….
+    pub depth: Vec<u32>,
+    /// Objects whose path goes through the branch.
+    pub count: Vec<u32>,
+    /// Objects whose path ends at the branch.
+    pub ends: Vec<u32>,
+    pub shallow_size: Vec<u64>,
+    pub retained_size: Vec<u64>,
+    /// Children: `child[first_child[b]..first_child[b + 1]]`, most objects first
+    /// ([`super::views::sort_merged_branches`]).
+    pub first_child: Vec<u32>,
+    pub child: Vec<u32>,
+}
+
+impl MergedPaths {
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parent.is_empty()
+    }
+
+    pub fn children(&self, b: u32) -> &[u32] {
+        &self.child[self.first_child[b as usize] as usize..self.first_child[b as usize + 1] as usize]
+    }
+
+    /// The branch's edge label as shown: `loginUsers`, `[]`, or `user_1_12576, … (100,000 names)`.
+    pub fn edge_text(&self, a: &Analysis, b: u32) -> String {
+        match self.label[b as usize] {
+            EdgeLabel::Objects => String::new(),
+            EdgeLabel::Name(s) => a.snapshot.string(s).to_string(),
+            EdgeLabel::Index => "[]".to_string(),
+            EdgeLabel::Names(n) => {
+                let sample = a.snapshot.edge_name(self.edge[b as usize]);
+                format!("{sample}, … ({} names)", super::format::count(u64::from(n)))
+            }
+        }
+    }
+
+    /// The retainer class's name (`""` for branch 0).
+    pub fn class_name<'a>(&self, a: &'a Analysis, b: u32) -> &'a str {
+        match self.class[b as usize] {
+            NONE => "",
+            c => &a.classes.classes[c as usize].name,
+        }
+    }
+
+    /// `label :: Class` for a branch, the objects' description for branch 0.
+    pub fn branch_text(&self, a: &Analysis, b: u32, objects_name: &str) -> String {
+        if b == 0 { objects_name.to_string() } else { format!("{} :: {}", self.edge_text(a, b), self.class_name(a, b)) }
+    }
+}
+
+/// FxHash's multiply-rotate (rustc's hasher): the maps here are keyed by small integers, and
+/// SipHash's cost per key would be most of the pass.
+#[derive(Default, Clone, Copy)]
+struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
+
+/// A group of objects whose paths are at `node` in `branch` after the same number of edges.
+#[derive(Clone, Copy)]
+struct State {
+    branch: u32,
+    node: NodeIdx,
+    /// For an object walked on its own: its path ([`NONE`]: the state follows first rows).
+    script: u32,
+}
+
+/// A state's next edge.
+struct Move {
+    state: u32,
+    hop: Hop,
+    last: bool,
+}
+
+/// The merged shortest paths of `objects` (any order, no duplicates).
+pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedPaths {
+    let mut m = MergedPaths {
+        parent: vec![NONE],
+        label: vec![EdgeLabel::Objects],
+        class: vec![NONE],
+        edge: vec![NONE],
+        depth: vec![0],
+        ..MergedPaths::default()
+    };
+    // Where each object's path ends.
+    let mut end = vec![0u32; objects.len()];
+    // The exact paths of objects walked on their own.
+    let mut scripts: Vec<Vec<Hop>> = Vec::new();
+    let mut states: Vec<State> = objects.iter().map(|&node| State { branch: 0, node, script: NONE }).collect();
+    // The objects still walking, and their states.
+    let mut active: Vec<u32> = (0..objects.len() as u32).collect();
+    let mut state_of: Vec<u32> = (0..objects.len() as u32).collect();
+    let mut taken = 0u32;
+    while !active.is_empty() {
+        // First rows of this level's nodes (states that follow first rows).
+        let mut nodes: Vec<NodeIdx> = states.iter().filter(|s| s.script == NONE).map(|s| s.node).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        let hops = paths::first_retainer_rows(a, view, &nodes);
+        let hop_of = |n: NodeIdx| nodes.binary_search(&n).ok().and_then(|i| hops[i]);
+
+        // Each state's step; states whose path may revisit a node become per-object walks.
+        let mut moves: Vec<Move> = Vec::with_capacity(states.len());
+        let mut stopped = vec![false; states.len()];
+        let mut dirty: Vec<u32> = Vec::new();
+        for (i, s) in states.iter().enumerate() {
+            if s.script != NONE {
+                let path = &scripts[s.script as usize];
+                match path.get(taken as usize) {
+                    Some(&hop) => moves.push(Move { state: i as u32, hop, last: taken as usize + 1 == path.len() }),
+                    None => stopped[i] = true,
+                }
+                continue;
+            }
+            let hop = hop_of(s.node);
+            let mut unsure = false;
+            let here = view.distance(a, s.node);
+            let step = paths::chain_step(taken, hop, |next| {
+                if next == s.node {
+                    return true;
+                }
+                // Every node on the path so far is at least as far as this one (distances
+                // descend strictly along it): a nearer node cannot be on it.
+                if view.distance(a, next) < here {
+                    return false;
+                }
+                // At the first step the path is the object alone; later, unknown.
+                unsure = taken > 0;
+                false
+            });
+            let (Some(hop), false) = (hop, matches!(step, Step::Stop(_))) else {
+                stopped[i] = true;
+                continue;
+            };
+            // A path that goes on through a node not strictly nearer than this one could come
+            // back to a node it passed: walk it alone.
+            let descends = view.distance(a, hop.node) < here;
+            if unsure || (step == Step::Continue && !descends) {
+                dirty.push(i as u32);
+                continue;
+            }
+            moves.push(Move { state: i as u32, hop, last: step != Step::Continue });
+        }
+        if !dirty.is_empty() {
+            // Give each object of a dirty state its own exact path, and re-run the level.
+            let dirty_set: std::collections::HashSet<u32> = dirty.into_iter().collect();
+            let mut rerun = Vec::new();
+            for (k, &o) in active.iter().enumerate() {
+                let st = states[state_of[k] as usize];
+                if dirty_set.contains(&state_of[k]) {
+                    let p = paths::shortest_path(a, view, objects[o as usize]);
+                    let hops: Vec<Hop> =
+                        p.edges.iter().map(|r| Hop { edge: r.edge, node: r.node, distance: r.distance }).collect();
+                    scripts.push(hops);
+                    rerun.push((k, State { branch: st.branch, node: st.node, script: scripts.len() as u32 - 1 }));
+                }
+            }
+            for (k, s) in rerun {
+                state_of[k] = states.len() as u32;
+                states.push(s);
+            }
+            // Drop the dirty states: no object refers to them any more; retry this level.
+            let mut keep = vec![u32::MAX; states.len()];
+            let mut kept = Vec::with_capacity(states.len());
+            for (i, s) in states.iter().enumerate() {
+                if !dirty_set.contains(&(i as u32)) {
+                    keep[i] = kept.len() as u32;
+                    kept.push(*s);
+                }
+            }
+            for s in &mut state_of {
+                *s = keep[*s as usize];
+            }
+            states = kept;
+            continue;
+        }
+
+        // Candidate branches with each edge's own label, then names merged where one class has
+        // more than MANY_NAMES of them into one parent.
+        let s = &a.snapshot;
+        let mut cand: IntMap<(u32, EdgeLabel, ClassId), u32> = IntMap::default();
+        let mut cand_keys: Vec<(u32, EdgeLabel, ClassId, EdgeIdx)> = Vec::new();
+        let mut cand_of_move = Vec::with_capacity(moves.len());
+        for mv in &moves {
+            let parent = states[mv.state as usize].branch;
+            let label = if s.edge_type(mv.hop.edge).has_string_name() {
+                EdgeLabel::Name(s.edge_name_or_index(mv.hop.edge))
+            } else {
+                EdgeLabel::Index
+            };
+            let class = a.classes.class_of[mv.hop.node as usize];
+            let next = cand_keys.len() as u32;
+            let c = *cand.entry((parent, label, class)).or_insert(next);
+            if c == next {
+                cand_keys.push((parent, label, class, mv.hop.edge));
+            }
+            cand_of_move.push(c);
+        }
+        drop(cand);
+        let mut names: IntMap<(u32, ClassId), u32> = IntMap::default();
+        for &(parent, label, class, _) in &cand_keys {
+            if matches!(label, EdgeLabel::Name(_)) {
+                *names.entry((parent, class)).or_default() += 1;
+            }
+        }
+        let mut branch_of: IntMap<(u32, EdgeLabel, ClassId), u32> = IntMap::default();
+        let mut branch_of_cand = Vec::with_capacity(cand_keys.len());
+        for &(parent, label, class, edge) in &cand_keys {
+            let label = match (label, names.get(&(parent, class))) {
+                (EdgeLabel::Name(_), Some(&n)) if n > MANY_NAMES => EdgeLabel::Names(n),
+                _ => label,
+            };
+            let next = m.parent.len() as u32;
+            let b = *branch_of.entry((parent, label, class)).or_insert(next);
+            if b == next {
+                m.parent.push(parent);
+                m.label.push(label);
+                m.class.push(class);
+                m.edge.push(edge);
+                m.depth.push(taken + 1);
+            }
+            branch_of_cand.push(b);
+        }
+
+        // Next level's states; where each state goes.
+        let mut next_states: Vec<State> = Vec::new();
+        let mut state_index: IntMap<(u32, NodeIdx, u32), u32> = IntMap::default();
+        // Per current state: the next state, or NONE and the branch it ends at.
+        let mut goes_to = vec![(NONE, 0u32); states.len()];
+        for (i, st) in states.iter().enumerate() {
+            if stopped[i] {
+                goes_to[i] = (NONE, st.branch);
+            }
+        }
+        for (mv, &c) in moves.iter().zip(&cand_of_move) {
+            let b = branch_of_cand[c as usize];
+            if mv.last {
+                goes_to[mv.state as usize] = (NONE, b);
+                continue;
+            }
+            let script = states[mv.state as usize].script;
+            let next = next_states.len() as u32;
+            let ns = *state_index.entry((b, mv.hop.node, script)).or_insert(next);
+            if ns == next {
+                next_states.push(State { branch: b, node: mv.hop.node, script });
+            }
+            goes_to[mv.state as usize] = (ns, b);
+        }
+        let mut still = Vec::with_capacity(active.len());
+        let mut still_state = Vec::with_capacity(active.len());
+        for (&o, &st) in active.iter().zip(&state_of) {
+            let (ns, b) = goes_to[st as usize];
+            if ns == NONE {
+                end[o as usize] = b;
+            } else {
+                still.push(o);
+                still_state.push(ns);
+            }
+        }
+        active = still;
+        state_of = still_state;
+        states = next_states;
+        taken += 1;
+    }
+
+    // Objects at the ends of their paths, summed up the tree (children come after parents).
+    let len = m.parent.len();
+    m.count = vec![0; len];
+    m.ends = vec![0; len];
+    m.shallow_size = vec![0; len];
+    m.retained_size = vec![0; len];
+    for (&o, &b) in objects.iter().zip(&end) {
+        m.ends[b as usize] += 1;
+        m.count[b as usize] += 1;
+        m.shallow_size[b as usize] += u64::from(a.self_size[o as usize]);
+        m.retained_size[b as usize] += a.retained_size[o as usize];
+    }
+    for b in (1..len).rev() {
+        let p = m.parent[b] as usize;
+        m.count[p] += m.count[b];
+        m.shallow_size[p] += m.shallow_size[b];
+        m.retained_size[p] += m.retained_size[b];
+    }
+    // Children lists (CSR), sorted.
+    m.first_child = vec![0; len + 1];
+    for b in 1..len {
+        m.first_child[m.parent[b] as usize + 1] += 1;
+    }
+    for b in 0..len {
+        m.first_child[b + 1] += m.first_child[b];
+    }
+    let mut cursor = m.first_child.clone();
+    m.child = vec![0; len.saturating_sub(1)];
+    for b in 1..len {
+        let p = m.parent[b] as usize;
+        m.child[cursor[p] as usize] = b as u32;
+        cursor[p] += 1;
+    }
+    for b in 0..len {
+        let range = m.first_child[b] as usize..m.first_child[b + 1] as usize;
+        let mut kids = m.child[range.clone()].to_vec();
+        super::views::sort_merged_branches(&m, &mut kids);
+        m.child[range].copy_from_slice(&kids);
+    }
+    m
+}
+
+/// The `limit` branches with the most objects that form a tree with branch 0 (every branch's
+/// parent is among them): for a small drawing. Grown from branch 0, always taking the branch with
+/// the most objects next (ties: the one made first). Parents come before their children.
+pub fn top_branches(m: &MergedPaths, limit: usize) -> Vec<u32> {
+    use std::cmp::Reverse;
+    let mut out = Vec::new();
+    if m.is_empty() {
+        return out;
+    }
+    let mut heap = std::collections::BinaryHeap::from([(m.count[0], Reverse(0u32))]);
+    while let Some((_, Reverse(b))) = heap.pop() {
+        if out.len() >= limit {
+            break;
+        }
+        out.push(b);
+        heap.extend(m.children(b).iter().map(|&c| (m.count[c as usize], Reverse(c))));
+    }
+    out
+}
+
+/// The branches in the order a tree prints them (depth first, children most objects first),
+/// with their level, down to `depth` levels below the objects.
+pub fn tree_order(m: &MergedPaths, depth: usize) -> Vec<(usize, u32)> {
+    let mut out = Vec::new();
+    let mut stack = if m.is_empty() { Vec::new() } else { vec![(0usize, 0u32)] };
+    while let Some((level, b)) = stack.pop() {
+        out.push((level, b));
+        if level < depth {
+            stack.extend(m.children(b).iter().rev().map(|&c| (level + 1, c)));
+        }
+    }
+    out
+}
+
+/// The objects the Summary lists under every class row named `name` (node order): the merged
+/// paths of "a class".
+pub fn class_objects(a: &Analysis, name: &str) -> Vec<NodeIdx> {
+    let aggs = &a.aggregates;
+    let mut out: Vec<NodeIdx> = Vec::new();
+    for (i, row) in aggs.rows.iter().enumerate() {
+        if row.name == name {
+            out.extend(aggs.members(i, &a.classes, &a.self_size));
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The new objects of every Comparison row named `name` (current-snapshot nodes, node order).
+pub fn new_objects(cmp: &super::diff::Comparison, name: &str) -> Vec<NodeIdx> {
+    let mut out: Vec<NodeIdx> =
+        cmp.classes.iter().filter(|c| c.name == name).flat_map(|c| c.added.iter().copied()).collect();
+    out.sort_unstable();
+    out
+}
