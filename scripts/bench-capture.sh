@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Capture cost (issue 12): time from `heapscope capture --pid` to a ready Summary, against the time
-# the same Node process needs to write the same snapshot itself with v8.writeHeapSnapshot(), in one
-# run on one heap. Usage: scripts/bench-capture.sh [OBJECTS] (default 3e6: a ~480 MB snapshot).
-# Uses target/release/heapscope if built, else target/debug/heapscope.
+# Capture cost (issue 12), in one run on one Node.js heap, REPS times each:
+#   write    the process writing its own snapshot, v8.writeHeapSnapshot() (after one warm-up);
+#   ours     `heapscope capture --pid P --summary`: the request (attach, HeapProfiler.takeHeapSnapshot)
+#            to a ready Summary through the window's path (chunks parsed as they arrive, then the
+#            analyses), as the command reports it on stderr, and the command's wall time (which
+#            adds detaching and printing);
+#   devtools DevTools' take-and-load: scripts/devtools-take.mjs sends the same command and posts
+#            each chunk to a worker running DevTools' HeapSnapshotLoader (the oracle's bundle of
+#            chrome-devtools-frontend), then buildSnapshot() and the Summary's aggregates.
+# Usage: scripts/bench-capture.sh [OBJECTS] [REPS]   (defaults 1.9e6 objects, ~300 MB snapshot; 3)
+# Needs node, a release build (target/release/heapscope, or $HEAPSCOPE_BIN) and an installed oracle
+# ($HEAPSCOPE_ORACLE, else target/oracle: see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-3e6}
-H=target/release/heapscope
-[ -x "$H" ] || H=target/debug/heapscope
+N=${1:-1.9e6}
+REPS=${2:-3}
+H=${HEAPSCOPE_BIN:-target/release/heapscope}
+ORACLE=${HEAPSCOPE_ORACLE:-target/oracle}
+[ -x "$H" ] || { echo "no $H: cargo build --release first" >&2; exit 1; }
+[ -f "$ORACLE/dist/devtools_heap.mjs" ] || { echo "no installed oracle in $ORACLE (see .ci/run)" >&2; exit 1; }
 DIR=$(mktemp -d)
-trap 'kill "$NP" 2>/dev/null || true; rm -rf "$DIR"' EXIT
+NP=
+trap '[ -n "$NP" ] && kill "$NP" 2>/dev/null; rm -rf "$DIR"' EXIT
 cat > "$DIR/big.js" <<JS
 const http = require('http'); const v8 = require('v8');
 globalThis.keep = []; for (let i = 0; i < $N; i++) keep.push({ i, s: 'k' + (i % 1000) });
@@ -18,21 +30,31 @@ http.createServer((req, res) => {
   res.end(String(Number(process.hrtime.bigint() - t) / 1e9));
 }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
 JS
-node --max-old-space-size=8192 "$DIR/big.js" > "$DIR/port" & NP=$!
-for _ in $(seq 1 600); do [ -s "$DIR/port" ] && break; sleep 0.2; done
+# The inspector is open from the start (as with `node --inspect`), so that both tools find it
+# open: opening it by SIGUSR1 is not timed.
+node --max-old-space-size=8192 --inspect=127.0.0.1:0 "$DIR/big.js" > "$DIR/port" 2> "$DIR/node.err" & NP=$!
+for _ in $(seq 1 600); do [ -s "$DIR/port" ] && grep -q "Debugger listening" "$DIR/node.err" && break; sleep 0.2; done
 PORT=$(cat "$DIR/port")
-# Warm-up, then the process writing its own snapshot.
-curl -s "http://127.0.0.1:$PORT/" > /dev/null; rm -f "$DIR/written.heapsnapshot"
-WRITE=$(curl -s "http://127.0.0.1:$PORT/")
-START=$(date +%s.%N)
-"$H" capture --pid "$NP" -o "$DIR/cap.heapsnapshot" > /dev/null
-MID=$(date +%s.%N)
-"$H" summary "$DIR/cap.heapsnapshot" --top 1 > /dev/null
-END=$(date +%s.%N)
-python3 - "$WRITE" "$START" "$MID" "$END" "$(stat -c %s "$DIR/cap.heapsnapshot")" <<'PY'
-import sys
-write, start, mid, end, size = map(float, sys.argv[1:])
-cap, ready = mid - start, end - start
-print(f"snapshot {size/1e6:.0f} MB: writeHeapSnapshot {write:.2f} s; capture (incl. read-back check) {cap:.2f} s; "
-      f"capture + Summary {ready:.2f} s = {ready/write:.2f}x")
+WS=$(grep -o 'ws://[^ ]*' "$DIR/node.err" | head -1)
+curl -s "http://127.0.0.1:$PORT/" > /dev/null   # warm-up
+echo "rep,write_s,ours_ready_s,ours_received_s,ours_wall_s,devtools_received_s,devtools_ready_s,snapshot_mb"
+for rep in $(seq 1 "$REPS"); do
+  rm -f "$DIR/written.heapsnapshot"
+  WRITE=$(curl -s "http://127.0.0.1:$PORT/")
+  SIZE=$(stat -c %s "$DIR/written.heapsnapshot")
+  rm -f "$DIR/written.heapsnapshot" "$DIR/cap.heapsnapshot"
+  START=$(date +%s.%N)
+  "$H" capture --pid "$NP" --summary --top 3 -o "$DIR/cap.heapsnapshot" > "$DIR/ours.out" 2> "$DIR/ours.err"
+  END=$(date +%s.%N)
+  OURS=$(grep -o 'Summary ready [0-9.]* s' "$DIR/ours.err" | grep -o '[0-9.]*')
+  RECV=$(grep -o 'saved at [0-9.]* s' "$DIR/ours.err" | grep -o '[0-9.]*')
+  rm -f "$DIR/cap.heapsnapshot"
+  DT=$(node --experimental-websocket --no-warnings scripts/devtools-take.mjs "$ORACLE" "$WS")
+  python3 - "$rep" "$WRITE" "$OURS" "$RECV" "$START" "$END" "$DT" "$SIZE" <<'PY'
+import json, sys
+rep, write, ours, recv, start, end, dt, size = sys.argv[1:]
+d = json.loads(dt)
+print(f"{rep},{float(write):.2f},{float(ours):.2f},{float(recv):.2f},{float(end) - float(start):.2f},"
+      f"{d['received_ms'] / 1000:.2f},{d['ready_ms'] / 1000:.2f},{int(size) / 1e6:.0f}")
 PY
+done

@@ -1,8 +1,11 @@
 //! `heapscope capture` against real `node` processes (issue 12): by pid (no inspector flag, opened
 //! with SIGUSR1 and closed again) and by inspector address; three snapshots around leaking
-//! requests, read back and compared; a process killed mid-capture; bad pids and closed ports.
+//! requests, read back and compared, and loaded by DevTools' own code (the oracle) with no
+//! problems and the same numbers as ours; a process killed mid-capture; bad pids and closed ports.
 //!
-//! Needs `node` on PATH (`.ci/run` installs it); without it these tests fail and say so.
+//! Needs `node` on PATH (`.ci/run` installs it) and an installed copy of `../shared/oracle`
+//! (`$HEAPSCOPE_ORACLE`, else `target/oracle`, which `.ci/run` prepares); without them these tests
+//! fail and say so.
 
 #![cfg(feature = "capture")]
 #![allow(clippy::unwrap_used)]
@@ -20,6 +23,8 @@ const LEAKS: usize = 20;
 
 #[path = "support/leaky_node.rs"]
 mod leaky_node;
+#[path = "support/oracle_json.rs"]
+mod oracle_json;
 use leaky_node::{DEFAULT_PORT, Server, get, start_node};
 
 fn heapscope(args: &[&str]) -> Output {
@@ -132,8 +137,36 @@ fn three_snapshots_show_the_leak(server: &Server, how: &[&str], dir: &Path) {
         let holders: Vec<&str> = path.edges.iter().map(|r| current.snapshot.node_name(r.node)).collect();
         assert!(holders.contains(&"RequestLog"), "{holders:?}");
     }
+    devtools_loads_them_with_our_numbers(dir, &names, &a);
     // The process still serves, and kept every leak.
     assert!(get(server.port, "/").contains(&format!(" {}", 2 * LEAKS)));
+}
+
+/// The captured files load in DevTools' own code (the oracle) without problems (DevTools' console
+/// warnings, such as unreachable nodes), and its Summary of each and its Comparison of the last
+/// two equal ours on every field it writes.
+fn devtools_loads_them_with_our_numbers(dir: &Path, names: &[String], analyses: &[Analysis]) {
+    let path = |n: &str| dir.join(n).display().to_string();
+    let check = |what: &str, expected: &serde_json::Value, ours: Vec<u8>| {
+        let ours: serde_json::Value = serde_json::from_slice(&ours).unwrap();
+        let (checked, problems) = oracle_json::compare(expected, &ours);
+        assert!(problems.is_empty(), "{what}: {} of {checked} fields differ:\n{}", problems.len(), problems.join("\n"));
+        assert!(checked > 100, "{what}: only {checked} fields compared");
+    };
+    for (n, a) in names.iter().zip(analyses) {
+        let expected = oracle_json::run_oracle(&["summary", &path(n)]);
+        assert_eq!(expected["problems"], serde_json::json!([]), "DevTools' problems loading {n}");
+        assert!(expected["node_count"].as_u64().unwrap() > 1000, "{n}: {}", expected["node_count"]);
+        let mut ours = Vec::new();
+        heapscope::cli::json::summary(&mut ours, a, n).unwrap();
+        check(&format!("summary {n}"), &expected, ours);
+    }
+    let [.., b, c] = names else { panic!("two snapshots to compare") };
+    let (ab, ac) = (&analyses[names.len() - 2], &analyses[names.len() - 1]);
+    let expected = oracle_json::run_oracle(&["diff", &path(b), &path(c)]);
+    let mut ours = Vec::new();
+    heapscope::cli::json::diff(&mut ours, ab, ac, &diff::compare(ab, ac), &[b.as_str(), c.as_str()]).unwrap();
+    check(&format!("diff {b} {c}"), &expected, ours);
 }
 
 #[test]

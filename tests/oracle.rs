@@ -1,6 +1,6 @@
 //! Every summary, diff and retainers document equals Chrome DevTools' on every field the oracle
 //! wrote, at any depth, in order (the whole expected document but the keys that name the oracle,
-//! [`RUN_KEYS`]).
+//! `oracle_json::RUN_KEYS`).
 //!
 //! The expected files were written by `devtools_oracle.mjs` (chrome-devtools-frontend
 //! 1.0.1705227) from real snapshots: Node.js 20, 22, 24 and 26, and Chromium 156. Each case
@@ -17,64 +17,9 @@ use heapscope::cli::json;
 use heapscope::progress::NoProgress;
 use serde_json::Value;
 
-/// Keys that describe the run, not the snapshot: which program wrote the document and which
-/// version. Everything else the oracle wrote is compared, at any depth.
-const RUN_KEYS: &[&str] = &[
-    // The oracle names itself; Heapscope writes "tool" and "version" instead.
-    "oracle",
-    "oracle_version",
-    "devtools_frontend_version",
-];
-
-/// Compares every key of `expected` (but [`RUN_KEYS`] at the top) with `actual`, recursively:
-/// objects key by key, arrays element by element and by length, scalars by value. Keys only
-/// `actual` has are Heapscope's additions (`grown_survivors`, `node_index` on path steps, ...)
-/// and are not looked at. Returns (values checked, mismatches).
-fn compare(expected: &Value, actual: &Value) -> (usize, Vec<String>) {
-    let mut checked = 0;
-    let mut problems = Vec::new();
-    let Value::Object(top) = expected else { panic!("the expected document is not an object") };
-    for (k, e) in top {
-        if !RUN_KEYS.contains(&k.as_str()) {
-            walk(k, e, actual.get(k), &mut checked, &mut problems);
-        }
-    }
-    (checked, problems)
-}
-
-fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 200 { format!("{}…", s.chars().take(200).collect::<String>()) } else { s }
-}
-
-fn walk(path: &str, e: &Value, a: Option<&Value>, checked: &mut usize, problems: &mut Vec<String>) {
-    let Some(a) = a else {
-        problems.push(format!("{path}: missing (expected {})", short(e)));
-        return;
-    };
-    match (e, a) {
-        (Value::Object(eo), Value::Object(_)) => {
-            for (k, ev) in eo {
-                walk(&format!("{path}.{k}"), ev, a.get(k), checked, problems);
-            }
-        }
-        (Value::Array(ea), Value::Array(aa)) => {
-            *checked += 1;
-            if ea.len() != aa.len() {
-                problems.push(format!("{path}: expected {} entries, got {}", ea.len(), aa.len()));
-            }
-            for (i, (ev, av)) in ea.iter().zip(aa).enumerate() {
-                walk(&format!("{path}[{i}]"), ev, Some(av), checked, problems);
-            }
-        }
-        _ => {
-            *checked += 1;
-            if e != a {
-                problems.push(format!("{path}: expected {}, got {}", short(e), short(a)));
-            }
-        }
-    }
-}
+#[path = "support/oracle_json.rs"]
+mod oracle_json;
+use oracle_json::compare;
 
 fn read_json(path: &Path) -> Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

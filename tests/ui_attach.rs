@@ -1,8 +1,10 @@
 //! The Attach… dialog driven as a user drives it (egui_kittest), against a real `node` process
 //! running tests/capture/leaky-server.js without inspector flags: open Attach…, find the process
 //! by pid, attach (Heapscope opens its inspector with SIGUSR1), take two snapshots around leaking
-//! requests, see them in the sidebar, detach — the process still serves and its inspector is
-//! closed again. A closed port and a remote host show their errors in the dialog.
+//! requests, see them in the sidebar (loaded from their chunks as they arrived, with the Summary
+//! the saved file gives), detach — the process still serves and its inspector is closed again. A
+//! process killed while its snapshot is received leaves neither a file nor a snapshot, and says
+//! so. A closed port and a remote host show their errors in the dialog.
 //!
 //! Needs `node` on PATH (`.ci/run` installs it); without it the test fails and says so.
 
@@ -45,6 +47,13 @@ fn wait_until(h: &mut Harness<'static, App>, secs: u64, what: &str, done: impl F
         assert!(Instant::now() < deadline, "{what}: not within {secs} s; dialog error: {:?}", h.state().attach.error);
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The Summary as `heapscope summary --json` prints it (every class row, every total).
+fn summary_json(a: &heapscope::analysis::Analysis) -> String {
+    let mut out = Vec::new();
+    heapscope::cli::json::summary(&mut out, a, "snapshot").unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 fn error_text(h: &Harness<'static, App>) -> String {
@@ -93,6 +102,13 @@ fn attach_by_pid_take_snapshots_detach_and_the_process_still_serves() {
     let files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(files.len(), 2, "{files:?}");
     assert!(files.iter().all(|f| f.extension().is_some_and(|e| e == "heapsnapshot")));
+
+    // Loaded from the chunks as they arrived, they are the snapshots the saved files hold: the
+    // same Summary, field by field, as the file read back from disk.
+    for s in &h.state().snapshots {
+        let from_file = heapscope::analysis::load_file(&s.path, &heapscope::progress::NoProgress).unwrap();
+        assert_eq!(summary_json(&s.analysis), summary_json(&from_file), "{}", s.path.display());
+    }
 
     // One session: the leaked objects keep their ids, so the Comparison shows +5, not churn.
     let (a, b) = (h.state().snapshots[0].analysis.clone(), h.state().snapshots[1].analysis.clone());
@@ -253,4 +269,54 @@ fn closing_the_window_detaches_and_closes_the_inspector_it_opened() {
     assert!(get(server.port, "/").starts_with("ok "));
     let after = heapscope::capture::list_node_processes().into_iter().find(|p| p.pid == pid).unwrap();
     assert_eq!(after.inspector, None);
+}
+
+#[test]
+fn a_process_killed_while_its_snapshot_is_received_leaves_no_file_and_no_snapshot() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let mut server = start_node(&[]);
+    let pid = server.child.id();
+    // A big heap, so that the snapshot's chunks take a while to arrive.
+    get(server.port, "/grow");
+    get(server.port, "/grow");
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+    h.get_by_label("Attach…").click();
+    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
+    h.get_by_label(&pid.to_string()).click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(&mut h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+    h.get_by_label("Take snapshot").click();
+    // Chunks are arriving, and the snapshot is already loading from them in the sidebar.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        h.run_steps(1);
+        let receiving = h
+            .state()
+            .attach
+            .session
+            .as_ref()
+            .is_some_and(|s| matches!(s.state, SessionState::Taking { received, .. } if received > 0));
+        if receiving {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no chunk arrived; dialog error: {:?}", h.state().attach.error);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(h.state().jobs.len(), 1, "the snapshot loads while it is received");
+    h.get_by_label_contains("Loading leaky-server-");
+    server.child.kill().unwrap();
+
+    wait_until(&mut h, 60, "the session to end", |a| a.attach.session.is_none());
+    let error = error_text(&h);
+    assert!(error.contains(&format!("process {pid} exited")), "{error}");
+    h.get_by_label_contains(&format!("process {pid} exited"));
+    // Neither a snapshot, nor a load in progress, nor a load error: the dialog's line says it all.
+    assert!(h.state().snapshots.is_empty() && h.state().jobs.is_empty());
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors.iter().map(|e| &e.message).collect::<Vec<_>>());
+    let left: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(left.is_empty(), "{left:?}");
 }

@@ -166,6 +166,19 @@ impl Session {
         progress: &mut dyn FnMut(CaptureProgress),
         cancelled: &dyn Fn() -> bool,
     ) -> Result<u64, CaptureError> {
+        self.take_heap_snapshot_to(dest, progress, cancelled, &mut |_| {})
+    }
+
+    /// [`Session::take_heap_snapshot_cancellable`] that also passes each chunk's bytes to
+    /// `on_chunk` right after writing them to the temporary file (for a reader parsing them as
+    /// they arrive, [`super::stream`]).
+    pub fn take_heap_snapshot_to(
+        &mut self,
+        dest: &Path,
+        progress: &mut dyn FnMut(CaptureProgress),
+        cancelled: &dyn Fn() -> bool,
+        on_chunk: &mut dyn FnMut(&[u8]),
+    ) -> Result<u64, CaptureError> {
         self.call("HeapProfiler.enable", json!({}), &mut |_, _| Ok(()))?;
         let mut temp = TempFile::create(dest)?;
         let mut bytes = 0u64;
@@ -187,6 +200,7 @@ impl Session {
                         out.write_all(chunk.as_bytes())
                             .map_err(|e| CaptureError::io(format!("writing {}", temp_path.display()), e))?;
                         bytes += chunk.len() as u64;
+                        on_chunk(chunk.as_bytes());
                         progress(CaptureProgress::Receiving { bytes });
                     }
                 }

@@ -16,6 +16,9 @@
 //!   it listens on, and close the inspector again afterwards.
 //! * [`cdp`]: the WebSocket session (the `tungstenite` crate does the framing) and the snapshot
 //!   command itself.
+//! * [`stream`]: the chunks handed to a reader on another thread as they arrive
+//!   ([`Attached::take_streaming`]), so that the window and `capture --summary` parse the snapshot
+//!   while it is received.
 //!
 //! Files are never partial: chunks go to a hidden temporary file next to the destination, renamed
 //! only when V8's response to `takeHeapSnapshot` arrives; any error removes it.
@@ -23,11 +26,13 @@
 //! The inspector gives whoever connects full control of the process, so only loopback addresses
 //! are accepted unless the caller opts in ([`Options::allow_remote`]).
 //!
-//! This module talks to processes and writes bytes; reading them back is `snapshot`'s job, and
-//! nothing here knows the window or the command line.
+//! This module talks to processes and writes bytes; reading them (from the file, or from a
+//! [`stream::ChunkReader`] while they arrive) is `snapshot`'s job, and nothing here knows the
+//! analyses, the window or the command line.
 
 pub mod cdp;
 pub mod pid;
+pub mod stream;
 pub mod targets;
 
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -219,9 +224,37 @@ impl Attached {
         progress: &mut dyn FnMut(CaptureProgress),
         cancel: &AtomicBool,
     ) -> Result<Captured, CaptureError> {
+        self.take_to(dest, progress, cancel, &mut |_| {})
+    }
+
+    /// [`Attached::take_cancellable`] that also hands every chunk to `sink` as it arrives (for a
+    /// reader on another thread, see [`stream`]): the sink is finished once the file is in place,
+    /// and aborted with the error's message when there is none.
+    pub fn take_streaming(
+        &mut self,
+        dest: &Path,
+        progress: &mut dyn FnMut(CaptureProgress),
+        cancel: &AtomicBool,
+        mut sink: stream::ChunkSink,
+    ) -> Result<Captured, CaptureError> {
+        let result = self.take_to(dest, progress, cancel, &mut |bytes| sink.send(bytes));
+        match &result {
+            Ok(_) => sink.finish(),
+            Err(e) => sink.abort(&e.to_string()),
+        }
+        result
+    }
+
+    fn take_to(
+        &mut self,
+        dest: &Path,
+        progress: &mut dyn FnMut(CaptureProgress),
+        cancel: &AtomicBool,
+        on_chunk: &mut dyn FnMut(&[u8]),
+    ) -> Result<Captured, CaptureError> {
         let session =
             self.session.as_mut().ok_or_else(|| CaptureError::ClosedDuringCapture(self.endpoint.ws_url.clone()))?;
-        let result = session.take_heap_snapshot_cancellable(dest, progress, &|| cancel.load(Ordering::Relaxed));
+        let result = session.take_heap_snapshot_to(dest, progress, &|| cancel.load(Ordering::Relaxed), on_chunk);
         let bytes = match (result, self.endpoint.opened_pid) {
             (Ok(b), _) => b,
             (Err(e), p) => {

@@ -1,8 +1,12 @@
 //! `heapscope capture`: take heap snapshots of a running Node.js or Chromium process, once or on
-//! the tutorial's `dumpFun(name, 'HH:MM', 60)` schedule, and check each file by reading it back.
+//! the tutorial's `dumpFun(name, 'HH:MM', 60)` schedule. Each snapshot is read by the snapshot
+//! reader on a second thread while its chunks arrive (the window's path, `capture::stream`), so a
+//! capture is only reported if it parses, without reading the file a second time; `--summary`
+//! also runs the analyses and prints the Summary (the "capture request → ready Summary").
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -40,6 +44,13 @@ pub struct CaptureArgs {
     /// Wait until this local time (HH:MM) before the first snapshot.
     #[arg(long, value_name = "HH:MM", value_parser = crate::schedule::parse_time_of_day)]
     at: Option<chrono::NaiveTime>,
+    /// Also print each snapshot's Summary (classes by retained size), computed from the chunks
+    /// as they arrive, and on stderr how long after the request it was ready.
+    #[arg(long)]
+    summary: bool,
+    /// With --summary: rows to print.
+    #[arg(long, default_value_t = 25, requires = "summary")]
+    top: usize,
     /// Connect to a non-loopback address. The inspector gives whoever connects full control of
     /// the process: only do this over a network you trust.
     #[arg(long)]
@@ -92,9 +103,11 @@ pub fn run(args: CaptureArgs, show_progress: bool) -> anyhow::Result<()> {
     };
     // One session for the whole run, so that object ids stay stable between its snapshots (see
     // `capture::Attached`); the inspector we may have opened is closed at the end, also on error.
+    let requested = Instant::now();
     let mut attached = capture::attach(&target, &options)?;
     on_interrupt(attached.opened_inspector());
-    let result = run_schedule(&mut attached, &output, args.every, count, show_progress);
+    let summary = args.summary.then_some(args.top);
+    let result = run_schedule(&mut attached, &output, args.every, count, show_progress, summary, requested);
     let released = attached.detach();
     result?;
     match released {
@@ -116,11 +129,14 @@ fn run_schedule(
     every: Option<u64>,
     count: Option<u32>,
     show_progress: bool,
+    summary: Option<usize>,
+    requested: Instant,
 ) -> anyhow::Result<()> {
     let mut taken = 0u32;
     loop {
-        let started = Instant::now();
-        capture_one(attached, output, show_progress)?;
+        // The first request started before attaching (opening the inspector is part of it).
+        let started = if taken == 0 { requested } else { Instant::now() };
+        capture_one(attached, output, show_progress, summary, started)?;
         taken += 1;
         if count.is_some_and(|c| taken >= c) {
             return Ok(());
@@ -130,8 +146,15 @@ fn run_schedule(
     }
 }
 
-/// One snapshot: take it, then read it back.
-fn capture_one(attached: &mut capture::Attached, output: &Output, show_progress: bool) -> anyhow::Result<()> {
+/// One snapshot: take it while a second thread reads the chunks (and with `summary`, analyses
+/// them and prints the Summary's first rows).
+fn capture_one(
+    attached: &mut capture::Attached,
+    output: &Output,
+    show_progress: bool,
+    summary: Option<usize>,
+    requested: Instant,
+) -> anyhow::Result<()> {
     let dest = match output {
         Output::File(p) => p.clone(),
         Output::Folder(dir) => timestamped(dir, &capture::short_name(attached.title())),
@@ -153,12 +176,41 @@ fn capture_one(attached: &mut capture::Attached, output: &Output, show_progress:
         let _ = write!(err, "\r\x1b[2K{text}");
         let _ = err.flush();
     };
-    let taken = attached.take(&dest, &mut report);
+    let (sink, reader) = capture::stream::pipe();
+    let (taken, received, read) = std::thread::scope(|scope| {
+        let reading = scope.spawn(move || crate::snapshot::read_from(reader, None, &NoProgress));
+        let taken = attached.take_streaming(&dest, &mut report, &AtomicBool::new(false), sink);
+        let received = requested.elapsed();
+        (taken, received, reading.join())
+    });
     if show_progress {
         eprint!("\r\x1b[2K");
     }
     let captured = taken?;
-    verify(&captured.path, captured.bytes)
+    let read = read.map_err(|_| anyhow::anyhow!("the snapshot reader panicked"))?;
+    let snapshot =
+        read.map_err(|e| InputError(format!("captured file does not load: {e}: {}", captured.path.display())))?;
+    println!(
+        "{} ({:.1} MB, {} nodes, {} edges)",
+        captured.path.display(),
+        captured.bytes as f64 / 1e6,
+        snapshot.node_count(),
+        snapshot.edge_count()
+    );
+    if let Some(top) = summary {
+        let analysis = crate::analysis::Analysis::run(snapshot, &NoProgress)
+            .map_err(|_| anyhow::anyhow!("the analysis was cancelled"))?;
+        let ready = requested.elapsed();
+        let name = captured.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        print!("{}", super::table::summary(&analysis, &name, top));
+        std::io::stdout().flush()?;
+        eprintln!(
+            "heapscope: Summary ready {:.3} s after the capture request (last chunk received and file saved at {:.3} s)",
+            ready.as_secs_f64(),
+            received.as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// Ctrl-C (SIGINT, SIGTERM on Unix through tokio's handler): remove the temporary file being
@@ -181,20 +233,6 @@ fn on_interrupt(opened: Option<(u32, String)>) {
         eprintln!("\nheapscope: interrupted; no file was written for the snapshot in progress{note}");
         std::process::exit(130);
     });
-}
-
-/// Reads the file back with the snapshot reader: a capture is only reported if it loads.
-fn verify(path: &Path, bytes: u64) -> anyhow::Result<()> {
-    let snapshot = crate::snapshot::read_file(path, &NoProgress)
-        .map_err(|e| InputError(format!("captured file does not load: {e}: {}", path.display())))?;
-    println!(
-        "{} ({:.1} MB, {} nodes, {} edges)",
-        path.display(),
-        bytes as f64 / 1e6,
-        snapshot.node_count(),
-        snapshot.edge_count()
-    );
-    Ok(())
 }
 
 fn timestamped(dir: &Path, name: &str) -> PathBuf {

@@ -5,8 +5,14 @@
 //! The view keeps view state only. Listing processes, asking an inspector for its targets and the
 //! session itself run on worker threads (`crate::capture` does the work); every answer carries
 //! what it was computed for (the listing's generation, the address, the session's id), and an
-//! answer for something that is no longer shown is dropped. A finished snapshot is handed to the
-//! app's loader like any opened file, so it appears in the sidebar and loads there.
+//! answer for something that is no longer shown is dropped.
+//!
+//! Each snapshot is loaded while it is received: the dialog makes a `capture::stream` pipe, gives
+//! its sink to the session's worker (which writes every chunk to the file and to the sink) and its
+//! reader to the app's loader ([`App::open_capture`]), so the snapshot is in the sidebar, loading,
+//! from the first chunk, and its Summary is ready soon after the last one, without reading the
+//! file again. If the capture fails, the reader fails, and neither a file nor a snapshot is left;
+//! the dialog says why.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,6 +24,7 @@ use egui::{Color32, RichText, Ui};
 
 use super::app::App;
 use crate::analysis::format::bytes;
+use crate::capture::stream::{ChunkReader, ChunkSink};
 use crate::capture::{self, CaptureProgress, NodeProcess, Options, Target, targets::TargetInfo};
 
 /// What the user picked in the lists.
@@ -37,7 +44,7 @@ enum Event {
 }
 
 enum Request {
-    Take { dest: PathBuf, cancel: Arc<AtomicBool> },
+    Take { dest: PathBuf, cancel: Arc<AtomicBool>, sink: ChunkSink },
     Detach,
 }
 
@@ -95,6 +102,11 @@ pub struct AttachDialog {
     pub saved_count: usize,
     /// A short confirmation ("Detached from …"), until the next attach.
     pub notice: Option<String>,
+    /// Snapshots being taken whose load the app has not started yet: the file they will be
+    /// saved as and the reader of their chunks.
+    to_load: Vec<(PathBuf, ChunkReader)>,
+    /// The app's load job of the last snapshot taken (its progress and Cancel show here).
+    pub load_job: Option<u64>,
 }
 
 impl Default for AttachDialog {
@@ -118,6 +130,8 @@ impl Default for AttachDialog {
             last_saved: None,
             saved_count: 0,
             notice: None,
+            to_load: Vec::new(),
+            load_job: None,
         }
     }
 }
@@ -219,9 +233,11 @@ impl AttachDialog {
         self.error = None;
         let dest = capture::timestamped(&folder, &capture::short_name(&s.title));
         let cancel = Arc::new(AtomicBool::new(false));
-        if s.requests.send(Request::Take { dest, cancel: cancel.clone() }).is_ok() {
+        let (sink, reader) = capture::stream::pipe();
+        if s.requests.send(Request::Take { dest: dest.clone(), cancel: cancel.clone(), sink }).is_ok() {
             s.state = SessionState::Taking { done: 0, total: 0, received: 0 };
             s.cancel = Some(cancel);
+            self.to_load.push((dest, reader));
         }
     }
 
@@ -253,8 +269,8 @@ impl AttachDialog {
         }
     }
 
-    /// Takes the worker's answers; returns the snapshots to load.
-    fn poll(&mut self, ctx: &egui::Context) -> Vec<PathBuf> {
+    /// Takes the worker's answers.
+    fn poll(&mut self, ctx: &egui::Context) {
         if let Some((generation, rx)) = &self.listing
             && let Ok((g, list)) = rx.try_recv()
         {
@@ -282,8 +298,7 @@ impl AttachDialog {
             }
         }
 
-        let mut to_load = Vec::new();
-        let Some(s) = self.session.as_mut() else { return to_load };
+        let Some(s) = self.session.as_mut() else { return };
         let mut end = false;
         while let Ok((id, event)) = s.events.try_recv() {
             if id != s.id {
@@ -311,10 +326,10 @@ impl AttachDialog {
                         s.state = SessionState::Ready;
                     }
                     match result {
+                        // Its load, started with the capture, now reads the last chunks.
                         Ok(path) => {
                             self.saved_count += 1;
-                            self.last_saved = Some(path.clone());
-                            to_load.push(path);
+                            self.last_saved = Some(path);
                         }
                         Err(e) => {
                             self.error = Some(e);
@@ -342,7 +357,7 @@ impl AttachDialog {
             self.session = None;
             // The processes' inspectors may have changed (closed again).
             self.refresh(ctx);
-            return to_load;
+            return;
         }
         // Every N s: due snapshots start when the previous one is done.
         if self.every {
@@ -358,7 +373,6 @@ impl AttachDialog {
         } else {
             s.next_at = None;
         }
-        to_load
     }
 }
 
@@ -385,8 +399,8 @@ fn worker(
         opened_inspector: attached.opened_inspector().is_some(),
     });
     let mut last_repaint = Instant::now();
-    while let Ok(Request::Take { dest, cancel }) = requests.recv() {
-        let result = attached.take_cancellable(
+    while let Ok(Request::Take { dest, cancel, sink }) = requests.recv() {
+        let result = attached.take_streaming(
             &dest,
             &mut |p| {
                 let _ = events.send((id, Event::Progress(p)));
@@ -397,6 +411,7 @@ fn worker(
                 }
             },
             &cancel,
+            sink,
         );
         match result {
             Ok(c) => send(Event::Taken(Ok(c.path))),
@@ -427,13 +442,15 @@ fn worker(
     send(Event::Detached(result.map_err(|e| e.to_string())));
 }
 
-/// Draws the dialog (when open) and hands finished snapshots to the app's loader.
+/// Draws the dialog (when open) and hands snapshots being taken to the app's loader.
 pub fn attach_ui(app: &mut App, ctx: &egui::Context) {
     let mut dialog = std::mem::take(&mut app.attach);
-    let to_load = dialog.poll(ctx);
+    dialog.poll(ctx);
+    for (dest, reader) in dialog.to_load.drain(..) {
+        dialog.load_job = Some(app.open_capture(dest, reader, ctx));
+    }
     if dialog.open {
-        let loading =
-            dialog.last_saved.as_ref().and_then(|p| app.jobs.iter().find(|j| &j.path == p)).map(|j| (j.id, j.status()));
+        let loading = dialog.load_job.and_then(|id| app.jobs.iter().find(|j| j.id == id)).map(|j| (j.id, j.status()));
         let loaded = dialog.last_saved.as_ref().and_then(|p| app.snapshots.iter().find(|s| &s.path == p));
         let loaded = loaded.map(|s| s.title.clone());
         let mut open = true;
@@ -454,9 +471,6 @@ pub fn attach_ui(app: &mut App, ctx: &egui::Context) {
         ctx.request_repaint_after(Duration::from_millis(250));
     }
     app.attach = dialog;
-    if !to_load.is_empty() {
-        app.open(to_load, ctx);
-    }
 }
 
 fn dialog_ui(
@@ -637,7 +651,7 @@ fn session_ui(
     if let SessionState::Taking { done, total, received } = state {
         ui.horizontal(|ui| {
             let (fraction, text) = if received > 0 {
-                (1.0, format!("receiving {}", bytes(received as f64)))
+                (1.0, format!("receiving {}, loading it as it arrives", bytes(received as f64)))
             } else if total > 0 && done >= total {
                 (1.0, "V8 is writing the snapshot…".to_string())
             } else if total > 0 {

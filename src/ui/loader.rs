@@ -13,6 +13,18 @@ use crate::analysis::diff::{self, Comparison};
 use crate::analysis::{Analysis, LoadError};
 use crate::progress::{Phase, SharedProgress};
 
+/// How a [`LoadJob`] ended.
+pub enum Finished {
+    Loaded(Analysis),
+    /// The user cancelled it.
+    Cancelled,
+    /// It read a capture's chunks as they arrived and the capture failed (the process exited, the
+    /// user cancelled the capture): there is no file, and the capture says why itself.
+    CaptureFailed,
+    /// A message to show: the error and its sources, one line.
+    Failed(String),
+}
+
 /// A snapshot being read and analysed.
 pub struct LoadJob {
     pub id: u64,
@@ -23,6 +35,8 @@ pub struct LoadJob {
     pub progress: Arc<SharedProgress>,
     pub started: Instant,
     rx: Receiver<Result<Analysis, LoadError>>,
+    /// Reads a capture's chunks as they arrive ([`LoadJob::start_capture`]).
+    from_capture: bool,
 }
 
 impl LoadJob {
@@ -39,19 +53,55 @@ impl LoadJob {
             })
             .map_err(|e| eprintln!("heapscope: cannot start a loader thread: {e}"))
             .ok();
-        LoadJob { id, number, title, path, progress, started: Instant::now(), rx }
+        LoadJob { id, number, title, path, progress, started: Instant::now(), rx, from_capture: false }
     }
 
-    /// The result once the thread is done: `Err(message)` for a failure to show (the error and
-    /// its sources, one line), `Ok(None)` when it was cancelled.
-    pub fn poll(&self) -> Option<Result<Option<Analysis>, String>> {
+    /// Loads the snapshot a capture is receiving into `path`, from its chunks as they arrive
+    /// (`capture::stream`): the reader parses while V8 sends, and the analyses start at the last
+    /// chunk, so the file is never read a second time. The reader ends when the file is in place;
+    /// if the capture fails, it fails, and the job ends as [`Finished::CaptureFailed`].
+    #[cfg(feature = "capture")]
+    pub fn start_capture(
+        id: u64,
+        number: usize,
+        title: String,
+        path: PathBuf,
+        chunks: crate::capture::stream::ChunkReader,
+        ctx: egui::Context,
+    ) -> LoadJob {
+        let progress = Arc::new(SharedProgress::new());
+        let (tx, rx) = channel();
+        let (p, worker_path) = (progress.clone(), path.clone());
+        std::thread::Builder::new()
+            .name(format!("load capture {}", path.display()))
+            .spawn(move || {
+                let result = crate::snapshot::read_from(chunks, None, p.as_ref())
+                    .map_err(|error| {
+                        if error.is_cancelled() {
+                            LoadError::Cancelled
+                        } else {
+                            LoadError::Read { path: worker_path, error }
+                        }
+                    })
+                    .and_then(|snapshot| Ok(Analysis::run(snapshot, p.as_ref())?));
+                let _ = tx.send(result);
+                ctx.request_repaint();
+            })
+            .map_err(|e| eprintln!("heapscope: cannot start a loader thread: {e}"))
+            .ok();
+        LoadJob { id, number, title, path, progress, started: Instant::now(), rx, from_capture: true }
+    }
+
+    /// How the job ended, once its thread is done.
+    pub fn poll(&self) -> Option<Finished> {
         match self.rx.try_recv() {
-            Ok(Ok(a)) => Some(Ok(Some(a))),
-            Ok(Err(LoadError::Cancelled)) => Some(Ok(None)),
-            Ok(Err(e)) => Some(Err(error_chain(&e))),
+            Ok(Ok(a)) => Some(Finished::Loaded(a)),
+            Ok(Err(LoadError::Cancelled)) => Some(Finished::Cancelled),
+            Ok(Err(e)) if self.from_capture && is_capture_failure(&e) => Some(Finished::CaptureFailed),
+            Ok(Err(e)) => Some(Finished::Failed(error_chain(&e))),
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => {
-                Some(Err(format!("loading {} failed unexpectedly", self.path.display())))
+                Some(Finished::Failed(format!("loading {} failed unexpectedly", self.path.display())))
             }
         }
     }
@@ -67,6 +117,18 @@ impl LoadJob {
             (None, _) => (Phase::Reading.label(), 0.0),
         }
     }
+}
+
+/// The reader stopped because the capture feeding it failed (not because the snapshot is bad).
+fn is_capture_failure(e: &LoadError) -> bool {
+    #[cfg(feature = "capture")]
+    if let LoadError::Read { error, .. } = e
+        && let crate::snapshot::ReadErrorKind::Io(io) = &error.kind
+    {
+        return crate::capture::stream::StreamAborted::is(io);
+    }
+    let _ = e;
+    false
 }
 
 /// An error and its sources on one line (`a: b: c`), as the CLI prints them.

@@ -9,7 +9,7 @@ use super::{App, Command, SnapshotId};
 use crate::analysis::Analysis;
 use crate::analysis::diff::Comparison;
 use crate::analysis::paths::RetainersView;
-use crate::ui::loader::{CompareJob, LoadJob};
+use crate::ui::loader::{CompareJob, Finished, LoadJob};
 use crate::ui::open_dialog::{Backend, OpenDialog, Outcome};
 
 /// A loaded snapshot.
@@ -124,6 +124,23 @@ impl App {
         }
     }
 
+    /// Starts loading the snapshot a capture is receiving into `path` from its chunks as they
+    /// arrive; it shows in the sidebar as loading at once. Returns the job's id.
+    #[cfg(feature = "capture")]
+    pub fn open_capture(
+        &mut self,
+        path: PathBuf,
+        chunks: crate::capture::stream::ChunkReader,
+        ctx: &egui::Context,
+    ) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.snapshot_count += 1;
+        let number = self.snapshot_count;
+        self.jobs.push(LoadJob::start_capture(id, number, title_for(&path, number), path, chunks, ctx.clone()));
+        id
+    }
+
     pub fn loaded(&self, id: SnapshotId) -> Option<&Loaded> {
         self.snapshots.iter().find(|s| s.id == id)
     }
@@ -194,18 +211,20 @@ impl App {
         for (i, result) in finished.into_iter().rev() {
             let job = self.jobs.remove(i);
             match result {
-                Ok(Some(analysis)) => {
+                Finished::Loaded(analysis) => {
                     let secs = job.started.elapsed().as_secs_f32();
                     self.status = format!("Loaded {} in {secs:.1} s", job.path.display());
                     // Only files that loaded go into Recent.
                     self.recent.add(&job.path);
                     self.insert_loaded(job.id, job.number, job.path, Arc::new(analysis));
                 }
-                Ok(None) => {
+                Finished::Cancelled => {
                     self.notify(format!("Cancelled loading {}", display_name(&job.path)));
                     self.release_number(job.number);
                 }
-                Err(message) => {
+                // The Attach dialog shows the capture's own error.
+                Finished::CaptureFailed => self.release_number(job.number),
+                Finished::Failed(message) => {
                     self.release_number(job.number);
                     self.errors.push(LoadError { path: job.path, message });
                 }
