@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use crate::analysis::diff::{self, Comparison};
 use crate::analysis::{Analysis, LoadError};
+use crate::index::{IndexOptions, Lookup, Pending};
 use crate::progress::{Phase, SharedProgress};
 
 /// A snapshot being read and analysed.
@@ -22,19 +23,67 @@ pub struct LoadJob {
     pub path: PathBuf,
     pub progress: Arc<SharedProgress>,
     pub started: Instant,
-    rx: Receiver<Result<Analysis, LoadError>>,
+    rx: Receiver<Loaded>,
+}
+
+/// What a load job hands back: the analysis (or why not), whether it came from the index, and
+/// the index to write once it is shown.
+struct Loaded {
+    result: Result<Analysis, LoadError>,
+    from_index: bool,
+    pending: Option<Pending>,
+}
+
+/// A finished load, as [`LoadJob::poll`] returns it.
+pub struct Finished {
+    pub analysis: Analysis,
+    /// Read from the persisted index instead of parsed.
+    pub from_index: bool,
+    /// The index to write ([`write_index_in_background`]) once the analysis is shown.
+    pub pending: Option<Pending>,
+}
+
+/// Writes `pending`'s index of `analysis` on a worker thread, after the window shows it (the
+/// Summary never waits for the index). A failure is printed on stderr; the next open parses.
+pub fn write_index_in_background(pending: Pending, analysis: Arc<Analysis>) {
+    let spawned = std::thread::Builder::new().name("write index".into()).spawn(move || {
+        if let Err(e) = pending.write(&analysis) {
+            eprintln!("heapscope: could not write the index {}: {e}", pending.index_path().display());
+        }
+    });
+    if let Err(e) = spawned {
+        eprintln!("heapscope: cannot start the index writer: {e}");
+    }
 }
 
 impl LoadJob {
-    pub fn start(id: u64, number: usize, title: String, path: PathBuf, ctx: egui::Context) -> LoadJob {
+    /// Starts reading `path` on a worker: from its index if `index` has a valid one, else parsed
+    /// and analysed.
+    pub fn start(
+        id: u64,
+        number: usize,
+        title: String,
+        path: PathBuf,
+        index: &IndexOptions,
+        ctx: egui::Context,
+    ) -> LoadJob {
         let progress = Arc::new(SharedProgress::new());
         let (tx, rx) = channel();
-        let (p, worker_path) = (progress.clone(), path.clone());
+        let (p, worker_path, index) = (progress.clone(), path.clone(), index.clone());
         std::thread::Builder::new()
             .name(format!("load {}", path.display()))
             .spawn(move || {
-                let result = crate::analysis::load_file(&worker_path, p.as_ref());
-                let _ = tx.send(result);
+                let loaded = match crate::index::lookup(&worker_path, &index) {
+                    Lookup::Hit(analysis) => Loaded { result: Ok(analysis), from_index: true, pending: None },
+                    Lookup::Miss { pending, ignored } => {
+                        if let Some(why) = ignored {
+                            eprintln!("heapscope: rebuilding the index of {}: {why}", worker_path.display());
+                        }
+                        let result = crate::analysis::load_file(&worker_path, p.as_ref());
+                        Loaded { result, from_index: false, pending }
+                    }
+                };
+                let _ = tx.send(loaded);
                 ctx.request_repaint();
             })
             .map_err(|e| eprintln!("heapscope: cannot start a loader thread: {e}"))
@@ -44,11 +93,13 @@ impl LoadJob {
 
     /// The result once the thread is done: `Err(message)` for a failure to show (the error and
     /// its sources, one line), `Ok(None)` when it was cancelled.
-    pub fn poll(&self) -> Option<Result<Option<Analysis>, String>> {
+    pub fn poll(&self) -> Option<Result<Option<Finished>, String>> {
         match self.rx.try_recv() {
-            Ok(Ok(a)) => Some(Ok(Some(a))),
-            Ok(Err(LoadError::Cancelled)) => Some(Ok(None)),
-            Ok(Err(e)) => Some(Err(error_chain(&e))),
+            Ok(Loaded { result: Ok(analysis), from_index, pending }) => {
+                Some(Ok(Some(Finished { analysis, from_index, pending })))
+            }
+            Ok(Loaded { result: Err(LoadError::Cancelled), .. }) => Some(Ok(None)),
+            Ok(Loaded { result: Err(e), .. }) => Some(Err(error_chain(&e))),
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => {
                 Some(Err(format!("loading {} failed unexpectedly", self.path.display())))
