@@ -5,6 +5,7 @@
 //!
 //! Expected values come from a fresh `Analysis::run` of the same file (the oracle suite checks
 //! that one against DevTools), never from the index code.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -71,7 +72,7 @@ fn fresh(path: &Path) -> Analysis {
 /// Looks up `path`; on a miss loads it and writes the index. Returns what the lookup said.
 fn open(path: &Path, options: &IndexOptions) -> (Option<Analysis>, Option<IndexError>) {
     match index::lookup(path, options) {
-        Lookup::Hit(a) => (Some(a), None),
+        Lookup::Hit(a) => (Some(*a), None),
         Lookup::Miss { pending, ignored } => {
             let pending: Pending = pending.expect("an index can be written");
             let a = fresh(path);

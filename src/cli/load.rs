@@ -69,7 +69,7 @@ pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
             if trace() {
                 eprintln!("[index] read {} from its index in {:.3}s", shown(path), start.elapsed().as_secs_f64());
             }
-            return Ok(analysis);
+            return Ok(*analysis);
         }
         Lookup::Miss { pending: Some(pending), ignored } => {
             if let Some(why) = ignored {

@@ -473,7 +473,7 @@ fn read_table<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Resul
         // In order, aligned, not overlapping, inside the file: the sections' allocations add up
         // to at most the file's length.
         let end = e.offset.checked_add(e.len).ok_or(IndexError::Invalid("section length"))?;
-        if e.offset < end_of_previous || e.offset % 8 != 0 {
+        if e.offset < end_of_previous || !e.offset.is_multiple_of(8) {
             return Err(IndexError::Invalid("section offset"));
         }
         if end > file_len {
@@ -513,7 +513,7 @@ impl<R: Read> SectionReader<'_, R> {
     fn column<T: bytemuck::Pod>(&mut self, kind: Kind, expected: Option<usize>) -> Result<Vec<T>, IndexError> {
         let e = self.entry(kind);
         let size = std::mem::size_of::<T>() as u64;
-        if u64::from(e.element_size) != size || e.len % size != 0 {
+        if u64::from(e.element_size) != size || !e.len.is_multiple_of(size) {
             return Err(IndexError::Invalid(kind.name()));
         }
         let count = (e.len / size) as usize;
@@ -641,7 +641,7 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
         return Err(invalid("edges"));
     }
     let flat = r.column::<u32>(Kind::Locations, None)?;
-    if flat.len() % 4 != 0 {
+    if !flat.len().is_multiple_of(4) {
         return Err(invalid("locations"));
     }
     let locations: Vec<Location> =

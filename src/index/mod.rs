@@ -152,8 +152,8 @@ impl SnapshotKey {
 
 /// What [`lookup`] found.
 pub enum Lookup {
-    /// A valid index: the analysis, read from it.
-    Hit(Analysis),
+    /// A valid index: the analysis, read from it (boxed: the other variant is small).
+    Hit(Box<Analysis>),
     /// No usable index: load the snapshot, then (if `pending` is `Some`) write one with
     /// [`Pending::write`]. `ignored` says why an existing index file was not used.
     Miss { pending: Option<Pending>, ignored: Option<IndexError> },
@@ -185,7 +185,7 @@ pub fn lookup(path: &Path, options: &IndexOptions) -> Lookup {
             if let Ok(f) = File::options().write(true).open(&pending.index_path) {
                 let _ = f.set_modified(std::time::SystemTime::now());
             }
-            Lookup::Hit(analysis)
+            Lookup::Hit(Box::new(analysis))
         }
         Err(IndexError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => miss(Some(pending), None),
         Err(e) => miss(Some(pending), Some(e)),

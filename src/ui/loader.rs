@@ -74,7 +74,7 @@ impl LoadJob {
             .name(format!("load {}", path.display()))
             .spawn(move || {
                 let loaded = match crate::index::lookup(&worker_path, &index) {
-                    Lookup::Hit(analysis) => Loaded { result: Ok(analysis), from_index: true, pending: None },
+                    Lookup::Hit(analysis) => Loaded { result: Ok(*analysis), from_index: true, pending: None },
                     Lookup::Miss { pending, ignored } => {
                         if let Some(why) = ignored {
                             eprintln!("heapscope: rebuilding the index of {}: {why}", worker_path.display());
