@@ -13,7 +13,7 @@
 # and keep it in tests/fuzz-regressions/, which `cargo test --test fuzz` replays.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-target="${1:?usage: fuzz/run.sh read|read_gz [SECONDS]}"
+target="${1:?usage: fuzz/run.sh read|read_gz|index [SECONDS]}"
 secs="${2:-600}"
 shift $(( $# >= 2 ? 2 : 1 ))
 export RUSTC_BOOTSTRAP=1
@@ -26,7 +26,11 @@ mkdir -p "$here/corpus/$target"
 leaks=1
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 cd "$here/.."
+# The `index` target reads its input as a persisted index: its seed is a valid index
+# (seeds-index/), and the snapshot dictionary does not apply.
+seeds="$here/seeds" dict=(-dict="$here/heapsnapshot.dict")
+if [ "$target" = index ]; then seeds="$here/seeds-index" dict=(); fi
 exec nice -n 10 cargo fuzz run --target-dir "$CARGO_TARGET_DIR" "$target" \
-    "$here/corpus/$target" "$here/seeds" -- \
-    -dict="$here/heapsnapshot.dict" -max_total_time="$secs" -max_len=20000 \
+    "$here/corpus/$target" "$seeds" -- \
+    "${dict[@]}" -max_total_time="$secs" -max_len=20000 \
     -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -detect_leaks=$leaks "$@"

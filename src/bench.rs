@@ -1,4 +1,6 @@
 //! `heapscope bench FILE [BASE]`: time to a ready Summary, phase by phase, with peak memory.
+//! `heapscope bench --reopen FILE --index-dir DIR`: first open, index write and reopen from the
+//! index ([`reopen`]).
 //!
 //! Prints one JSON document: each phase's wall time, the total, peak RSS (`VmHWM` from
 //! `/proc/self/status`, so the whole process including the allocator's slack), the bytes the
@@ -98,4 +100,88 @@ pub fn run(file: &Path, base: Option<&Path>) -> anyhow::Result<Value> {
     out["peak_rss_bytes"] = json!(peak);
     out["peak_rss_per_file_byte"] = json!(round3(peak as f64 / (file_bytes as f64).max(1.0)));
     Ok(out)
+}
+
+/// `heapscope bench --reopen FILE --index-dir DIR`: in one run, (1) a first open without an
+/// index (parse and analyse, timed to a ready Summary), then writing its index into DIR (timed),
+/// and (2) a reopen from that index, timed to a ready Summary. Each runs in its own child process
+/// (`bench --step first|reopen`), so each peak RSS (`VmHWM`) is its own and the reopen's resident
+/// memory is what a fresh process holds after reopening. Both read through the page cache as it
+/// is (warm after the first step, as on a user's second open); DIR is left for the caller to
+/// delete.
+pub fn reopen(file: &Path, index_dir: &Path) -> anyhow::Result<Value> {
+    let exe = std::env::current_exe()?;
+    let step = |name: &str| -> anyhow::Result<Value> {
+        let out = std::process::Command::new(&exe)
+            .args(["bench", "--step", name, "--index-dir"])
+            .arg(index_dir)
+            .arg(file)
+            .env_remove("HEAPSCOPE_NO_INDEX")
+            .output()?;
+        if !out.status.success() {
+            anyhow::bail!("bench step {name} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let first = step("first")?;
+    let reopened = step("reopen")?;
+    let file_bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) as f64;
+    let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(0.0);
+    Ok(json!({
+        "tool": "heapscope",
+        "version": env!("CARGO_PKG_VERSION"),
+        "file": file.display().to_string(),
+        "file_bytes": file_bytes,
+        "first_open": first,
+        "reopen": reopened,
+        "reopen_speedup": round3(f(&first, "ready_s") / f(&reopened, "ready_s").max(1e-9)),
+        "index_bytes_per_file_byte": round3(f(&first, "index_bytes") / file_bytes.max(1.0)),
+        "reopen_rss_per_file_byte": round3(f(&reopened, "rss_bytes") / file_bytes.max(1.0)),
+        "reopen_peak_rss_per_file_byte": round3(f(&reopened, "peak_rss_bytes") / file_bytes.max(1.0)),
+        "first_peak_rss_per_file_byte": round3(f(&first, "peak_rss_bytes") / file_bytes.max(1.0)),
+    }))
+}
+
+/// One step of [`reopen`], in this process: `first` (no index: load, then write the index) or
+/// `reopen` (read the index written by `first`).
+pub fn reopen_step(step: &str, file: &Path, index_dir: &Path) -> anyhow::Result<Value> {
+    use crate::index::{IndexOptions, Lookup, Written};
+    let options =
+        IndexOptions { enabled: true, beside: false, cache_dir: Some(index_dir.to_path_buf()), cache_limit: u64::MAX };
+    let start = Instant::now();
+    match (step, crate::index::lookup(file, &options)) {
+        ("first", Lookup::Miss { pending: Some(pending), .. }) => {
+            let analysis = crate::analysis::load_file(file, &crate::progress::NoProgress)?;
+            let ready = start.elapsed().as_secs_f64();
+            let rss_ready = rss_bytes();
+            let t = Instant::now();
+            let written = pending.write(&analysis)?;
+            let write_s = t.elapsed().as_secs_f64();
+            let Written::Index(_, index_bytes) = written else { anyhow::bail!("the snapshot changed while loading") };
+            Ok(json!({
+                "ready_s": round3(ready),
+                "summary_rows": analysis.aggregates.rows.len(),
+                "rss_bytes": rss_ready,
+                "index_write_s": round3(write_s),
+                "index_bytes": index_bytes,
+                "peak_rss_bytes": peak_rss_bytes(),
+            }))
+        }
+        ("first", Lookup::Hit(_)) => {
+            anyhow::bail!("{} already has an index in {}", file.display(), index_dir.display())
+        }
+        ("reopen", Lookup::Hit(analysis)) => {
+            let ready = start.elapsed().as_secs_f64();
+            Ok(json!({
+                "ready_s": round3(ready),
+                "summary_rows": analysis.aggregates.rows.len(),
+                "rss_bytes": rss_bytes(),
+                "peak_rss_bytes": peak_rss_bytes(),
+            }))
+        }
+        ("reopen", Lookup::Miss { ignored, .. }) => {
+            anyhow::bail!("no valid index: {}", ignored.map(|e| e.to_string()).unwrap_or("none written".into()))
+        }
+        (other, _) => anyhow::bail!("unknown bench step {other:?} (first, reopen)"),
+    }
 }

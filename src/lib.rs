@@ -7,6 +7,7 @@
 //!                    ──analysis::Analysis::run──▶ Analysis (distances, dominators, retained
 //!                                                  sizes, classes, aggregates, statistics)
 //!                    ──▶ cli (tables, --json) / ui (egui views)
+//!                    ──index::Pending::write──▶ FILE's index (the next open reads it instead)
 //! ```
 //!
 //! Data flows one way: [`snapshot`] knows only the file format; [`analysis`] is pure passes over
@@ -24,6 +25,7 @@
 //!
 //! * [`snapshot`]: reader, writer, builder, columns.
 //! * [`analysis`]: every pass and the queries the views use.
+//! * [`index`]: the persisted index (open once, reopen without parsing).
 //! * [`cli`]: the `heapscope` subcommands.
 //! * `capture` (feature `capture`): snapshots of running Node/Chromium processes over the
 //!   DevTools protocol.
@@ -35,6 +37,7 @@ pub mod capture;
 pub mod cli;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod index;
 pub mod progress;
 pub mod rss;
 #[cfg(any(feature = "demo", feature = "capture"))]

@@ -11,8 +11,10 @@ use heapscope::snapshot::builder::SnapshotBuilder;
 use heapscope::snapshot::writer::write_snapshot;
 use heapscope::snapshot::{EdgeType, NodeType};
 
+/// The binary with the persisted index off: these tests parse every file (tests/index.rs
+/// tests the index).
 fn heapscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heapscope")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_heapscope")).args(args).env("HEAPSCOPE_NO_INDEX", "1").output().unwrap()
 }
 
 fn sample(name: &str) -> String {

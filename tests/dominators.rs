@@ -18,8 +18,10 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// The binary with the persisted index off: these tests parse every file (tests/index.rs
+/// tests the index).
 fn heapscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heapscope")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_heapscope")).args(args).env("HEAPSCOPE_NO_INDEX", "1").output().unwrap()
 }
 
 #[test]

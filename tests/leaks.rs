@@ -14,8 +14,10 @@ use heapscope::snapshot::builder::SnapshotBuilder;
 use heapscope::snapshot::{EdgeType, HeapSnapshot, NodeType};
 use serde_json::Value;
 
+/// The binary with the persisted index off: these tests parse every file (tests/index.rs
+/// tests the index).
 fn heapscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heapscope")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_heapscope")).args(args).env("HEAPSCOPE_NO_INDEX", "1").output().unwrap()
 }
 
 fn fixtures() -> PathBuf {

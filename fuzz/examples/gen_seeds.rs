@@ -1,10 +1,14 @@
 //! Writes the fuzz targets' seed corpus: small valid snapshots made with `SnapshotBuilder` and
 //! `write_snapshot`, each exercising different parts of the format and of the analyses.
 //!
-//! `cargo run --manifest-path fuzz/Cargo.toml --example gen_seeds -- fuzz/seeds`
+//! `cargo run --manifest-path fuzz/Cargo.toml --example gen_seeds -- fuzz/seeds` (also writes
+//! the `index` target's seed, a valid index of `rich`, to `fuzz/seeds-index/`).
 
 use std::io::Write;
 use std::path::PathBuf;
+
+#[path = "../fuzz_targets/index_key.rs"]
+mod index_key;
 
 use heapscope::snapshot::builder::SnapshotBuilder;
 use heapscope::snapshot::writer::write_snapshot;
@@ -144,6 +148,14 @@ fn main() {
             enc.write_all(&out).expect("write to a Vec");
             let gz = enc.finish().expect("write to a Vec");
             std::fs::write(dir.join(format!("{name}.heapsnapshot.gz")), gz).expect("write a seed");
+            // The `index` target's seed: a valid index of this snapshot, under the fixed key.
+            let analysis = heapscope::analysis::Analysis::run(snapshot.clone(), &heapscope::progress::NoProgress)
+                .expect("NoProgress never cancels");
+            let mut index = std::io::Cursor::new(Vec::new());
+            heapscope::index::format::write(&analysis, &index_key::key(), &mut index).expect("write to a Vec");
+            let index_dir = dir.with_file_name("seeds-index");
+            std::fs::create_dir_all(&index_dir).expect("create the index seed folder");
+            std::fs::write(index_dir.join("rich.hsindex"), index.into_inner()).expect("write a seed");
         }
     }
 }

@@ -49,6 +49,18 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
+    /// Rows and their classes' row numbers, with the key lookup built (what [`aggregate`] ends
+    /// with, and what the persisted index rebuilds an unfiltered Summary from).
+    pub fn from_rows(
+        rows: Vec<ClassAggregate>,
+        row_of_class: Vec<u32>,
+        filter: Option<std::sync::Arc<BitVec>>,
+    ) -> Aggregates {
+        let mut by_key: Vec<u32> = (0..rows.len() as u32).collect();
+        by_key.sort_unstable_by(|&x, &y| rows[x as usize].key.cmp(&rows[y as usize].key));
+        Aggregates { rows, row_of_class, by_key, filter }
+    }
+
     fn row_of(&self, classes: &Classification, self_size: &[u32], n: usize) -> Option<usize> {
         if self_size[n] == 0 || self.filter.as_ref().is_some_and(|f| !f.get(n)) {
             return None;
@@ -198,7 +210,5 @@ pub fn aggregate(input: &AggregateInput<'_>) -> Aggregates {
             retained_size: retained[c],
         });
     }
-    let mut by_key: Vec<u32> = (0..rows.len() as u32).collect();
-    by_key.sort_unstable_by(|&x, &y| rows[x as usize].key.cmp(&rows[y as usize].key));
-    Aggregates { rows, row_of_class, by_key, filter: input.filter.clone() }
+    Aggregates::from_rows(rows, row_of_class, input.filter.clone())
 }

@@ -38,6 +38,24 @@ impl BitVec {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
 
+    /// The words, bit `i` being bit `i % 64` of word `i / 64` (for the persisted index).
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+
+    /// A vector from [`BitVec::words`]: `None` unless there are exactly `len.div_ceil(64)` words
+    /// and no bit at or past `len` is set (so `count_ones` counts only real bits).
+    pub fn from_words(words: Vec<u64>, len: usize) -> Option<BitVec> {
+        if words.len() != len.div_ceil(64) {
+            return None;
+        }
+        let tail_clean = match (len % 64, words.last()) {
+            (0, _) | (_, None) => true,
+            (used, Some(&last)) => last >> used == 0,
+        };
+        tail_clean.then_some(BitVec { words, len })
+    }
+
     pub fn heap_bytes(&self) -> usize {
         self.words.capacity() * 8
     }

@@ -10,21 +10,21 @@
 //!   if the array is the store's only retainer;
 //! * V8 heap = total − native; total = root retained + `extra_native_bytes`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bits::BitVec;
 use super::names::raw_name;
 use super::retainers::Retainers;
 use crate::snapshot::{EdgeType, HeapSnapshot, NodeIdx, NodeType};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NativeStatistics {
     pub total: u64,
     #[serde(rename = "typedArrays")]
     pub typed_arrays: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct V8HeapStatistics {
     pub total: u64,
     pub code: u64,
@@ -35,7 +35,7 @@ pub struct V8HeapStatistics {
 }
 
 /// DevTools' `Statistics` (field names as DevTools serialises them).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Statistics {
     pub total: u64,
     pub native: NativeStatistics,

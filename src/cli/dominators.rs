@@ -154,8 +154,11 @@ pub fn run(args: DominatorsArgs, progress: bool) -> anyhow::Result<()> {
     };
     let tree = DominatorChildren::build(&a);
     if args.json {
-        super::print_with(|out| json(out, &a, &tree, top, args.depth))
+        super::print_with(|out| json(out, &a, &tree, top, args.depth))?;
     } else {
-        super::print_with(|out| text(out, &a, &tree, top, args.depth))
+        super::print_with(|out| text(out, &a, &tree, top, args.depth))?;
     }
+    drop(tree);
+    super::load::write_index(&args.file, &a);
+    Ok(())
 }

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use super::InputError;
 use crate::analysis::{Analysis, Cancelled, LoadError};
+use crate::index::{IndexOptions, Lookup, Pending};
 use crate::progress::{NoProgress, Phase, Progress};
 use crate::snapshot::HeapSnapshot;
 
@@ -45,11 +46,65 @@ pub fn shown(path: &Path) -> String {
     if is_stdin(path) { "(standard input)".into() } else { path.display().to_string() }
 }
 
+/// The index settings of this run (`--no-index`, `--index-beside`, `HEAPSCOPE_NO_INDEX`), set
+/// once by [`super::run`] before any load, and the indexes to write once the output is printed.
+static INDEX: Mutex<Option<IndexOptions>> = Mutex::new(None);
+static PENDING: Mutex<Vec<Pending>> = Mutex::new(Vec::new());
+
+pub fn set_index_options(options: IndexOptions) {
+    if let Ok(mut o) = INDEX.lock() {
+        *o = Some(options);
+    }
+}
+
 /// Reads and analyses `path` (`-`: standard input); a bad file is a
 /// [`crate::analysis::LoadError`] naming the path, then the problem (the reader's error is its
-/// `source()`).
+/// `source()`). With the index on, a valid index of the file is read instead; otherwise the
+/// index to write is remembered for [`write_index`].
 pub fn load(path: &Path, show_progress: bool) -> anyhow::Result<Analysis> {
+    let options = INDEX.lock().ok().and_then(|o| o.clone()).unwrap_or_else(IndexOptions::off);
+    let start = std::time::Instant::now();
+    match crate::index::lookup(path, &options) {
+        Lookup::Hit(analysis) => {
+            if trace() {
+                eprintln!("[index] read {} from its index in {:.3}s", shown(path), start.elapsed().as_secs_f64());
+            }
+            return Ok(*analysis);
+        }
+        Lookup::Miss { pending: Some(pending), ignored } => {
+            if let Some(why) = ignored {
+                eprintln!("heapscope: rebuilding the index of {}: {why}", shown(path));
+            }
+            if let Ok(mut p) = PENDING.lock() {
+                p.push(pending);
+            }
+        }
+        Lookup::Miss { pending: None, .. } => {}
+    }
     load_with(path, show_progress, Analysis::run, || Ok(()))
+}
+
+/// Writes the index of `analysis`, loaded from `path` by [`load`] without one: called after the
+/// command's output is printed, so the index never delays it. A failure is reported on stderr
+/// and is not an error of the command.
+pub fn write_index(path: &Path, analysis: &Analysis) {
+    let Ok(canonical) = std::fs::canonicalize(path) else { return };
+    let pending = PENDING.lock().ok().and_then(|mut p| {
+        let i = p.iter().position(|x| x.key_path() == canonical)?;
+        Some(p.swap_remove(i))
+    });
+    let Some(pending) = pending else { return };
+    let start = std::time::Instant::now();
+    match pending.write(analysis) {
+        Ok(written) if trace() => eprintln!("[index] {written:?} in {:.3}s", start.elapsed().as_secs_f64()),
+        Ok(_) => {}
+        Err(e) => eprintln!("heapscope: could not write the index {}: {e}", pending.index_path().display()),
+    }
+}
+
+/// `HEAPSCOPE_TRACE` is set (as for the engine's pass timings): say what the index did.
+fn trace() -> bool {
+    std::env::var_os("HEAPSCOPE_TRACE").is_some()
 }
 
 /// Reads `path` and runs `analyse` on it, with the progress line and the errors of [`load`].

@@ -51,6 +51,12 @@ pub struct Cli {
     command: Option<Command>,
     /// Snapshots to open in the window (.heapsnapshot or .heapsnapshot.gz).
     files: Vec<PathBuf>,
+    /// Neither read nor write the index (parse every file; `HEAPSCOPE_NO_INDEX=1` does the same).
+    #[arg(long, global = true)]
+    no_index: bool,
+    /// Keep the index beside the snapshot (FILE.hsindex) instead of in the cache folder.
+    #[arg(long, global = true)]
+    index_beside: bool,
 }
 
 #[derive(Subcommand)]
@@ -102,17 +108,37 @@ enum Command {
         file: PathBuf,
         /// A base snapshot: also time loading it and the Comparison.
         base: Option<PathBuf>,
+        /// Time a first open, writing its index, and a reopen from the index (in --index-dir).
+        #[arg(long, requires = "index_dir")]
+        reopen: bool,
+        /// Where `--reopen` writes the index (a folder of its own; delete it afterwards).
+        #[arg(long)]
+        index_dir: Option<PathBuf>,
+        /// One step of `--reopen`, run in a child process.
+        #[arg(long, hide = true, requires = "index_dir")]
+        step: Option<String>,
     },
     /// One JSON line per node (id, class, sizes, distance, dominator), like the oracle's
     /// `nodes` helper: for checking the engine node by node.
     #[command(hide = true)]
     Nodes { file: PathBuf },
+    /// The persisted indexes (`$XDG_CACHE_HOME/heapscope/index`): `heapscope index clean`.
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Run the bundled leaking demo server.
     #[cfg(feature = "demo")]
     DemoServer(crate::demo::DemoArgs),
     /// Take heap snapshots of a running Node.js or Chromium process (DevTools protocol).
     #[cfg(feature = "capture")]
     Capture(capture::CaptureArgs),
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Delete every index in the cache folder (indexes beside snapshots stay).
+    Clean,
+    /// Print the cache folder and what it holds.
+    Info,
 }
 
 /// A failure the user caused (bad file, unknown id): exit status 1.
@@ -224,6 +250,10 @@ fn headless_default(files: Vec<PathBuf>) -> anyhow::Result<()> {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let progress = std::io::stderr().is_terminal();
+    let mut index = crate::index::IndexOptions::from_env();
+    index.enabled &= !cli.no_index;
+    index.beside = cli.index_beside;
+    load::set_index_options(index.clone());
     match cli.command {
         #[cfg(feature = "gui")]
         None => crate::ui::run(cli.files),
@@ -232,41 +262,52 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Summary { file, json: as_json, csv, top }) => {
             let a = load(&file, progress)?;
             if csv {
-                print_with(|out| export::write_csv(out, &export::summary_table(&a)))
+                print_with(|out| export::write_csv(out, &export::summary_table(&a)))?;
             } else if as_json {
-                print_with(|out| json::summary(out, &a, &file_name(&file)))
+                print_with(|out| json::summary(out, &a, &file_name(&file)))?;
             } else {
-                print(&table::summary(&a, &file_name(&file), top))
+                print(&table::summary(&a, &file_name(&file), top))?;
             }
+            load::write_index(&file, &a);
+            Ok(())
         }
         Some(Command::Diff { base, file, json: as_json, csv, top }) => {
             let (b, a) = load::load_pair(&base, &file, progress)?;
             let cmp = crate::analysis::diff::compare(&b, &a);
             if csv {
-                print_with(|out| export::write_csv(out, &export::diff_table(&cmp)))
+                print_with(|out| export::write_csv(out, &export::diff_table(&cmp)))?;
             } else if as_json {
-                print_with(|out| json::diff(out, &b, &a, &cmp, &[&file_name(&base), &file_name(&file)]))
+                print_with(|out| json::diff(out, &b, &a, &cmp, &[&file_name(&base), &file_name(&file)]))?;
             } else {
-                print(&table::diff(&b, &a, &cmp, top))
+                print(&table::diff(&b, &a, &cmp, top))?;
             }
+            load::write_index(&base, &b);
+            load::write_index(&file, &a);
+            Ok(())
         }
         Some(Command::Retainers { file, node_id: id, json: as_json }) => {
             let a = load(&file, progress)?;
             let n =
                 a.find_node_by_id(id).ok_or_else(|| InputError(format!("no node @{id} in {}", load::shown(&file))))?;
             if as_json {
-                print_with(|out| json::retainers(out, &a, n, &file_name(&file)))
+                print_with(|out| json::retainers(out, &a, n, &file_name(&file)))?;
             } else {
-                print(&table::retainers(&a, n))
+                print(&table::retainers(&a, n))?;
             }
+            load::write_index(&file, &a);
+            Ok(())
         }
         Some(Command::Leaks(args)) => leaks::run(args, progress),
         Some(Command::Dominators(args)) => dominators::run(args, progress),
         Some(Command::Paths(args)) => paths::run(args, progress),
         Some(Command::Sources(args)) => sources::run(args, progress),
-        Some(Command::Bench { file, base }) => {
-            let report = crate::bench::run(&file, base.as_deref())
-                .with_context(|| format!("benchmarking {}", file.display()))?;
+        Some(Command::Bench { file, base, reopen, index_dir, step }) => {
+            let report = match (step, index_dir) {
+                (Some(step), Some(dir)) => crate::bench::reopen_step(&step, &file, &dir),
+                (None, Some(dir)) if reopen => crate::bench::reopen(&file, &dir),
+                _ => crate::bench::run(&file, base.as_deref()),
+            }
+            .with_context(|| format!("benchmarking {}", file.display()))?;
             print(&json::to_string(&report))
         }
         Some(Command::Nodes { file }) => {
@@ -288,7 +329,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 writeln!(out, "{line}")?;
             }
             out.flush()?;
+            drop(out);
+            load::write_index(&file, &a);
             Ok(())
+        }
+        Some(Command::Index(IndexCommand::Clean)) => {
+            let (files, bytes) = crate::index::clean(&index).context("cleaning the index cache")?;
+            let dir = index.cache_dir.as_deref().map(|d| d.display().to_string()).unwrap_or_default();
+            print(&format!(
+                "removed {files} index files ({}) from {dir}\n",
+                crate::analysis::format::bytes(bytes as f64)
+            ))
+        }
+        Some(Command::Index(IndexCommand::Info)) => {
+            let dir = index.cache_dir.as_deref().map(|d| d.display().to_string()).unwrap_or("(none)".into());
+            let state = if index.enabled { "on" } else { "off" };
+            print(&format!(
+                "index: {state}\ncache folder: {dir}\nlimit: {}\n",
+                crate::analysis::format::bytes(index.cache_limit as f64)
+            ))
         }
         #[cfg(feature = "demo")]
         Some(Command::DemoServer(args)) => crate::demo::run(args),

@@ -70,7 +70,7 @@ pub struct Location {
 ///
 /// Every index stored here was checked by the reader (edge targets are node ordinals in
 /// range, string indexes are in range, edge counts add up), so the analyses index freely.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeapSnapshot {
     pub(crate) node_types: TypeTable,
     pub(crate) edge_types: TypeTable,

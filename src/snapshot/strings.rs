@@ -71,6 +71,25 @@ impl StringTable {
         (0..self.ends.len()).find(|&i| self.get(i as u32) == s).map(|i| i as u32)
     }
 
+    /// The arena as stored: the text and the end offsets (for the persisted index).
+    pub fn parts(&self) -> (&str, &[u32]) {
+        (&self.bytes, &self.ends)
+    }
+
+    /// An arena from [`StringTable::parts`], if the offsets are ascending, end within the text
+    /// and fall on character boundaries; `None` otherwise (a corrupt index, never a panic).
+    pub fn from_parts(bytes: String, ends: Vec<u32>) -> Option<StringTable> {
+        let mut start = 0usize;
+        for &end in &ends {
+            let end = end as usize;
+            if end < start || !bytes.is_char_boundary(end) {
+                return None;
+            }
+            start = end;
+        }
+        Some(StringTable { bytes, ends })
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.ends.len()).map(move |i| self.get(i as u32))
     }

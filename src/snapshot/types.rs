@@ -105,6 +105,19 @@ impl TypeTable {
         Some(code)
     }
 
+    /// Every name, by canonical code (for the persisted index).
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// A table from [`TypeTable::names`]: `None` unless it starts with `known` (the canonical
+    /// names, [`NODE_TYPE_NAMES`] or [`EDGE_TYPE_NAMES`]) and has at most 256 names, as every
+    /// table the reader builds does.
+    pub fn from_names(known: &[&str], names: Vec<String>) -> Option<TypeTable> {
+        let canonical = names.len() >= known.len() && names.iter().zip(known).all(|(n, k)| n == k);
+        (canonical && names.len() <= 256).then_some(TypeTable { names })
+    }
+
     /// The name of a canonical code (`"?"` for a code no table entry has).
     pub fn name(&self, code: u8) -> &str {
         self.names.get(usize::from(code)).map(String::as_str).unwrap_or("?")

@@ -128,6 +128,11 @@ pub struct App {
     pub base: Option<SnapshotId>,
     path_window: Option<(String, String)>,
     pub recent: super::recent::RecentFiles,
+    /// Where indexes are kept ([`crate::index`]); used when `use_index` is on.
+    pub index: crate::index::IndexOptions,
+    /// The setting "Keep an index of opened snapshots" (persisted with the recent files; off in
+    /// [`App::empty`], so tests read and write no index unless they ask).
+    pub use_index: bool,
     next_id: u64,
     /// Snapshots opened so far ("Snapshot N" numbering, as DevTools).
     snapshot_count: usize,
@@ -183,6 +188,8 @@ impl App {
             base: None,
             path_window: None,
             recent: super::recent::RecentFiles::in_memory(),
+            index: crate::index::IndexOptions::off(),
+            use_index: false,
             next_id: 1,
             snapshot_count: 0,
             pending: Vec::new(),

@@ -11,11 +11,18 @@ use std::time::Instant;
 
 use crate::analysis::diff::{self, Comparison};
 use crate::analysis::{Analysis, LoadError};
+use crate::index::{IndexOptions, Lookup, Pending};
 use crate::progress::{Phase, SharedProgress};
 
 /// How a [`LoadJob`] ended.
 pub enum Finished {
-    Loaded(Analysis),
+    Loaded {
+        analysis: Analysis,
+        /// Read from the persisted index instead of parsed.
+        from_index: bool,
+        /// The index to write ([`write_index_in_background`]) once the analysis is shown.
+        pending: Option<Pending>,
+    },
     /// The user cancelled it.
     Cancelled,
     /// It read a capture's chunks as they arrived and the capture failed (the process exited, the
@@ -34,21 +41,60 @@ pub struct LoadJob {
     pub path: PathBuf,
     pub progress: Arc<SharedProgress>,
     pub started: Instant,
-    rx: Receiver<Result<Analysis, LoadError>>,
+    rx: Receiver<Loaded>,
     /// Reads a capture's chunks as they arrive ([`LoadJob::start_capture`]).
     from_capture: bool,
 }
 
+/// What a load job hands back: the analysis (or why not), whether it came from the index, and
+/// the index to write once it is shown.
+struct Loaded {
+    result: Result<Analysis, LoadError>,
+    from_index: bool,
+    pending: Option<Pending>,
+}
+
+/// Writes `pending`'s index of `analysis` on a worker thread, after the window shows it (the
+/// Summary never waits for the index). A failure is printed on stderr; the next open parses.
+pub fn write_index_in_background(pending: Pending, analysis: Arc<Analysis>) {
+    let spawned = std::thread::Builder::new().name("write index".into()).spawn(move || {
+        if let Err(e) = pending.write(&analysis) {
+            eprintln!("heapscope: could not write the index {}: {e}", pending.index_path().display());
+        }
+    });
+    if let Err(e) = spawned {
+        eprintln!("heapscope: cannot start the index writer: {e}");
+    }
+}
+
 impl LoadJob {
-    pub fn start(id: u64, number: usize, title: String, path: PathBuf, ctx: egui::Context) -> LoadJob {
+    /// Starts reading `path` on a worker: from its index if `index` has a valid one, else parsed
+    /// and analysed.
+    pub fn start(
+        id: u64,
+        number: usize,
+        title: String,
+        path: PathBuf,
+        index: &IndexOptions,
+        ctx: egui::Context,
+    ) -> LoadJob {
         let progress = Arc::new(SharedProgress::new());
         let (tx, rx) = channel();
-        let (p, worker_path) = (progress.clone(), path.clone());
+        let (p, worker_path, index) = (progress.clone(), path.clone(), index.clone());
         std::thread::Builder::new()
             .name(format!("load {}", path.display()))
             .spawn(move || {
-                let result = crate::analysis::load_file(&worker_path, p.as_ref());
-                let _ = tx.send(result);
+                let loaded = match crate::index::lookup(&worker_path, &index) {
+                    Lookup::Hit(analysis) => Loaded { result: Ok(*analysis), from_index: true, pending: None },
+                    Lookup::Miss { pending, ignored } => {
+                        if let Some(why) = ignored {
+                            eprintln!("heapscope: rebuilding the index of {}: {why}", worker_path.display());
+                        }
+                        let result = crate::analysis::load_file(&worker_path, p.as_ref());
+                        Loaded { result, from_index: false, pending }
+                    }
+                };
+                let _ = tx.send(loaded);
                 ctx.request_repaint();
             })
             .map_err(|e| eprintln!("heapscope: cannot start a loader thread: {e}"))
@@ -84,7 +130,7 @@ impl LoadJob {
                         }
                     })
                     .and_then(|snapshot| Ok(Analysis::run(snapshot, p.as_ref())?));
-                let _ = tx.send(result);
+                let _ = tx.send(Loaded { result, from_index: false, pending: None });
                 ctx.request_repaint();
             })
             .map_err(|e| eprintln!("heapscope: cannot start a loader thread: {e}"))
@@ -95,10 +141,14 @@ impl LoadJob {
     /// How the job ended, once its thread is done.
     pub fn poll(&self) -> Option<Finished> {
         match self.rx.try_recv() {
-            Ok(Ok(a)) => Some(Finished::Loaded(a)),
-            Ok(Err(LoadError::Cancelled)) => Some(Finished::Cancelled),
-            Ok(Err(e)) if self.from_capture && is_capture_failure(&e) => Some(Finished::CaptureFailed),
-            Ok(Err(e)) => Some(Finished::Failed(error_chain(&e))),
+            Ok(Loaded { result: Ok(analysis), from_index, pending }) => {
+                Some(Finished::Loaded { analysis, from_index, pending })
+            }
+            Ok(Loaded { result: Err(LoadError::Cancelled), .. }) => Some(Finished::Cancelled),
+            Ok(Loaded { result: Err(e), .. }) if self.from_capture && is_capture_failure(&e) => {
+                Some(Finished::CaptureFailed)
+            }
+            Ok(Loaded { result: Err(e), .. }) => Some(Finished::Failed(error_chain(&e))),
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => {
                 Some(Finished::Failed(format!("loading {} failed unexpectedly", self.path.display())))

@@ -75,6 +75,8 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             let mut app = App::empty();
+            app.use_index = recent.load_use_index();
+            app.index = crate::index::IndexOptions::from_env();
             app.recent = recent;
             app.open(files, &cc.egui_ctx);
             // Two or more snapshots of one process: the Leaks view names what grows.

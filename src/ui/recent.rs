@@ -1,5 +1,6 @@
 //! Recently opened files, kept in `$XDG_CONFIG_HOME/heapscope/recent.json` (or
-//! `~/.config/heapscope/recent.json`; `HEAPSCOPE_CONFIG_DIR` overrides the folder).
+//! `~/.config/heapscope/recent.json`; `HEAPSCOPE_CONFIG_DIR` overrides the folder), and the
+//! window's one setting, "Keep an index", in `settings.json` beside it.
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,29 @@ impl RecentFiles {
 
     pub fn paths(&self) -> &[PathBuf] {
         &self.paths
+    }
+
+    /// The setting "Keep an index" ([`crate::index`]), from `settings.json` beside the recent
+    /// files; on unless turned off (and off when not persisted, as in tests).
+    pub fn load_use_index(&self) -> bool {
+        let Some(file) = self.settings_file() else { return false };
+        std::fs::read_to_string(file)
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|v| v.get("index").and_then(serde_json::Value::as_bool))
+            .unwrap_or(true)
+    }
+
+    pub fn save_use_index(&self, on: bool) {
+        let Some(file) = self.settings_file() else { return };
+        if let Some(dir) = file.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = std::fs::write(file, serde_json::json!({ "index": on }).to_string());
+    }
+
+    fn settings_file(&self) -> Option<PathBuf> {
+        self.file.as_ref().map(|f| f.with_file_name("settings.json"))
     }
 
     pub fn save(&self) {

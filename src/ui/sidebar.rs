@@ -68,6 +68,19 @@ pub fn sidebar_ui(app: &mut App, ui: &mut Ui) {
                 }
             }
         }
+        ui.separator();
+        let hover = match &app.index.cache_dir {
+            Some(dir) => format!(
+                "After a snapshot loads, its columns and results are saved in {} (at most {} in all), \
+                 and the next open of the same file reads them instead of parsing it",
+                dir.display(),
+                bytes(app.index.cache_limit as f64)
+            ),
+            None => "No cache folder ($XDG_CACHE_HOME or $HOME) is set".to_string(),
+        };
+        if ui.checkbox(&mut app.use_index, "Keep an index: reopen instantly").on_hover_text(hover).changed() {
+            app.recent.save_use_index(app.use_index);
+        }
     });
     for c in commands {
         app.push(c);

@@ -120,7 +120,8 @@ impl App {
             self.next_id += 1;
             self.snapshot_count += 1;
             let number = self.snapshot_count;
-            self.jobs.push(LoadJob::start(id, number, title_for(&path, number), path, ctx.clone()));
+            let index = if self.use_index { self.index.clone() } else { crate::index::IndexOptions::off() };
+            self.jobs.push(LoadJob::start(id, number, title_for(&path, number), path, &index, ctx.clone()));
         }
     }
 
@@ -211,12 +212,17 @@ impl App {
         for (i, result) in finished.into_iter().rev() {
             let job = self.jobs.remove(i);
             match result {
-                Finished::Loaded(analysis) => {
+                Finished::Loaded { analysis, from_index, pending } => {
                     let secs = job.started.elapsed().as_secs_f32();
-                    self.status = format!("Loaded {} in {secs:.1} s", job.path.display());
+                    let how = if from_index { " (from its index)" } else { "" };
+                    self.status = format!("Loaded {} in {secs:.1} s{how}", job.path.display());
                     // Only files that loaded go into Recent.
                     self.recent.add(&job.path);
-                    self.insert_loaded(job.id, job.number, job.path, Arc::new(analysis));
+                    let analysis = Arc::new(analysis);
+                    if let Some(pending) = pending {
+                        super::super::loader::write_index_in_background(pending, analysis.clone());
+                    }
+                    self.insert_loaded(job.id, job.number, job.path, analysis);
                 }
                 Finished::Cancelled => {
                     self.notify(format!("Cancelled loading {}", display_name(&job.path)));
