@@ -29,6 +29,7 @@ use leaky_node::{DEFAULT_PORT, Server, get, start_node};
 
 fn heapscope(args: &[&str]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .env("HEAPSCOPE_NO_INDEX", "1")
         .arg("capture")
         .args(args)
         .stdout(Stdio::piped())
@@ -94,6 +95,7 @@ fn assert_timestamped(name: &str, prefix: &str) {
 fn three_snapshots_show_the_leak(server: &Server, how: &[&str], dir: &Path) {
     let out_dir = format!("{}/", dir.display());
     let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .env("HEAPSCOPE_NO_INDEX", "1")
         .arg("capture")
         .args(how)
         .args(["--every", "4", "--count", "3", "-o", &out_dir])
@@ -216,6 +218,7 @@ fn a_process_killed_during_capture_leaves_no_file() {
     get(server.port, "/grow");
     let dir = tempfile::tempdir().unwrap();
     let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .env("HEAPSCOPE_NO_INDEX", "1")
         .args(["capture", "--pid", &server.pid().to_string(), "-o", dir.path().to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -252,6 +255,7 @@ fn ctrl_c_during_capture_leaves_no_file_and_closes_the_inspector() {
     get(server.port, "/grow");
     let dir = tempfile::tempdir().unwrap();
     let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .env("HEAPSCOPE_NO_INDEX", "1")
         .args(["capture", "--pid", &server.pid().to_string(), "-o", dir.path().to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -252,6 +252,7 @@ fn cli_prints_the_merged_tree_and_json() {
     let a = load(&snap);
     let class = busy_classes(&a, 1, u32::MAX).remove(0);
     let out = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .env("HEAPSCOPE_NO_INDEX", "1")
         .args(["paths", snap.to_str().unwrap(), &class, "--json"])
         .output()
         .unwrap();
@@ -270,6 +271,7 @@ fn cli_prints_the_merged_tree_and_json() {
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
 
     let text = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .env("HEAPSCOPE_NO_INDEX", "1")
         .args(["paths", snap.to_str().unwrap(), &class, "--depth", "1"])
         .output()
         .unwrap();
@@ -279,6 +281,7 @@ fn cli_prints_the_merged_tree_and_json() {
     assert_eq!(text.lines().count(), 1 + kids.len(), "{text}");
 
     let missing = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .env("HEAPSCOPE_NO_INDEX", "1")
         .args(["paths", snap.to_str().unwrap(), "NoSuchClass"])
         .output()
         .unwrap();

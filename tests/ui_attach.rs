@@ -49,6 +49,20 @@ fn wait_until(h: &mut Harness<'static, App>, secs: u64, what: &str, done: impl F
     }
 }
 
+/// Runs frames only (never waits for the app's loads, which wait for the capture to end) until
+/// `done` holds; panics after `secs`. For states seen while a capture runs.
+fn frames_until(h: &mut Harness<'static, App>, secs: u64, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        h.run_steps(1);
+        if done(h.state()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {secs} s; dialog error: {:?}", h.state().attach.error);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// The Summary as `heapscope summary --json` prints it (every class row, every total).
 fn summary_json(a: &heapscope::analysis::Analysis) -> String {
     let mut out = Vec::new();
@@ -230,7 +244,7 @@ fn cancel_during_a_capture_leaves_no_file_and_the_process_serving() {
         a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
     });
     h.get_by_label("Take snapshot").click();
-    wait_until(&mut h, 60, "V8's progress", |a| {
+    frames_until(&mut h, 60, "V8's progress", |a| {
         a.attach.session.as_ref().is_some_and(|s| matches!(s.state, SessionState::Taking { done, .. } if done > 0))
     });
     h.get_by_label_contains("V8 is taking the snapshot");
@@ -291,21 +305,12 @@ fn a_process_killed_while_its_snapshot_is_received_leaves_no_file_and_no_snapsho
     });
     h.get_by_label("Take snapshot").click();
     // Chunks are arriving, and the snapshot is already loading from them in the sidebar.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        h.run_steps(1);
-        let receiving = h
-            .state()
-            .attach
+    frames_until(&mut h, 120, "the first chunk", |a| {
+        a.attach
             .session
             .as_ref()
-            .is_some_and(|s| matches!(s.state, SessionState::Taking { received, .. } if received > 0));
-        if receiving {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no chunk arrived; dialog error: {:?}", h.state().attach.error);
-        std::thread::sleep(Duration::from_millis(5));
-    }
+            .is_some_and(|s| matches!(s.state, SessionState::Taking { received, .. } if received > 0))
+    });
     assert_eq!(h.state().jobs.len(), 1, "the snapshot loads while it is received");
     h.get_by_label_contains("Loading leaky-server-");
     server.child.kill().unwrap();

@@ -23,7 +23,12 @@ fn corpus(case: &str, file: &str) -> PathBuf {
 }
 
 fn cli(args: &[&str], file: &Path) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_heapscope")).args(args).arg(file).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .env("HEAPSCOPE_NO_INDEX", "1")
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }

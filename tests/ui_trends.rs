@@ -70,6 +70,7 @@ fn settle(h: &mut Harness<'static, App>) {
 /// `heapscope summary FILE --json`'s classes: key → (name, count, self_size).
 fn cli_summary(file: &Path) -> HashMap<String, (String, u64, u64)> {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .env("HEAPSCOPE_NO_INDEX", "1")
         .args(["summary", "--json"])
         .arg(file)
         .output()
@@ -98,7 +99,7 @@ fn thousands(v: u64) -> String {
     let s = v.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -118,7 +119,7 @@ fn summary_rows_show_trends_and_sort_by_growth() {
             (*size as i64 - first as i64, name.clone(), k.clone())
         })
         .collect();
-    growth.sort_by(|a, b| b.0.cmp(&a.0));
+    growth.sort_by_key(|g| std::cmp::Reverse(g.0));
     // The top three are far apart, so the order does not hang on ties or on how s1's few
     // objects of these shapes are classified.
     assert!(growth[0].0 > growth[1].0 + 100_000 && growth[1].0 > growth[2].0 + 100_000, "{:?}", &growth[..3]);

@@ -17,7 +17,7 @@ use crate::progress::{Phase, SharedProgress};
 /// How a [`LoadJob`] ended.
 pub enum Finished {
     Loaded {
-        analysis: Analysis,
+        analysis: Box<Analysis>,
         /// Read from the persisted index instead of parsed.
         from_index: bool,
         /// The index to write ([`write_index_in_background`]) once the analysis is shown.
@@ -142,7 +142,7 @@ impl LoadJob {
     pub fn poll(&self) -> Option<Finished> {
         match self.rx.try_recv() {
             Ok(Loaded { result: Ok(analysis), from_index, pending }) => {
-                Some(Finished::Loaded { analysis, from_index, pending })
+                Some(Finished::Loaded { analysis: Box::new(analysis), from_index, pending })
             }
             Ok(Loaded { result: Err(LoadError::Cancelled), .. }) => Some(Finished::Cancelled),
             Ok(Loaded { result: Err(e), .. }) if self.from_capture && is_capture_failure(&e) => {

@@ -218,7 +218,7 @@ impl App {
                     self.status = format!("Loaded {} in {secs:.1} s{how}", job.path.display());
                     // Only files that loaded go into Recent.
                     self.recent.add(&job.path);
-                    let analysis = Arc::new(analysis);
+                    let analysis = Arc::new(*analysis);
                     if let Some(pending) = pending {
                         super::super::loader::write_index_in_background(pending, analysis.clone());
                     }
