@@ -11,7 +11,7 @@ export OUT=$1 ACTIONS=${2:-}
 shift 2 || shift $#
 bin=${HEAPSCOPE_BIN:-$(cd "$(dirname "$0")/.." && pwd)/target/debug/heapscope}
 export HEAPSCOPE_CONFIG_DIR=${HEAPSCOPE_CONFIG_DIR:-$(mktemp -d)}
-xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+xvfb-run -a -s "-screen 0 ${SCREEN:-1280x800x24}" bash -c '
   "$0" "$@" & pid=$!
   xdotool search --sync --onlyvisible --name "Heapscope" >/dev/null
   sleep "${WAIT:-4}"
