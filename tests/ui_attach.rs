@@ -248,7 +248,7 @@ fn cancel_during_a_capture_leaves_no_file_and_the_process_serving() {
         a.attach.session.as_ref().is_some_and(|s| matches!(s.state, SessionState::Taking { done, .. } if done > 0))
     });
     h.get_by_label_contains("V8 is taking the snapshot");
-    h.get_by_label("Cancel").click();
+    h.get_by_label("Cancel snapshot").click();
     wait_until(&mut h, 60, "the session to end", |a| a.attach.session.is_none());
     assert!(error_text(&h).contains("cancelled"), "{}", error_text(&h));
     h.get_by_label_contains("cancelled; no file was written");

@@ -663,7 +663,9 @@ fn session_ui(
                 (0.0, "V8 is taking the snapshot…".to_string())
             };
             ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(360.0));
-            if ui.button("Cancel").clicked()
+            // Named for what it stops: the sidebar's Cancel of the load fed by this capture is
+            // on screen at the same time.
+            if ui.button("Cancel snapshot").on_hover_text("Stop V8 taking this snapshot; no file is written").clicked()
                 && let Some(c) = d.session.as_ref().and_then(|s| s.cancel.as_ref())
             {
                 c.store(true, Ordering::Relaxed);
