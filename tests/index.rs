@@ -364,3 +364,25 @@ fn index_beside_the_snapshot() {
     assert_eq!(stdout_of(&first), stdout_of(&second));
     assert!(String::from_utf8_lossy(&second.stderr).contains("[index] read"));
 }
+
+/// Found by the `index` fuzz target (`fuzz/run.sh index`): resealed, this input's Summary rows
+/// carry self sizes whose sum passes 2⁶⁴, and `heapscope summary` panicked adding them. The
+/// reader now refuses any row size above the heap the self-size column adds up to.
+#[test]
+fn a_forged_index_whose_summary_sizes_overflow_is_refused() {
+    let mut bytes = std::fs::read(root().join("tests/fixtures/index/fuzz-summary-self-size-overflow.hsindex")).unwrap();
+    index::format::reseal(&mut bytes);
+    // The fixed identity the fuzz target reads its inputs under (`fuzz/fuzz_targets/index_key.rs`).
+    let key = SnapshotKey {
+        path: "/fuzz/rich.heapsnapshot".into(),
+        size: 4096,
+        mtime_secs: 1_700_000_000,
+        mtime_nanos: 0,
+        head_crc: 0x1234_5678,
+        tail_crc: 0x9abc_def0,
+    };
+    match index::format::read(&mut bytes.as_slice(), bytes.len() as u64, &key) {
+        Err(e) => assert!(e.to_string().contains("summary"), "{e}"),
+        Ok(a) => heapscope::cli::json::summary(&mut std::io::sink(), &a, "x").unwrap(),
+    }
+}

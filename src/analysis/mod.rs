@@ -431,7 +431,8 @@ impl Analysis {
 
     /// `HeapSnapshot.totalSize`: root retained size + `extra_native_bytes`.
     pub fn total_size(&self) -> u64 {
-        self.root_retained_size() + self.snapshot.extra_native_bytes().unwrap_or(0)
+        // Saturating: `extra_native_bytes` is whatever number the file's meta holds.
+        self.root_retained_size().saturating_add(self.snapshot.extra_native_bytes().unwrap_or(0))
     }
 
     pub fn root_retained_size(&self) -> u64 {

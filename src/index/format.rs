@@ -667,13 +667,17 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
     let distance = r.column::<i32>(Kind::Distance, Some(n))?;
     let dominator = r.column::<u32>(Kind::Dominator, Some(n))?;
     check_dominator_tree(&dominator, meta.root)?;
+    // Every size below is a sum of these self sizes (n < 2³² nodes of < 2³² bytes: no overflow),
+    // so none may exceed their total: a forged size that passes its checksum cannot make a
+    // later sum overflow.
+    let heap: u64 = self_size.iter().map(|&s| u64::from(s)).sum();
     let saturated = r.column::<u32>(Kind::RetainedSize, Some(n))?;
     let mut retained_size: Vec<u64> = saturated.iter().map(|&r| u64::from(r)).collect();
     drop(saturated);
     let overflow = r.column::<u64>(Kind::RetainedOverflow, None)?;
     for pair in overflow.chunks(2) {
         match pair {
-            [node, size] if (*node as usize) < n && *size >= u64::from(u32::MAX) => {
+            [node, size] if (*node as usize) < n && *size >= u64::from(u32::MAX) && *size <= heap => {
                 retained_size[*node as usize] = *size;
             }
             _ => return Err(invalid("large retained sizes")),
@@ -703,6 +707,14 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
     // Each node is in one row at most: views size member lists by these counts.
     if row_count.iter().map(|&c| u64::from(c)).sum::<u64>() > n as u64 {
         return Err(invalid("summary counts"));
+    }
+    // Each node's self size is in one row at most, and a row retains at most the heap.
+    let mut rows_self_total: u64 = 0;
+    for (&self_size, &retained) in row_self.iter().zip(row_retained.iter()) {
+        rows_self_total = rows_self_total.saturating_add(self_size);
+        if retained > heap || rows_self_total > heap {
+            return Err(invalid("summary sizes"));
+        }
     }
     let mut row_of_class = vec![u32::MAX; classes.len()];
     let mut aggregate_rows = Vec::with_capacity(rows);
