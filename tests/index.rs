@@ -365,13 +365,14 @@ fn index_beside_the_snapshot() {
     assert!(String::from_utf8_lossy(&second.stderr).contains("[index] read"));
 }
 
-/// Found by the `index` fuzz target (`fuzz/run.sh index`): resealed, this input's Summary rows
-/// carry self sizes whose sum passes 2⁶⁴, and `heapscope summary` panicked adding them. The
-/// reader now refuses any row size above the heap the self-size column adds up to.
+/// Inputs found by the `index` fuzz target (`fuzz/run.sh index`), kept in
+/// `tests/fixtures/index/`: resealed (every checksum recomputed), each was accepted and then
+/// broke what a user does next — `fuzz-summary-self-size-overflow`: Summary rows whose self
+/// sizes summed past 2⁶⁴ made `heapscope summary` panic; `fuzz-duplicate-class-keys`: two
+/// classes with one key made a snapshot compared with itself show changes. The reader now
+/// refuses both (row sizes above the heap the self-size column adds up to; repeated keys).
 #[test]
-fn a_forged_index_whose_summary_sizes_overflow_is_refused() {
-    let mut bytes = std::fs::read(root().join("tests/fixtures/index/fuzz-summary-self-size-overflow.hsindex")).unwrap();
-    index::format::reseal(&mut bytes);
+fn forged_indexes_found_by_fuzzing_are_refused() {
     // The fixed identity the fuzz target reads its inputs under (`fuzz/fuzz_targets/index_key.rs`).
     let key = SnapshotKey {
         path: "/fuzz/rich.heapsnapshot".into(),
@@ -381,8 +382,15 @@ fn a_forged_index_whose_summary_sizes_overflow_is_refused() {
         head_crc: 0x1234_5678,
         tail_crc: 0x9abc_def0,
     };
-    match index::format::read(&mut bytes.as_slice(), bytes.len() as u64, &key) {
-        Err(e) => assert!(e.to_string().contains("summary"), "{e}"),
-        Ok(a) => heapscope::cli::json::summary(&mut std::io::sink(), &a, "x").unwrap(),
+    for (name, why) in
+        [("fuzz-summary-self-size-overflow", "summary sizes"), ("fuzz-duplicate-class-keys", "class keys")]
+    {
+        let path = root().join(format!("tests/fixtures/index/{name}.hsindex"));
+        let mut bytes = std::fs::read(&path).unwrap();
+        index::format::reseal(&mut bytes);
+        match index::format::read(&mut bytes.as_slice(), bytes.len() as u64, &key) {
+            Err(e) => assert!(e.to_string().contains(why), "{name}: {e}"),
+            Ok(_) => panic!("{name}: a forged index was accepted"),
+        }
     }
 }

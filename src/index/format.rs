@@ -696,6 +696,14 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
         .map(|c| ClassInfo { name: names.get(c).to_string(), key: keys.get(c).to_string() })
         .collect();
     drop((names, keys));
+    // A key is a class's identity: the Comparison finds a class's row in the other snapshot by
+    // it, so two classes with one key would compare a snapshot with itself as changed.
+    let mut sorted_keys: Vec<&str> = classes.iter().map(|c| c.key.as_str()).collect();
+    sorted_keys.sort_unstable();
+    if sorted_keys.windows(2).any(|w| w[0] == w[1]) {
+        return Err(invalid("class keys"));
+    }
+    drop(sorted_keys);
     check_below(&class_of, classes.len(), "classes of nodes")?;
 
     let row_class = r.column::<u32>(Kind::RowClass, None)?;
