@@ -369,8 +369,11 @@ fn index_beside_the_snapshot() {
 /// `tests/fixtures/index/`: resealed (every checksum recomputed), each was accepted and then
 /// broke what a user does next — `fuzz-summary-self-size-overflow`: Summary rows whose self
 /// sizes summed past 2⁶⁴ made `heapscope summary` panic; `fuzz-duplicate-class-keys`: two
-/// classes with one key made a snapshot compared with itself show changes. The reader now
-/// refuses both (row sizes above the heap the self-size column adds up to; repeated keys).
+/// classes with one key made a snapshot compared with itself show changes;
+/// `fuzz-summary-count-past-members`: a row count larger than its members sent the Comparison's
+/// member lists out of bounds. The reader now refuses them (row sizes above the heap the
+/// self-size column adds up to; repeated keys; row counts and self sizes that are not their
+/// members').
 #[test]
 fn forged_indexes_found_by_fuzzing_are_refused() {
     // The fixed identity the fuzz target reads its inputs under (`fuzz/fuzz_targets/index_key.rs`).
@@ -382,9 +385,11 @@ fn forged_indexes_found_by_fuzzing_are_refused() {
         head_crc: 0x1234_5678,
         tail_crc: 0x9abc_def0,
     };
-    for (name, why) in
-        [("fuzz-summary-self-size-overflow", "summary sizes"), ("fuzz-duplicate-class-keys", "class keys")]
-    {
+    for (name, why) in [
+        ("fuzz-summary-self-size-overflow", "summary"),
+        ("fuzz-duplicate-class-keys", "class keys"),
+        ("fuzz-summary-count-past-members", "summary counts"),
+    ] {
         let path = root().join(format!("tests/fixtures/index/{name}.hsindex"));
         let mut bytes = std::fs::read(&path).unwrap();
         index::format::reseal(&mut bytes);

@@ -743,6 +743,22 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
             retained_size: row_retained[i],
         });
     }
+    // Each row's count and self size are its members' (the nodes of its class with a self size),
+    // as `Aggregates::group_members` lays member lists out by these counts: recounted here, one
+    // pass, so a forged count can never send a member past its row.
+    let mut recount = vec![(0u32, 0u64); aggregate_rows.len()];
+    for (&class, &size) in class_of.iter().zip(self_size.iter()) {
+        let row = row_of_class[class as usize];
+        if size != 0 && row != u32::MAX {
+            let (count, total) = &mut recount[row as usize];
+            *count += 1;
+            *total += u64::from(size);
+        }
+    }
+    if aggregate_rows.iter().zip(&recount).any(|(row, &(count, total))| row.count != count || row.self_size != total) {
+        return Err(invalid("summary counts"));
+    }
+    drop(recount);
     let aggregates = Aggregates::from_rows(aggregate_rows, row_of_class, None);
 
     let snapshot = HeapSnapshot {
