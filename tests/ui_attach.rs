@@ -49,6 +49,18 @@ fn wait_until(h: &mut Harness<'static, App>, secs: u64, what: &str, done: impl F
     }
 }
 
+/// Attach… → the process `pid` in the list → Attach, until the session is ready (or failed).
+fn attach_by_pid(h: &mut Harness<'static, App>, pid: u32) {
+    h.get_by_label("Attach…").click();
+    wait_until(h, 30, "the process list", |a| !a.attach.is_busy());
+    h.get_by_label(&pid.to_string()).click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+}
+
 /// Runs frames only (never waits for the app's loads, which wait for the capture to end) until
 /// `done` holds; panics after `secs`. For states seen while a capture runs.
 fn frames_until(h: &mut Harness<'static, App>, secs: u64, what: &str, done: impl Fn(&App) -> bool) {
@@ -235,14 +247,7 @@ fn cancel_during_a_capture_leaves_no_file_and_the_process_serving() {
     get(server.port, "/grow");
     let folder = tempfile::tempdir().unwrap();
     let mut h = harness(folder.path().to_path_buf());
-    h.get_by_label("Attach…").click();
-    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
-    h.get_by_label(&pid.to_string()).click();
-    h.run_steps(2);
-    h.get_by_label("Attach").click();
-    wait_until(&mut h, 30, "attaching", |a| {
-        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
-    });
+    attach_by_pid(&mut h, pid);
     h.get_by_label("Take snapshot").click();
     frames_until(&mut h, 60, "V8's progress", |a| {
         a.attach.session.as_ref().is_some_and(|s| matches!(s.state, SessionState::Taking { done, .. } if done > 0))
@@ -267,14 +272,7 @@ fn closing_the_window_detaches_and_closes_the_inspector_it_opened() {
     let pid = server.child.id();
     let folder = tempfile::tempdir().unwrap();
     let mut h = harness(folder.path().to_path_buf());
-    h.get_by_label("Attach…").click();
-    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
-    h.get_by_label(&pid.to_string()).click();
-    h.run_steps(2);
-    h.get_by_label("Attach").click();
-    wait_until(&mut h, 30, "attaching", |a| {
-        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
-    });
+    attach_by_pid(&mut h, pid);
     let opened = heapscope::capture::list_node_processes().into_iter().find(|p| p.pid == pid).unwrap();
     assert!(opened.inspector.is_some(), "attaching opened the inspector");
     // What eframe calls when the window closes.
@@ -295,14 +293,7 @@ fn a_process_killed_while_its_snapshot_is_received_leaves_no_file_and_no_snapsho
     get(server.port, "/grow");
     let folder = tempfile::tempdir().unwrap();
     let mut h = harness(folder.path().to_path_buf());
-    h.get_by_label("Attach…").click();
-    wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
-    h.get_by_label(&pid.to_string()).click();
-    h.run_steps(2);
-    h.get_by_label("Attach").click();
-    wait_until(&mut h, 30, "attaching", |a| {
-        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
-    });
+    attach_by_pid(&mut h, pid);
     h.get_by_label("Take snapshot").click();
     // Chunks are arriving, and the snapshot is already loading from them in the sidebar.
     frames_until(&mut h, 120, "the first chunk", |a| {
