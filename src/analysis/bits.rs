@@ -34,6 +34,20 @@ impl BitVec {
         self.len == 0
     }
 
+    /// The set bits' indexes, ascending (a word of zeros costs one test).
+    pub fn ones(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    (w as u32) * 64 + bit
+                })
+            })
+        })
+    }
+
     pub fn count_ones(&self) -> usize {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
@@ -75,5 +89,15 @@ mod tests {
         assert_eq!(b.count_ones(), 3);
         b.clear(64);
         assert!(!b.get(64));
+    }
+
+    #[test]
+    fn ones_lists_the_set_bits_in_order() {
+        let mut b = BitVec::new(200);
+        for i in [199, 0, 63, 64, 65, 127, 128] {
+            b.set(i);
+        }
+        assert_eq!(b.ones().collect::<Vec<_>>(), vec![0, 63, 64, 65, 127, 128, 199]);
+        assert_eq!(BitVec::new(100).ones().count(), 0);
     }
 }

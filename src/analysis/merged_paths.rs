@@ -170,10 +170,12 @@ struct State {
     script: u32,
 }
 
-/// A state's next edge.
+/// A state's next edge (16 bytes: the first levels have millions).
 struct Move {
     state: u32,
-    hop: Hop,
+    edge: EdgeIdx,
+    /// The retainer.
+    node: NodeIdx,
     last: bool,
 }
 
@@ -196,23 +198,52 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
     let mut active: Vec<u32> = (0..objects.len() as u32).collect();
     let mut state_of: Vec<u32> = (0..objects.len() as u32).collect();
     let mut taken = 0u32;
+    // Per node of the snapshot, [`NONE`] but while a level uses it: first the node's index in the
+    // level's `nodes`, then the next level's state that starts at it. Reset after each use, so a
+    // level costs its states, not the snapshot; one array lookup where a hash map of millions of
+    // states missed the cache on every object.
+    let mut slot = vec![NONE; a.node_count()];
+    // Per-level buffers, kept across levels: the first levels have millions of entries, and new
+    // ones each level cost the kernel's zeroing of fresh pages more than the walk itself.
+    let mut nodes: Vec<NodeIdx> = Vec::new();
+    let mut hops: Vec<Option<Hop>> = Vec::new();
+    let mut moves: Vec<Move> = Vec::new();
+    let mut stopped: Vec<bool> = Vec::new();
+    let mut cand_of_move: Vec<u32> = Vec::new();
+    let mut next_states: Vec<State> = Vec::new();
+    let mut goes_to: Vec<(u32, u32)> = Vec::new();
+    let mut still: Vec<u32> = Vec::new();
+    let mut still_state: Vec<u32> = Vec::new();
     while !active.is_empty() {
         // First rows of this level's nodes (states that follow first rows).
-        let mut nodes: Vec<NodeIdx> = states.iter().filter(|s| s.script == NONE).map(|s| s.node).collect();
-        nodes.sort_unstable();
-        nodes.dedup();
-        let hops = paths::first_retainer_rows(a, view, &nodes);
-        let hop_of = |n: NodeIdx| nodes.binary_search(&n).ok().and_then(|i| hops[i]);
+        nodes.clear();
+        for st in states.iter().filter(|s| s.script == NONE) {
+            if slot[st.node as usize] == NONE {
+                slot[st.node as usize] = nodes.len() as u32;
+                nodes.push(st.node);
+            }
+        }
+        paths::first_retainer_rows(a, view, &nodes, &slot, &mut hops);
+        let hop_of = |n: NodeIdx| match slot[n as usize] {
+            NONE => None,
+            i => hops[i as usize],
+        };
 
         // Each state's step; states whose path may revisit a node become per-object walks.
-        let mut moves: Vec<Move> = Vec::with_capacity(states.len());
-        let mut stopped = vec![false; states.len()];
+        moves.clear();
+        stopped.clear();
+        stopped.resize(states.len(), false);
         let mut dirty: Vec<u32> = Vec::new();
         for (i, s) in states.iter().enumerate() {
             if s.script != NONE {
                 let path = &scripts[s.script as usize];
                 match path.get(taken as usize) {
-                    Some(&hop) => moves.push(Move { state: i as u32, hop, last: taken as usize + 1 == path.len() }),
+                    Some(&hop) => moves.push(Move {
+                        state: i as u32,
+                        edge: hop.edge,
+                        node: hop.node,
+                        last: taken as usize + 1 == path.len(),
+                    }),
                     None => stopped[i] = true,
                 }
                 continue;
@@ -244,7 +275,10 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                 dirty.push(i as u32);
                 continue;
             }
-            moves.push(Move { state: i as u32, hop, last: step != Step::Continue });
+            moves.push(Move { state: i as u32, edge: hop.edge, node: hop.node, last: step != Step::Continue });
+        }
+        for &n in &nodes {
+            slot[n as usize] = NONE;
         }
         if !dirty.is_empty() {
             // Give each object of a dirty state its own exact path, and re-run the level.
@@ -285,19 +319,19 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
         let s = &a.snapshot;
         let mut cand: IntMap<(u32, EdgeLabel, ClassId), u32> = IntMap::default();
         let mut cand_keys: Vec<(u32, EdgeLabel, ClassId, EdgeIdx)> = Vec::new();
-        let mut cand_of_move = Vec::with_capacity(moves.len());
+        cand_of_move.clear();
         for mv in &moves {
             let parent = states[mv.state as usize].branch;
-            let label = if s.edge_type(mv.hop.edge).has_string_name() {
-                EdgeLabel::Name(s.edge_name_or_index(mv.hop.edge))
+            let label = if s.edge_type(mv.edge).has_string_name() {
+                EdgeLabel::Name(s.edge_name_or_index(mv.edge))
             } else {
                 EdgeLabel::Index
             };
-            let class = a.classes.class_of[mv.hop.node as usize];
+            let class = a.classes.class_of[mv.node as usize];
             let next = cand_keys.len() as u32;
             let c = *cand.entry((parent, label, class)).or_insert(next);
             if c == next {
-                cand_keys.push((parent, label, class, mv.hop.edge));
+                cand_keys.push((parent, label, class, mv.edge));
             }
             cand_of_move.push(c);
         }
@@ -328,10 +362,13 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
         }
 
         // Next level's states; where each state goes.
-        let mut next_states: Vec<State> = Vec::new();
-        let mut state_index: IntMap<(u32, NodeIdx, u32), u32> = IntMap::default();
+        next_states.clear();
+        // States at a node that already starts another state (another branch, or a walk of its
+        // own): rare, so hashed.
+        let mut more_states: IntMap<(u32, NodeIdx, u32), u32> = IntMap::default();
         // Per current state: the next state, or NONE and the branch it ends at.
-        let mut goes_to = vec![(NONE, 0u32); states.len()];
+        goes_to.clear();
+        goes_to.resize(states.len(), (NONE, 0u32));
         for (i, st) in states.iter().enumerate() {
             if stopped[i] {
                 goes_to[i] = (NONE, st.branch);
@@ -343,16 +380,26 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                 goes_to[mv.state as usize] = (NONE, b);
                 continue;
             }
-            let script = states[mv.state as usize].script;
+            let state = State { branch: b, node: mv.node, script: states[mv.state as usize].script };
             let next = next_states.len() as u32;
-            let ns = *state_index.entry((b, mv.hop.node, script)).or_insert(next);
+            let ns = match slot[state.node as usize] {
+                NONE => {
+                    slot[state.node as usize] = next;
+                    next
+                }
+                i if next_states[i as usize].branch == b && next_states[i as usize].script == state.script => i,
+                _ => *more_states.entry((b, state.node, state.script)).or_insert(next),
+            };
             if ns == next {
-                next_states.push(State { branch: b, node: mv.hop.node, script });
+                next_states.push(state);
             }
             goes_to[mv.state as usize] = (ns, b);
         }
-        let mut still = Vec::with_capacity(active.len());
-        let mut still_state = Vec::with_capacity(active.len());
+        for st in &next_states {
+            slot[st.node as usize] = NONE;
+        }
+        still.clear();
+        still_state.clear();
         for (&o, &st) in active.iter().zip(&state_of) {
             let (ns, b) = goes_to[st as usize];
             if ns == NONE {
@@ -362,9 +409,9 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                 still_state.push(ns);
             }
         }
-        active = still;
-        state_of = still_state;
-        states = next_states;
+        std::mem::swap(&mut active, &mut still);
+        std::mem::swap(&mut state_of, &mut still_state);
+        std::mem::swap(&mut states, &mut next_states);
         taken += 1;
     }
 
