@@ -300,9 +300,11 @@ pub fn merged_paths_ui(app: &mut App, ui: &mut Ui) {
     }
 }
 
-/// Column and row pitch of the graph, in points.
-const LAYER_WIDTH: f32 = 230.0;
+/// Column and row pitch of the graph, in points. The gap between two layers holds the links'
+/// edge labels, cut to fit it (the box's tooltip has the whole path).
+const LAYER_WIDTH: f32 = 290.0;
 const BOX_WIDTH: f32 = 170.0;
+const LABEL_WIDTH: f32 = LAYER_WIDTH - BOX_WIDTH - 12.0;
 const SLOT_HEIGHT: f32 = 46.0;
 const BOX_HEIGHT: f32 = 34.0;
 
@@ -331,8 +333,11 @@ fn graph_ui(ui: &mut Ui, view: &mut MergedPathsView, a: &Analysis, merged: &Merg
             let to = p.right_center();
             painter.line_segment([from, to], Stroke::new(width, Color32::from_rgb(120, 140, 200)));
             let mid = Pos2::new((from.x + to.x) / 2.0, (from.y + to.y) / 2.0 - 7.0);
-            let label = short(&m.edge_text(a, b), 22);
-            painter.text(mid, egui::Align2::CENTER_CENTER, label, font.clone(), Color32::from_rgb(170, 90, 200));
+            let color = Color32::from_rgb(170, 90, 200);
+            let mut job = egui::text::LayoutJob::simple_singleline(m.edge_text(a, b), font.clone(), color);
+            job.wrap = egui::text::TextWrapping::truncate_at_width(LABEL_WIDTH);
+            let galley = painter.layout_job(job);
+            painter.galley(mid - galley.size() / 2.0, galley, color);
         }
         let pointer = response.hover_pos();
         for (i, lb) in g.branches.iter().enumerate() {
