@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 use heapscope::analysis::{Analysis, load_file};
 use heapscope::index::{self, IndexError, IndexOptions, Lookup, Pending, SnapshotKey, Written};
 use heapscope::progress::NoProgress;
+use heapscope::snapshot::SharedBytes;
 use heapscope::snapshot::builder::SnapshotBuilder;
 use heapscope::snapshot::writer::write_snapshot;
 use heapscope::snapshot::{EdgeType, NodeType};
@@ -176,7 +177,7 @@ fn a_forged_index_with_valid_checksums_is_refused() {
         let mut bytes = good.clone();
         bytes[at..at + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
         index::format::reseal(&mut bytes);
-        match index::format::read(&mut bytes.as_slice(), bytes.len() as u64, &key) {
+        match index::format::read(&SharedBytes::copy_of(&bytes), &key) {
             Err(_) => refused += 1,
             // Some columns take any value (ids, sizes, distances): then it reads, and must not
             // panic in what a user does next.
@@ -393,7 +394,7 @@ fn forged_indexes_found_by_fuzzing_are_refused() {
         let path = root().join(format!("tests/fixtures/index/{name}.hsindex"));
         let mut bytes = std::fs::read(&path).unwrap();
         index::format::reseal(&mut bytes);
-        match index::format::read(&mut bytes.as_slice(), bytes.len() as u64, &key) {
+        match index::format::read(&SharedBytes::copy_of(&bytes), &key) {
             Err(e) => assert!(e.to_string().contains(why), "{name}: {e}"),
             Ok(_) => panic!("{name}: a forged index was accepted"),
         }
