@@ -41,7 +41,9 @@
 //! | retaining node, essential bit | 4 + 1/8 / E | `retainers` |
 //!
 //! That is 47 bytes a node and 12.1 a edge, plus the strings and locations: about 1.04× the file
-//! for Node.js heaps (≈ 88 bytes of JSON a node with 3.4 edges). Scratch, freed by its pass:
+//! for Node.js heaps (≈ 88 bytes of JSON a node with 3.4 edges). Reopened from the persisted
+//! index, all but retained sizes, the bit sets and the class names are views into the mapped index
+//! file ([`Column`]): file-backed pages, not heap (about 0.1× the file stays resident). Scratch, freed by its pass:
 //! the essential-edge bits (E/8), shallow-size owners and worklist (8 / N), the BFS queue (4 / N),
 //! the dominator pass's per-vertex records and DFS order (20 / N; Lengauer–Tarjan's fallback 32),
 //! the dominated-nodes lists for class retained sizes (8 / N), the string-indexed tables of

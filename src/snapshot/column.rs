@@ -32,7 +32,7 @@ pub struct Column<T: Pod> {
 
 enum Owner<T> {
     Vec(Vec<T>),
-    Shared(#[allow(dead_code)] Arc<Backing>),
+    Shared(Arc<Backing>),
 }
 
 // SAFETY: a `Column` is a `Vec<T>` or an `Arc` of immutable bytes plus a pointer into one of them
@@ -316,7 +316,9 @@ mod tests {
         let shared = SharedBytes::copy_of(&bytes);
         let column: Column<u32> = shared.column(4..16).expect("aligned");
         assert!(column.is_mapped());
-        assert_eq!(&*column, &[2u32.to_le(), 3u32.to_le(), 0xdead_beef_u32.to_le()]);
+        // Little-endian bytes read as `u32`s: the index is only used on little-endian hosts.
+        #[cfg(target_endian = "little")]
+        assert_eq!(&*column, &[2, 3, 0xdead_beef]);
         assert_eq!(column.clone(), Column::from(column.to_vec()));
         assert!(shared.column::<u32>(2..6).is_none(), "misaligned");
         assert!(shared.column::<u32>(4..7).is_none(), "not whole values");
