@@ -1,6 +1,6 @@
 //! A read-only column of plain values: an owned `Vec`, or a view into a memory-mapped file.
 //!
-//! The persisted index (`crate::index`) stores every big column of an `Analysis` as an aligned
+//! The persisted index (the `index` module) stores every big column of an `Analysis` as an aligned
 //! little-endian section; reopening maps the file and lets each column point into the mapping
 //! instead of copying it, so the columns are file-backed pages the kernel can drop and read back
 //! from the page cache, not heap memory (Eclipse MAT reads its index files the same way, and
