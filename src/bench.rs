@@ -106,7 +106,8 @@ pub fn run(file: &Path, base: Option<&Path>) -> anyhow::Result<Value> {
 /// index (parse and analyse, timed to a ready Summary), then writing its index into DIR (timed),
 /// and (2) a reopen from that index, timed to a ready Summary. Each runs in its own child process
 /// (`bench --step first|reopen`), so each peak RSS (`VmHWM`) is its own and the reopen's resident
-/// memory is what a fresh process holds after reopening. Both read through the page cache as it
+/// memory is what a fresh process holds after reopening, as `RssAnon` (heap) and `RssFile` (mapped
+/// index pages, which the page cache holds and may drop) apart. Both read through the page cache as it
 /// is (warm after the first step, as on a user's second open); DIR is left for the caller to
 /// delete.
 pub fn reopen(file: &Path, index_dir: &Path) -> anyhow::Result<Value> {
@@ -137,8 +138,12 @@ pub fn reopen(file: &Path, index_dir: &Path) -> anyhow::Result<Value> {
         "reopen_speedup": round3(f(&first, "ready_s") / f(&reopened, "ready_s").max(1e-9)),
         "index_bytes_per_file_byte": round3(f(&first, "index_bytes") / file_bytes.max(1.0)),
         "reopen_rss_per_file_byte": round3(f(&reopened, "rss_bytes") / file_bytes.max(1.0)),
+        "reopen_rss_anon_per_file_byte": round3(f(&reopened, "rss_anon_bytes") / file_bytes.max(1.0)),
+        "reopen_rss_file_per_file_byte": round3(f(&reopened, "rss_file_bytes") / file_bytes.max(1.0)),
         "reopen_peak_rss_per_file_byte": round3(f(&reopened, "peak_rss_bytes") / file_bytes.max(1.0)),
         "first_peak_rss_per_file_byte": round3(f(&first, "peak_rss_bytes") / file_bytes.max(1.0)),
+        // `/proc/loadavg` when the run ended: times on a shared machine are read against it.
+        "load_average": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
     }))
 }
 
@@ -176,6 +181,11 @@ pub fn reopen_step(step: &str, file: &Path, index_dir: &Path) -> anyhow::Result<
                 "ready_s": round3(ready),
                 "summary_rows": analysis.aggregates.rows.len(),
                 "rss_bytes": rss_bytes(),
+                // The reopened columns are views into the mapped index: file-backed pages (page
+                // cache the kernel can drop), not heap; the two are reported apart.
+                "rss_anon_bytes": crate::rss::rss_anon_bytes(),
+                "rss_file_bytes": crate::rss::rss_file_bytes(),
+                "heap_bytes": analysis.heap_bytes(),
                 "peak_rss_bytes": peak_rss_bytes(),
             }))
         }

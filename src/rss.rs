@@ -1,8 +1,11 @@
 //! This process's memory, as the kernel counts it: for `heapscope bench` and for the engine's
 //! `HEAPSCOPE_TRACE` lines alike (so the engine need not know the bench module).
 //!
-//! Both read `/proc/self/status` (Linux): `VmRSS` is the resident set now, `VmHWM` its peak, the
-//! whole process including the allocator's slack. Elsewhere they return 0.
+//! All read `/proc/self/status` (Linux): `VmRSS` is the resident set now, `VmHWM` its peak, the
+//! whole process including the allocator's slack; `VmRSS` is the sum of `RssAnon` (heap and
+//! stacks: memory only this process holds) and `RssFile` (pages of mapped files, such as a
+//! reopened index: clean page-cache pages the kernel can drop and read back) and `RssShmem`.
+//! Elsewhere they return 0.
 
 fn status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -24,4 +27,15 @@ pub fn peak_rss_bytes() -> u64 {
 /// Current resident set size, in bytes (Linux; 0 elsewhere).
 pub fn rss_bytes() -> u64 {
     status_kb("VmRSS:") * 1024
+}
+
+/// The anonymous part of the resident set (heap, stacks), in bytes (Linux; 0 elsewhere).
+pub fn rss_anon_bytes() -> u64 {
+    status_kb("RssAnon:") * 1024
+}
+
+/// The file-backed part of the resident set (mapped files: the binary, a reopened index), in
+/// bytes (Linux; 0 elsewhere).
+pub fn rss_file_bytes() -> u64 {
+    status_kb("RssFile:") * 1024
 }

@@ -13,9 +13,13 @@ use std::process::{Command, Output};
 use heapscope::analysis::{Analysis, load_file};
 use heapscope::index::{self, IndexError, IndexOptions, Lookup, Pending, SnapshotKey, Written};
 use heapscope::progress::NoProgress;
+use heapscope::snapshot::SharedBytes;
 use heapscope::snapshot::builder::SnapshotBuilder;
 use heapscope::snapshot::writer::write_snapshot;
 use heapscope::snapshot::{EdgeType, NodeType};
+
+#[path = "support/oracle_json.rs"]
+mod oracle_json;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -176,7 +180,7 @@ fn a_forged_index_with_valid_checksums_is_refused() {
         let mut bytes = good.clone();
         bytes[at..at + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
         index::format::reseal(&mut bytes);
-        match index::format::read(&mut bytes.as_slice(), bytes.len() as u64, &key) {
+        match index::format::read(&SharedBytes::copy_of(&bytes), &key) {
             Err(_) => refused += 1,
             // Some columns take any value (ids, sizes, distances): then it reads, and must not
             // panic in what a user does next.
@@ -393,9 +397,79 @@ fn forged_indexes_found_by_fuzzing_are_refused() {
         let path = root().join(format!("tests/fixtures/index/{name}.hsindex"));
         let mut bytes = std::fs::read(&path).unwrap();
         index::format::reseal(&mut bytes);
-        match index::format::read(&mut bytes.as_slice(), bytes.len() as u64, &key) {
+        match index::format::read(&SharedBytes::copy_of(&bytes), &key) {
             Err(e) => assert!(e.to_string().contains(why), "{name}: {e}"),
             Ok(_) => panic!("{name}: a forged index was accepted"),
         }
     }
+}
+
+/// Reopened through the mapping (the big columns are views into the mapped index file, not
+/// copies), analyses give the Summary, Comparison and Retainers documents DevTools' own code wrote
+/// for the same snapshots (`expected/` of each case: the oracle `tests/oracle.rs` checks a fresh
+/// parse against), so the expected values come from neither the index nor the engine. A Node.js
+/// 20 case and a Chromium page (detached DOM, constructor locations: the mapped `locations`).
+#[test]
+fn a_reopen_through_the_mapping_gives_devtools_documents() {
+    use heapscope::cli::json;
+    use std::collections::HashMap;
+    /// Opens `file` of `dir` once (writing its index), then reopens it from the index: the
+    /// reopened analysis, kept by file name.
+    fn reopen(dir: &Path, file: &str, options: &IndexOptions, reopened: &mut HashMap<String, Analysis>) -> String {
+        let name = Path::new(file).file_name().unwrap().to_string_lossy().into_owned();
+        if !reopened.contains_key(&name) {
+            let path = dir.join(&name);
+            assert!(open(&path, options).0.is_none(), "{name}: the first open writes the index");
+            let Lookup::Hit(a) = index::lookup(&path, options) else { panic!("{name}: the index is used") };
+            let mapped = [
+                a.self_size.is_mapped(),
+                a.dominator.is_mapped(),
+                a.distance.is_mapped(),
+                a.retainers.retainer_node.is_mapped(),
+                a.classes.class_of.is_mapped(),
+            ];
+            assert_eq!(mapped, [true; 5], "{name}: the columns are views into the mapped index");
+            reopened.insert(name.clone(), *a);
+        }
+        name
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let options = options(cache.path());
+    let mut checked = 0;
+    for case_dir in ["tests/fixtures/corpus/tutorial_session_leak", "tests/fixtures/extra/chrome_page"] {
+        let dir = root().join(case_dir);
+        let case: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("case.json")).unwrap()).unwrap();
+        let mut reopened: HashMap<String, Analysis> = HashMap::new();
+        for cmd in case["commands"].as_array().unwrap() {
+            let words: Vec<&str> = cmd["command"].as_str().unwrap().split_whitespace().skip(2).collect();
+            let expected_name = Path::new(cmd["expected"].as_str().unwrap()).file_name().unwrap();
+            let expected: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(dir.join("expected").join(expected_name)).unwrap()).unwrap();
+            let mut text = Vec::new();
+            match words[0] {
+                "summary" => {
+                    let name = reopen(&dir, words[1], &options, &mut reopened);
+                    json::summary(&mut text, &reopened[&name], &name).unwrap();
+                }
+                "diff" => {
+                    let b = reopen(&dir, words[1], &options, &mut reopened);
+                    let f = reopen(&dir, words[2], &options, &mut reopened);
+                    let cmp = heapscope::analysis::diff::compare(&reopened[&b], &reopened[&f]);
+                    json::diff(&mut text, &reopened[&b], &reopened[&f], &cmp, &[&b, &f]).unwrap();
+                }
+                "retainers" => {
+                    let name = reopen(&dir, words[1], &options, &mut reopened);
+                    let a = &reopened[&name];
+                    let n = a.find_node_by_id(words[2].parse().unwrap()).unwrap();
+                    json::retainers(&mut text, a, n, &name).unwrap();
+                }
+                other => panic!("unknown command {other}"),
+            }
+            let actual: serde_json::Value = serde_json::from_slice(&text).unwrap();
+            let (fields, problems) = oracle_json::compare(&expected, &actual);
+            assert!(problems.is_empty(), "{}: {}", cmd["command"], problems.join("\n  "));
+            checked += fields;
+        }
+    }
+    assert!(checked > 1000, "suspiciously few fields checked: {checked}");
 }

@@ -8,6 +8,7 @@
 #![no_main]
 
 use heapscope::index::format::{read, reseal};
+use heapscope::snapshot::SharedBytes;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "exercise.rs"]
@@ -17,12 +18,13 @@ mod index_key;
 
 fuzz_target!(|data: &[u8]| {
     let key = index_key::key();
-    if let Ok(a) = read(&mut &data[..], data.len() as u64, &key) {
+    // The bytes as the reader sees a mapped index: columns are views into them.
+    if let Ok(a) = read(&SharedBytes::copy_of(data), &key) {
         exercise::exercise_analysis(&a);
     }
     let mut resealed = data.to_vec();
     reseal(&mut resealed);
-    if let Ok(a) = read(&mut &resealed[..], resealed.len() as u64, &key) {
+    if let Ok(a) = read(&SharedBytes::copy_of(&resealed), &key) {
         exercise::exercise_analysis(&a);
     }
 });

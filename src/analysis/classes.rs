@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::bits::BitVec;
 use super::jsstr::{cmp_utf16, format_property_name, utf16_len};
 use super::names::raw_name;
-use crate::snapshot::{EdgeType, HeapSnapshot, NodeIdx, NodeType};
+use crate::snapshot::{Column, EdgeType, HeapSnapshot, NodeIdx, NodeType};
 
 /// A row identity: an index into [`Classification::classes`].
 pub type ClassId = u32;
@@ -52,7 +52,7 @@ pub struct ClassInfo {
 /// Every node's class.
 #[derive(Clone, Debug)]
 pub struct Classification {
-    pub class_of: Vec<ClassId>,
+    pub class_of: Column<ClassId>,
     pub classes: Vec<ClassInfo>,
 }
 
@@ -62,7 +62,7 @@ impl Classification {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.class_of.capacity() * 4 + self.classes.iter().map(|c| c.name.len() + c.key.len() + 48).sum::<usize>()
+        self.class_of.heap_bytes() + self.classes.iter().map(|c| c.name.len() + c.key.len() + 48).sum::<usize>()
     }
 }
 
@@ -376,7 +376,7 @@ pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[Interf
         }
         class_of.push(class);
     }
-    Classification { class_of, classes: table.classes }
+    Classification { class_of: Column::from(class_of), classes: table.classes }
 }
 
 #[cfg(test)]

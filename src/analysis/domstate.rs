@@ -12,7 +12,7 @@
 //!    see (for example `system / ExternalStringData` in the shallow-size pass).
 
 use super::bits::BitVec;
-use crate::snapshot::{EdgeType, HeapSnapshot, NodeType};
+use crate::snapshot::{Column, EdgeType, HeapSnapshot, NodeType};
 
 pub const UNKNOWN: u8 = 0;
 pub const ATTACHED: u8 = 1;
@@ -21,7 +21,7 @@ pub const DETACHED: u8 = 2;
 /// The propagated state of every node, and which nodes were renamed.
 pub struct DomState {
     /// Per node: 0 unknown, 1 attached, 2 detached.
-    pub detachedness: Vec<u8>,
+    pub detachedness: Column<u8>,
     /// Nodes whose name gained the `Detached ` prefix.
     pub renamed: BitVec,
 }
@@ -103,7 +103,7 @@ pub fn propagate(snapshot: &HeapSnapshot, detachedness: Vec<u8>) -> DomState {
             }
         }
     }
-    DomState { detachedness: state, renamed }
+    DomState { detachedness: Column::from(state), renamed }
 }
 
 #[cfg(test)]
@@ -129,7 +129,7 @@ mod tests {
         b.edge(c, EdgeType::INTERNAL, "d", d);
         b.edge(a, EdgeType::HIDDEN, 0, e);
         let s = b.build();
-        let dom = propagate(&s, s.node_detachedness.clone());
+        let dom = propagate(&s, s.node_detachedness.to_vec());
         assert_eq!(dom.detachedness, vec![0, DETACHED, DETACHED, 0, 0, 0]);
         assert!(dom.renamed.get(a as usize) && dom.renamed.get(bb as usize));
         assert!(!dom.renamed.get(c as usize) && !dom.renamed.get(d as usize) && !dom.renamed.get(e as usize));

@@ -41,7 +41,9 @@
 //! | retaining node, essential bit | 4 + 1/8 / E | `retainers` |
 //!
 //! That is 47 bytes a node and 12.1 a edge, plus the strings and locations: about 1.04× the file
-//! for Node.js heaps (≈ 88 bytes of JSON a node with 3.4 edges). Scratch, freed by its pass:
+//! for Node.js heaps (≈ 88 bytes of JSON a node with 3.4 edges). Reopened from the persisted
+//! index, all but retained sizes, the bit sets and the class names are views into the mapped index
+//! file ([`Column`]): file-backed pages, not heap (about 0.1× the file stays resident). Scratch, freed by its pass:
 //! the essential-edge bits (E/8), shallow-size owners and worklist (8 / N), the BFS queue (4 / N),
 //! the dominator pass's per-vertex records and DFS order (20 / N; Lengauer–Tarjan's fallback 32),
 //! the dominated-nodes lists for class retained sizes (8 / N), the string-indexed tables of
@@ -82,7 +84,7 @@ pub use diff::{ClassDiff, Comparison, GrownObject};
 pub use statistics::Statistics;
 
 use crate::progress::{Phase, Progress};
-use crate::snapshot::{HeapSnapshot, NodeIdx, NodeType};
+use crate::snapshot::{Column, HeapSnapshot, NodeIdx, NodeType};
 
 /// Loading was cancelled through [`Progress::is_cancelled`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -128,9 +130,11 @@ pub struct Analysis {
     pub page_owned: bits::BitVec,
     pub retainers: retainers::Retainers,
     /// Self sizes after the shallow-size transfer; what every view shows.
-    pub self_size: Vec<u32>,
-    pub distance: Vec<i32>,
-    pub dominator: Vec<NodeIdx>,
+    pub self_size: Column<u32>,
+    pub distance: Column<i32>,
+    pub dominator: Column<NodeIdx>,
+    /// Exact, in 64 bits and owned even when reopened from the index (which stores them in 32
+    /// bits plus a table of the larger ones): sums pass 4 GiB, and every view reads them.
     pub retained_size: Vec<u64>,
     pub interface_definitions: Vec<InterfaceDefinition>,
     pub classes: Classification,
@@ -279,7 +283,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
 pub struct RetainedSizes {
     pub snapshot: HeapSnapshot,
     /// [`retainers::Retainers::first_retainer`].
-    pub first_retainer: Vec<u32>,
+    pub first_retainer: Column<u32>,
     /// Saturated ([`saturated`]), as the series keeps them: half the bytes of the exact column,
     /// held while the next file is read.
     pub retained_size: Vec<u32>,
@@ -395,9 +399,9 @@ impl Analysis {
             dom,
             page_owned,
             retainers,
-            self_size,
-            distance,
-            dominator,
+            self_size: Column::from(self_size),
+            distance: Column::from(distance),
+            dominator: Column::from(dominator),
             retained_size,
             interface_definitions,
             classes,
@@ -483,13 +487,13 @@ impl Analysis {
     /// Bytes held by everything, for memory reports.
     pub fn heap_bytes(&self) -> usize {
         self.snapshot.heap_bytes()
-            + self.dom.detachedness.capacity()
+            + self.dom.detachedness.heap_bytes()
             + self.dom.renamed.heap_bytes()
             + self.page_owned.heap_bytes()
             + self.retainers.heap_bytes()
-            + self.self_size.capacity() * 4
-            + self.distance.capacity() * 4
-            + self.dominator.capacity() * 4
+            + self.self_size.heap_bytes()
+            + self.distance.heap_bytes()
+            + self.dominator.heap_bytes()
             + self.retained_size.capacity() * 8
             + self.classes.heap_bytes()
             + self.aggregates.heap_bytes()

@@ -11,13 +11,13 @@
 //! only the source and whether the edge is essential, which is kept as one bit per slot.
 
 use super::bits::BitVec;
-use crate::snapshot::{EdgeIdx, HeapSnapshot, NodeIdx};
+use crate::snapshot::{Column, EdgeIdx, HeapSnapshot, NodeIdx};
 
 pub struct Retainers {
     /// `node_count + 1` entries: node n's slots are `first_retainer[n]..first_retainer[n + 1]`.
-    pub first_retainer: Vec<u32>,
+    pub first_retainer: Column<u32>,
     /// The retaining node of each slot.
-    pub retainer_node: Vec<NodeIdx>,
+    pub retainer_node: Column<NodeIdx>,
     /// Whether each slot's edge is essential for dominators.
     pub essential: BitVec,
 }
@@ -56,7 +56,11 @@ impl Retainers {
                 }
             }
         }
-        Retainers { first_retainer, retainer_node, essential }
+        Retainers {
+            first_retainer: Column::from(first_retainer),
+            retainer_node: Column::from(retainer_node),
+            essential,
+        }
     }
 
     /// Number of edges pointing at `n` (all types).
@@ -89,7 +93,7 @@ impl Retainers {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.first_retainer.capacity() * 4 + self.retainer_node.capacity() * 4 + self.essential.heap_bytes()
+        self.first_retainer.heap_bytes() + self.retainer_node.heap_bytes() + self.essential.heap_bytes()
     }
 }
 

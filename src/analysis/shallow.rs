@@ -108,8 +108,8 @@ mod tests {
         b.edge(q, EdgeType::WEAK, "w", w);
         b.edge(o, EdgeType::INTERNAL, "w", w);
         let snap = b.build();
-        let dom = domstate::propagate(&snap, snap.node_detachedness.clone());
-        let sizes = transferred_self_sizes(&snap, &dom, snap.node_self_size.clone());
+        let dom = domstate::propagate(&snap, snap.node_detachedness.to_vec());
+        let sizes = transferred_self_sizes(&snap, &dom, snap.node_self_size.to_vec());
         // P and W belong to O alone; S is shared by O and Q and keeps its size.
         assert_eq!(sizes, vec![0, 10, 125, 0, 30, 7, 0]);
     }

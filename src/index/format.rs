@@ -11,15 +11,18 @@
 //! ```
 //!
 //! Everything is little-endian; the index is not used on big-endian hosts (see
-//! [`super::IndexOptions`]). The reader trusts nothing: the header's CRC covers the header, the key
-//! and the table; each section has its own CRC, checked while it is read; every length is checked
-//! against the file's length before anything is allocated (so the allocations of a read add up to
-//! at most the file's length); and after the CRCs, every column is checked against the invariants
+//! [`super::IndexOptions`]). The reader reads the file's bytes in place (a read-only mapping, or
+//! a copy in memory: [`SharedBytes`]), and the big columns of the [`Analysis`] it returns are
+//! views into them ([`Column`]); only retained sizes (widened to 64 bits), the bit sets, class
+//! names and Summary rows are copied. It trusts nothing: the header's CRC covers the header, the
+//! key and the table; each section has its own CRC, checked before it is used; every length is
+//! checked against the file's length before anything is allocated or viewed (so the allocations
+//! of a read add up to at most the file's length); and after the CRCs, every column is checked against the invariants
 //! the analysis indexes by (edge targets, string and class indexes, offsets, a dominator tree
 //! whose chains all end at the root), so even a file whose checksums were forged gives an error,
 //! never a panic, a hang or a wrong-length column.
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +33,9 @@ use crate::analysis::domstate::DomState;
 use crate::analysis::retainers::Retainers;
 use crate::analysis::{Analysis, Statistics};
 use crate::snapshot::types::{EDGE_TYPE_NAMES, NODE_TYPE_NAMES};
-use crate::snapshot::{EdgeType, HeapSnapshot, Location, MAX_EDGE_TYPES, MAX_NODES, StringTable, TypeTable};
+use crate::snapshot::{
+    Column, EdgeType, HeapSnapshot, Location, MAX_EDGE_TYPES, MAX_NODES, SharedBytes, StringTable, Text, TypeTable,
+};
 
 use super::SnapshotKey;
 
@@ -40,6 +45,8 @@ pub const MAGIC: [u8; 8] = *b"HSINDEX\0";
 /// is ignored and rebuilt.
 pub const VERSION: u32 = 1;
 const HEADER_LEN: usize = 64;
+/// No index is shorter than its header (an empty file is not mapped).
+pub const MIN_LEN: u64 = HEADER_LEN as u64;
 const ENTRY_LEN: usize = 32;
 /// More than the sections this version writes; a bound for a corrupt count.
 const MAX_SECTIONS: u32 = 64;
@@ -309,9 +316,8 @@ pub fn write<W: Write + Seek>(analysis: &Analysis, key: &SnapshotKey, out: W) ->
     let (text, ends) = s.strings.parts();
     w.bytes(Kind::StringBytes, 1, text.as_bytes())?;
     w.column(Kind::StringEnds, ends)?;
-    let locations: Vec<u32> = s.locations.iter().flat_map(|l| [l.node, l.script_id, l.line, l.column]).collect();
-    w.column(Kind::Locations, &locations)?;
-    drop(locations);
+    // Four `u32`s a location (`Location` is `repr(C)`).
+    w.bytes(Kind::Locations, 4, bytemuck::cast_slice(&s.locations))?;
     w.column(Kind::Detachedness, &a.dom.detachedness)?;
     w.column(Kind::Renamed, a.dom.renamed.words())?;
     w.column(Kind::PageOwned, a.page_owned.words())?;
@@ -421,22 +427,22 @@ pub fn reseal(bytes: &mut [u8]) {
 
 /// Reads and checks the header and the section table; returns the entries by kind (in
 /// [`KINDS`] order).
-fn read_table<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<Vec<Entry>, IndexError> {
-    let mut header = [0u8; HEADER_LEN];
-    read_exact(input, &mut header)?;
+fn read_table(bytes: &[u8], key: &SnapshotKey) -> Result<Vec<Entry>, IndexError> {
+    let file_len = bytes.len() as u64;
+    let header = bytes.get(..HEADER_LEN).ok_or(IndexError::Truncated)?;
     if header[..8] != MAGIC {
         return Err(IndexError::NotAnIndex);
     }
-    let version = u32_at(&header, 8);
+    let version = u32_at(header, 8);
     if version != VERSION {
         return Err(IndexError::Version { found: version });
     }
-    let count = u32_at(&header, 12);
-    let path_len = u32_at(&header, 44);
+    let count = u32_at(header, 12);
+    let path_len = u32_at(header, 44);
     if count > MAX_SECTIONS || path_len > MAX_PATH_LEN {
         return Err(IndexError::Invalid("header"));
     }
-    if u64_at(&header, 48) != file_len {
+    if u64_at(header, 48) != file_len {
         return Err(IndexError::Truncated);
     }
     let table_start = HEADER_LEN as u64 + pad8(u64::from(path_len));
@@ -444,10 +450,8 @@ fn read_table<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Resul
     if table_end > file_len {
         return Err(IndexError::Truncated);
     }
-    let mut head = header.to_vec();
-    head.resize(table_end as usize, 0);
-    read_exact(input, &mut head[HEADER_LEN..])?;
-    if u32_at(&head, 56) != header_crc(&head) {
+    let head = &bytes[..table_end as usize];
+    if u32_at(head, 56) != header_crc(head) {
         return Err(IndexError::Checksum("header"));
     }
     if head[16..48] != key_fields(key) || &head[HEADER_LEN..HEADER_LEN + path_len as usize] != key.path_bytes() {
@@ -461,11 +465,11 @@ fn read_table<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Resul
         }
         let at = table_start as usize + i * ENTRY_LEN;
         let e = Entry {
-            kind: u32_at(&head, at),
-            element_size: u32_at(&head, at + 4),
-            offset: u64_at(&head, at + 8),
-            len: u64_at(&head, at + 16),
-            crc: u32_at(&head, at + 24),
+            kind: u32_at(head, at),
+            element_size: u32_at(head, at + 4),
+            offset: u64_at(head, at + 8),
+            len: u64_at(head, at + 16),
+            crc: u32_at(head, at + 24),
         };
         if e.kind != kind as u32 {
             return Err(IndexError::Invalid("section order"));
@@ -488,58 +492,72 @@ fn read_table<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Resul
     Ok(entries)
 }
 
-fn read_exact<R: Read>(input: &mut R, buf: &mut [u8]) -> Result<(), IndexError> {
-    input.read_exact(buf).map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => IndexError::Truncated,
-        _ => IndexError::Io(e),
-    })
-}
-
-/// Reads sections in table order: `input` is positioned at `pos`.
-struct SectionReader<'a, R: Read> {
-    input: &'a mut R,
-    pos: u64,
+/// Reads sections as views into the index's bytes (a mapping, or a copy in memory): nothing is
+/// copied except the few columns the reader rebuilds (retained sizes in 64 bits, class names).
+struct SectionReader<'a> {
+    bytes: &'a SharedBytes,
     entries: &'a [Entry],
 }
 
-impl<R: Read> SectionReader<'_, R> {
+impl SectionReader<'_> {
     fn entry(&self, kind: Kind) -> Entry {
         // `read_table` returned one entry per kind, in KINDS order.
         self.entries[KINDS.iter().position(|&k| k == kind).unwrap_or(0)]
     }
 
-    /// The section as a column of `T`, its checksum checked while reading. `expected`: the
-    /// element count it must have, if known.
-    fn column<T: bytemuck::Pod>(&mut self, kind: Kind, expected: Option<usize>) -> Result<Vec<T>, IndexError> {
+    /// The section as a column of `T`, its checksum checked. `expected`: the element count it
+    /// must have, if known.
+    fn column<T: bytemuck::Pod>(&self, kind: Kind, expected: Option<usize>) -> Result<Column<T>, IndexError> {
+        self.records(kind, expected, std::mem::size_of::<T>() as u32)
+    }
+
+    /// [`SectionReader::column`] of a section whose table entry gives the size of the record's
+    /// fields (`element_size`), not of the record `T`.
+    fn records<T: bytemuck::Pod>(
+        &self,
+        kind: Kind,
+        expected: Option<usize>,
+        element_size: u32,
+    ) -> Result<Column<T>, IndexError> {
         let e = self.entry(kind);
         let size = std::mem::size_of::<T>() as u64;
-        if u64::from(e.element_size) != size || !e.len.is_multiple_of(size) {
+        if e.element_size != element_size || !e.len.is_multiple_of(size) {
             return Err(IndexError::Invalid(kind.name()));
         }
         let count = (e.len / size) as usize;
         if expected.is_some_and(|n| n != count) {
             return Err(IndexError::Invalid(kind.name()));
         }
-        // Skip any padding before the section (checked: offsets only grow).
-        let skip = e.offset - self.pos;
-        std::io::copy(&mut (&mut *self.input).take(skip), &mut std::io::sink())?;
-        // `e.len` ≤ the file's length (checked in `read_table`): bounded allocation.
-        let mut column: Vec<T> = vec![T::zeroed(); count];
-        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut column);
-        let mut crc = crc32fast::Hasher::new();
-        for chunk in bytes.chunks_mut(8 << 20) {
-            read_exact(self.input, chunk)?;
-            crc.update(chunk);
-        }
-        self.pos = e.offset + e.len;
-        if crc.finalize() != e.crc {
+        // Inside the file and 8-byte aligned (checked in `read_table`).
+        let range = e.offset as usize..(e.offset + e.len) as usize;
+        let bytes = self.bytes.as_bytes().get(range.clone()).ok_or(IndexError::Truncated)?;
+        if crc32fast::hash(bytes) != e.crc {
             return Err(IndexError::Checksum(kind.name()));
         }
-        Ok(column)
+        self.bytes.column(range).ok_or(IndexError::Invalid(kind.name()))
     }
 
-    fn text(&mut self, kind: Kind) -> Result<String, IndexError> {
-        String::from_utf8(self.column::<u8>(kind, None)?).map_err(|_| IndexError::Invalid(kind.name()))
+    fn text(&self, kind: Kind) -> Result<Text, IndexError> {
+        Text::new(self.column::<u8>(kind, None)?).ok_or(IndexError::Invalid(kind.name()))
+    }
+}
+
+/// With `HEAPSCOPE_TRACE` set, when each step of a read ended (as the analysis passes say theirs).
+struct Trace(Option<std::time::Instant>);
+
+impl Trace {
+    fn new() -> Trace {
+        Trace(std::env::var_os("HEAPSCOPE_TRACE").is_some().then(std::time::Instant::now))
+    }
+
+    fn mark(&self, what: &str) {
+        if let Some(start) = self.0 {
+            eprintln!(
+                "[index] {what} done at {:.3}s, rss {} MB",
+                start.elapsed().as_secs_f64(),
+                crate::rss::rss_bytes() >> 20
+            );
+        }
     }
 }
 
@@ -593,13 +611,13 @@ fn check_dominator_tree(dominator: &[u32], root: u32) -> Result<(), IndexError> 
     Ok(())
 }
 
-/// Reads an index of the snapshot `key` names from `input` (`file_len` bytes long), checking
-/// everything (see the module docs).
-pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<Analysis, IndexError> {
-    let entries = read_table(input, file_len, key)?;
-    // `read_table` consumed exactly the header, key and table.
-    let head_len = HEADER_LEN as u64 + pad8(key.path_bytes().len() as u64) + (KINDS.len() * ENTRY_LEN) as u64;
-    let mut r = SectionReader { input, pos: head_len, entries: &entries };
+/// Reads an index of the snapshot `key` names from `bytes` (the mapped file, or a copy),
+/// checking everything (see the module docs). The big columns of the result are views into
+/// `bytes`, which they keep alive.
+pub fn read(bytes: &SharedBytes, key: &SnapshotKey) -> Result<Analysis, IndexError> {
+    let trace = Trace::new();
+    let entries = read_table(bytes.as_bytes(), key)?;
+    let r = SectionReader { bytes, entries: &entries };
 
     let meta: Meta = serde_json::from_slice(&r.column::<u8>(Kind::Meta, None)?).map_err(|_| invalid("meta"))?;
     if meta.node_count == 0 || meta.node_count > MAX_NODES || meta.edge_count > u64::from(u32::MAX) {
@@ -640,13 +658,9 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
     if bad_edge || codes[..code_count].iter().any(|&c| usize::from(c) >= edge_types.len()) {
         return Err(invalid("edges"));
     }
-    let flat = r.column::<u32>(Kind::Locations, None)?;
-    if !flat.len().is_multiple_of(4) {
-        return Err(invalid("locations"));
-    }
-    let locations: Vec<Location> =
-        flat.chunks_exact(4).map(|l| Location { node: l[0], script_id: l[1], line: l[2], column: l[3] }).collect();
-    drop(flat);
+    trace.mark("graph columns");
+    // Written as four `u32`s a location: the layout of `Location` (`repr(C)`).
+    let locations = r.records::<Location>(Kind::Locations, None, 4)?;
     let sorted = locations.windows(2).all(|w| w[0].node < w[1].node);
     if !sorted || locations.last().is_some_and(|l| l.node as usize >= n) {
         return Err(invalid("locations"));
@@ -656,17 +670,20 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
     if detachedness.iter().any(|&d| d > 3) {
         return Err(invalid("detachedness"));
     }
-    let renamed = BitVec::from_words(r.column(Kind::Renamed, None)?, n).ok_or(invalid("renamed"))?;
-    let page_owned = BitVec::from_words(r.column(Kind::PageOwned, None)?, n).ok_or(invalid("page owned"))?;
+    let renamed = BitVec::from_words(r.column(Kind::Renamed, None)?.into_vec(), n).ok_or(invalid("renamed"))?;
+    let page_owned = BitVec::from_words(r.column(Kind::PageOwned, None)?.into_vec(), n).ok_or(invalid("page owned"))?;
     let first_retainer = r.column::<u32>(Kind::FirstRetainer, Some(n + 1))?;
     check_offsets(&first_retainer, e, "first retainers")?;
     let retainer_node = r.column::<u32>(Kind::RetainerNode, Some(e))?;
     check_below(&retainer_node, n, "retainer nodes")?;
-    let essential = BitVec::from_words(r.column(Kind::RetainerEssential, None)?, e).ok_or(invalid("essential"))?;
+    let essential =
+        BitVec::from_words(r.column(Kind::RetainerEssential, None)?.into_vec(), e).ok_or(invalid("essential"))?;
     let self_size = r.column::<u32>(Kind::SelfSize, Some(n))?;
     let distance = r.column::<i32>(Kind::Distance, Some(n))?;
     let dominator = r.column::<u32>(Kind::Dominator, Some(n))?;
+    trace.mark("retainers, sizes, distances");
     check_dominator_tree(&dominator, meta.root)?;
+    trace.mark("dominator tree");
     // Every size below is a sum of these self sizes (n < 2³² nodes of < 2³² bytes: no overflow),
     // so none may exceed their total: a forged size that passes its checksum cannot make a
     // later sum overflow.
@@ -685,6 +702,7 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
     }
     drop(overflow);
 
+    trace.mark("retained sizes");
     let class_of = r.column::<u32>(Kind::ClassOf, Some(n))?;
     let names = r.text(Kind::ClassNameBytes)?;
     let name_ends = r.column::<u32>(Kind::ClassNameEnds, None)?;
@@ -760,6 +778,7 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
     }
     drop(recount);
     let aggregates = Aggregates::from_rows(aggregate_rows, row_of_class, None);
+    trace.mark("classes and Summary rows");
 
     let snapshot = HeapSnapshot {
         node_types,
@@ -767,9 +786,9 @@ pub fn read<R: Read>(input: &mut R, file_len: u64, key: &SnapshotKey) -> Result<
         node_type,
         node_name,
         node_id,
-        node_self_size: Vec::new(),
+        node_self_size: Column::default(),
         first_edge,
-        node_detachedness: Vec::new(),
+        node_detachedness: Column::default(),
         edge_name_or_index,
         edge_to_and_type,
         edge_type_codes: codes,

@@ -3,9 +3,10 @@
 //! After a full load, every column of the [`Analysis`] (the snapshot's columns and strings, and
 //! every result: retainers, distances, dominators, retained sizes, classes, Summary rows,
 //! statistics, problems) is written to a versioned sidecar file; the next open of the same file
-//! reads those columns back instead of parsing the JSON and running the passes. Eclipse MAT does
-//! the same with its index files (`*.index` beside the dump, "Parsing a heap dump" in MAT's
-//! help); no V8 tool does.
+//! maps that file and uses its columns in place instead of parsing the JSON and running the
+//! passes ([`read_index`]): the columns are file-backed pages, which the kernel keeps in the page
+//! cache and may drop, not heap memory. Eclipse MAT does the same with its index files
+//! (`*.index` beside the dump, "Parsing a heap dump" in MAT's help); no V8 tool does.
 //!
 //! * **Where**: `$XDG_CACHE_HOME/heapscope/index/` (else `~/.cache/heapscope/index/`), one file per
 //!   snapshot path named by a hash of the canonical path ([`IndexOptions::index_path`]); or beside
@@ -34,6 +35,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::Analysis;
+use crate::snapshot::SharedBytes;
 
 pub use format::IndexError;
 
@@ -193,10 +195,29 @@ pub fn lookup(path: &Path, options: &IndexOptions) -> Lookup {
 }
 
 /// Reads the index at `index_path` if it is a valid index of `key`'s snapshot.
+/// The file is mapped, not read: the big columns of the result are views into the mapping (see
+/// [`crate::snapshot::column`]), and once every page has been checked the mapping's resident
+/// pages are released, so the reopened analysis holds little more than what it rebuilt.
 pub fn read_index(index_path: &Path, key: &SnapshotKey) -> Result<Analysis, IndexError> {
-    let mut file = File::open(index_path)?;
-    let len = file.metadata()?.len();
-    format::read(&mut file, len, key)
+    let file = File::open(index_path)?;
+    if file.metadata()?.len() < format::MIN_LEN {
+        return Err(IndexError::Truncated);
+    }
+    let bytes = SharedBytes::map(&file)?;
+    let analysis = format::read(&bytes, key)?;
+    let start = std::time::Instant::now();
+    let released = bytes.release_resident_pages();
+    if std::env::var_os("HEAPSCOPE_TRACE").is_some() {
+        let rss = |b: u64| b >> 20;
+        eprintln!(
+            "[index] mapped pages released ({released}) in {:.3}s: rss {} MB (anon {} MB, file {} MB)",
+            start.elapsed().as_secs_f64(),
+            rss(crate::rss::rss_bytes()),
+            rss(crate::rss::rss_anon_bytes()),
+            rss(crate::rss::rss_file_bytes())
+        );
+    }
+    Ok(analysis)
 }
 
 /// What [`Pending::write`] did.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::strings::StringTable;
 use super::types::{EdgeType, NodeType, TypeTable};
-use super::{HeapSnapshot, Location, NodeIdx};
+use super::{Column, HeapSnapshot, Location, NodeIdx};
 
 /// An edge's `name_or_index`: a name for most edge types, a number for element/hidden ones.
 #[derive(Clone, Copy, Debug)]
@@ -167,19 +167,19 @@ impl SnapshotBuilder {
         HeapSnapshot {
             node_types: TypeTable::node_types(),
             edge_types: TypeTable::edge_types(),
-            node_type: self.node_type,
-            node_name: self.node_name,
-            node_id: self.node_id,
-            node_self_size: self.node_self_size,
-            first_edge,
-            node_detachedness: if self.with_detachedness { self.node_detachedness } else { Vec::new() },
+            node_type: self.node_type.into(),
+            node_name: self.node_name.into(),
+            node_id: self.node_id.into(),
+            node_self_size: self.node_self_size.into(),
+            first_edge: first_edge.into(),
+            node_detachedness: if self.with_detachedness { self.node_detachedness.into() } else { Column::default() },
             edge_name_or_index,
             edge_to_and_type,
             // The builder packs canonical codes: the identity map.
             edge_type_codes: std::array::from_fn(|i| i as u8),
             edge_type_code_count: super::types::EDGE_TYPE_NAMES.len() as u8,
             strings: self.strings,
-            locations,
+            locations: locations.into(),
             root: 0,
             node_field_count: if self.with_detachedness { 7 } else { 6 },
             edge_field_count: 3,

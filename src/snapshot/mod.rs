@@ -25,6 +25,7 @@
 //! 16 codes although the canonical table also reserves DevTools' synthetic `invisible`.
 
 pub mod builder;
+pub mod column;
 pub mod error;
 mod inflate;
 mod lexer;
@@ -33,6 +34,7 @@ pub mod strings;
 pub mod types;
 pub mod writer;
 
+pub use column::{Column, SharedBytes, Text};
 pub use error::{ReadError, ReadErrorKind, Section};
 pub use reader::{LoadPhase, ReadOptions, read_file, read_file_with, read_from};
 pub use strings::{StringIdx, StringTable};
@@ -59,6 +61,7 @@ pub type EdgeIdx = u32;
 /// A source location attached to an object node (`locations` section): the constructor's
 /// position, which DevTools uses to tell apart classes of the same name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(C)]
 pub struct Location {
     pub node: NodeIdx,
     pub script_id: u32,
@@ -74,17 +77,17 @@ pub struct Location {
 pub struct HeapSnapshot {
     pub(crate) node_types: TypeTable,
     pub(crate) edge_types: TypeTable,
-    pub(crate) node_type: Vec<u8>,
-    pub(crate) node_name: Vec<StringIdx>,
-    pub(crate) node_id: Vec<u32>,
-    pub(crate) node_self_size: Vec<u32>,
+    pub(crate) node_type: Column<u8>,
+    pub(crate) node_name: Column<StringIdx>,
+    pub(crate) node_id: Column<u32>,
+    pub(crate) node_self_size: Column<u32>,
     /// `node_count + 1` entries; the last is the edge count.
-    pub(crate) first_edge: Vec<EdgeIdx>,
+    pub(crate) first_edge: Column<EdgeIdx>,
     /// Empty when the snapshot has no `detachedness` field (older V8).
-    pub(crate) node_detachedness: Vec<u8>,
-    pub(crate) edge_name_or_index: Vec<u32>,
+    pub(crate) node_detachedness: Column<u8>,
+    pub(crate) edge_name_or_index: Column<u32>,
     /// Target ordinal in the low 28 bits, packed type code in the top 4 ([`pack_edge`]).
-    pub(crate) edge_to_and_type: Vec<u32>,
+    pub(crate) edge_to_and_type: Column<u32>,
     /// The canonical edge type of each packed code (the file's own codes, in the reader).
     pub(crate) edge_type_codes: [u8; MAX_EDGE_TYPES],
     /// How many packed codes are declared (the file's edge type count).
@@ -92,7 +95,7 @@ pub struct HeapSnapshot {
     pub(crate) strings: StringTable,
     /// Sorted by node, one per node at most (the last one in the file wins, as in DevTools'
     /// `buildLocationMap`).
-    pub(crate) locations: Vec<Location>,
+    pub(crate) locations: Column<Location>,
     pub(crate) root: NodeIdx,
     pub(crate) node_field_count: u32,
     pub(crate) edge_field_count: u32,
@@ -163,8 +166,8 @@ impl HeapSnapshot {
     /// a file of zeros. An `Analysis` answers those questions instead (`self_size`, `dom`).
     pub fn into_parts(mut self) -> (HeapSnapshot, NodeSizes) {
         let sizes = NodeSizes {
-            self_size: std::mem::take(&mut self.node_self_size),
-            detachedness: std::mem::take(&mut self.node_detachedness),
+            self_size: std::mem::take(&mut self.node_self_size).into_vec(),
+            detachedness: std::mem::take(&mut self.node_detachedness).into_vec(),
         };
         self.sizes_taken = true;
         (self, sizes)
@@ -294,16 +297,16 @@ impl HeapSnapshot {
 
     /// Bytes held by the columns, for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.node_type.capacity()
-            + self.node_name.capacity() * 4
-            + self.node_id.capacity() * 4
-            + self.node_self_size.capacity() * 4
-            + self.first_edge.capacity() * 4
-            + self.node_detachedness.capacity()
-            + self.edge_name_or_index.capacity() * 4
-            + self.edge_to_and_type.capacity() * 4
+        self.node_type.heap_bytes()
+            + self.node_name.heap_bytes()
+            + self.node_id.heap_bytes()
+            + self.node_self_size.heap_bytes()
+            + self.first_edge.heap_bytes()
+            + self.node_detachedness.heap_bytes()
+            + self.edge_name_or_index.heap_bytes()
+            + self.edge_to_and_type.heap_bytes()
             + self.strings.heap_bytes()
-            + self.locations.capacity() * std::mem::size_of::<Location>()
+            + self.locations.heap_bytes()
     }
 }
 

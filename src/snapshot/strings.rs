@@ -5,15 +5,18 @@
 //! here they are one `Vec<u8>` of UTF-8 and one `Vec<u32>` of end offsets (4 bytes a string
 //! plus the text).
 
+use super::column::{Column, Text};
+
 /// An index into [`StringTable`].
 pub type StringIdx = u32;
 
 /// All strings of a snapshot, back to back.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StringTable {
-    bytes: String,
+    /// Owned while a snapshot is read; a view into the mapped file when reopened from the index.
+    bytes: Text,
     /// `ends[i]` is the end of string `i` in `bytes`; its start is `ends[i - 1]` (or 0).
-    ends: Vec<u32>,
+    ends: Column<u32>,
 }
 
 /// The arena would pass 4 GiB of text: offsets are `u32`.
@@ -56,7 +59,7 @@ impl StringTable {
 
     /// Bytes held (text plus offsets), for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity() + self.ends.capacity() * 4
+        self.bytes.heap_bytes() + self.ends.heap_bytes()
     }
 
     /// Releases spare capacity left from growing while reading.
@@ -78,7 +81,7 @@ impl StringTable {
 
     /// An arena from [`StringTable::parts`], if the offsets are ascending, end within the text
     /// and fall on character boundaries; `None` otherwise (a corrupt index, never a panic).
-    pub fn from_parts(bytes: String, ends: Vec<u32>) -> Option<StringTable> {
+    pub fn from_parts(bytes: Text, ends: Column<u32>) -> Option<StringTable> {
         let mut start = 0usize;
         for &end in &ends {
             let end = end as usize;
