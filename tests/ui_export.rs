@@ -88,14 +88,9 @@ fn csv_objects(text: &str) -> Vec<std::collections::HashMap<String, String>> {
     records[1..].iter().map(|r| header.iter().cloned().zip(r.iter().cloned()).collect()).collect()
 }
 
-fn harness(app: App) -> Harness<'static, App> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    h.run_ok();
-    h
-}
+#[path = "support/ui_harness.rs"]
+mod ui_harness;
+use ui_harness::harness;
 
 /// Clicks `entry` of the `menu` and returns what the frame put on the clipboard.
 fn copy_via_menu(h: &mut Harness<'static, App>, menu: &str, entry: &str) -> String {

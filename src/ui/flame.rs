@@ -79,10 +79,16 @@ impl FlameView {
         }
     }
 
-    /// Waits for the chart being built (tests).
+    /// Waits for the charts being built (tests): the shown one (its zoom starts over, as when it
+    /// arrives in a frame), and the other mode's, which no frame polls while it is not shown.
     pub fn wait(&mut self) {
-        let chart = if self.by_source { &mut self.source_chart } else { &mut self.chart };
-        if chart.wait() {
+        let (shown, other) = if self.by_source {
+            (&mut self.source_chart, &mut self.chart)
+        } else {
+            (&mut self.chart, &mut self.source_chart)
+        };
+        other.wait();
+        if shown.wait() {
             self.zoom = 0;
         }
     }
