@@ -138,3 +138,34 @@ fn cli_sources_json_sums_to_the_total() {
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.lines().any(|l| l.ends_with("  express")), "{text}");
 }
+
+/// A function context takes the script of the closures that reference it: in the tutorial's s3,
+/// the module context holding `loginUsers` (@6199, `system / Context`) is the context of the
+/// closures `sessionMiddleware` (@6197), `session` (@39223), `set` and `get`, whose
+/// SharedFunctionInfos' `script_or_debug_info` is the Script node
+/// `/work/steering/oracle/cases/tutorial_session_leak/session.js` (read from the JSON by hand).
+/// So it and the store it alone keeps alive are session.js's (the context had no script before),
+/// and the sizes still sum to the heap.
+#[test]
+fn closure_contexts_take_their_closures_script() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots/s3.heapsnapshot.gz");
+    let a = heapscope::analysis::load_file(&path, &NoProgress).unwrap();
+    let s = &a.snapshot;
+    let attributed = sources::attribute(&a);
+    let session_js = "/work/steering/oracle/cases/tutorial_session_leak/session.js";
+    let script_name = |n: NodeIdx| {
+        let script = attributed.script_of[n as usize];
+        assert_ne!(script, sources::NONE, "@{} has a script", s.node_id(n));
+        s.string(attributed.scripts[script as usize].name).to_string()
+    };
+    let context = (0..a.node_count() as NodeIdx).find(|&n| s.node_id(n) == 6199).unwrap();
+    assert_eq!(s.node_name(context), "system / Context");
+    let store = s.edges(context).find(|&e| s.edge_name(e) == "loginUsers").map(|e| s.edge_to(e)).unwrap();
+    assert_eq!(script_name(context), session_js);
+    assert_eq!(script_name(store), session_js);
+    let totals = sources::totals(&a, &attributed);
+    let all: u64 = a.self_size.iter().map(|&s| u64::from(s)).sum();
+    assert_eq!(totals.iter().map(|p| p.self_size).sum::<u64>(), all);
+    let none = totals.iter().find(|p| p.name == NO_SCRIPT).map_or(0, |p| p.self_size);
+    assert!(none * 2 < all, "(no script) holds {none} of {all}");
+}

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use egui::Key;
 use egui_kittest::Harness;
@@ -15,61 +15,9 @@ use heapscope::analysis::Analysis;
 use heapscope::progress::NoProgress;
 use heapscope::ui::{App, Item, View};
 
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots").join(name)
-}
-
-/// The tutorial's three snapshots, loaded once for all tests.
-fn samples() -> &'static [Arc<Analysis>] {
-    static LOADED: OnceLock<Vec<Arc<Analysis>>> = OnceLock::new();
-    LOADED.get_or_init(|| {
-        ["s1", "s2", "s3"]
-            .iter()
-            .map(|s| {
-                let snap =
-                    heapscope::snapshot::read_file(&sample(&format!("{s}.heapsnapshot.gz")), &NoProgress).unwrap();
-                Arc::new(Analysis::run(snap, &NoProgress).unwrap())
-            })
-            .collect()
-    })
-}
-
-fn app_with_samples() -> App {
-    let mut app = App::empty();
-    for (i, a) in samples().iter().enumerate() {
-        app.add_analysis(sample(&format!("s{}.heapsnapshot.gz", i + 1)), a.clone());
-    }
-    app
-}
-
-fn harness(app: App) -> Harness<'static, App> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    settle(&mut h);
-    h
-}
-
-/// Runs frames until the UI and its background work are done.
-fn settle(h: &mut Harness<'static, App>) {
-    // Bounded in time, not in rounds: on a loaded machine the Summary's background rows can take
-    // longer than a fixed number of frames.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while std::time::Instant::now() < deadline {
-        // Spinners repaint while work runs: step, wait for the work, then run to rest.
-        h.run_steps(2);
-        let ctx = h.ctx.clone();
-        h.state_mut().wait_for_background_work(&ctx);
-        let rows_pending = h.state().summary.tree.is_computing();
-        if rows_pending {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        if h.run_ok().is_some() && !rows_pending && !h.state().comparison_pending() && h.state().jobs.is_empty() {
-            break;
-        }
-    }
-}
+#[path = "support/ui_harness.rs"]
+mod ui_harness;
+use ui_harness::{app_with_samples, builder, harness, sample, samples, settle, window};
 
 fn expected_diff() -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -168,10 +116,7 @@ fn loading_runs_in_the_background_and_bad_files_leave_the_others_loaded() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("broken.heapsnapshot");
     std::fs::write(&bad, br#"{"snapshot":{"meta":{}},"nodes":[1,2"#).unwrap();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), App::empty());
+    let mut h = window(App::empty());
     let ctx = h.ctx.clone();
     h.state_mut().open(vec![sample("s1.heapsnapshot.gz"), bad.clone()], &ctx);
     h.step();
@@ -189,9 +134,7 @@ fn loading_runs_in_the_background_and_bad_files_leave_the_others_loaded() {
 
 #[test]
 fn cancelling_a_load() {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), App::empty());
+    let mut h = window(App::empty());
     let ctx = h.ctx.clone();
     h.state_mut().open(vec![sample("s3.heapsnapshot.gz")], &ctx);
     h.step();
@@ -392,10 +335,7 @@ fn demo_panel_runs_the_tutorial_against_the_real_server() {
     app.demo = heapscope::ui::demo_panel::DemoPanel::new()
         .with_binary(PathBuf::from(env!("CARGO_BIN_EXE_heapscope")), dir.path().join("dumps"));
     app.demo.leak_count = 2000;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let mut h = window(app);
     h.run_ok();
     h.get_by_label("Demo").click();
     h.run_ok();
@@ -527,9 +467,7 @@ fn open_without_a_platform_dialog_uses_the_in_window_browser() {
     let mut app = App::empty();
     app.dialog_backend = heapscope::ui::open_dialog::Backend::InWindow;
     app.dialog_dir = Some(sample("s1.heapsnapshot.gz").parent().unwrap().to_path_buf());
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
+    let mut h = builder()
         // egui_file's path and file-name fields have no accessible names.
         .with_accessibility_check(false)
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
@@ -563,10 +501,7 @@ fn a_failing_platform_dialog_falls_back_with_a_message() {
     }
     let mut app = App::empty();
     app.dialog_backend = heapscope::ui::open_dialog::Backend::Platform;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let mut h = window(app);
     h.run_ok();
     h.get_by_label("Open…").click();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -610,10 +545,7 @@ fn failed_loads_give_their_number_back_and_stay_out_of_recent() {
     // A failing file whose name says "cancelled" is still an error, not a silent cancel.
     let bad = dir.path().join("cancelled.heapsnapshot");
     std::fs::write(&bad, b"{}").unwrap();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), App::empty());
+    let mut h = window(App::empty());
     let ctx = h.ctx.clone();
     h.state_mut().open(vec![bad.clone()], &ctx);
     settle(&mut h);
@@ -650,9 +582,8 @@ fn the_base_follows_the_current_snapshot_to_an_older_one() {
 /// Comparison's last columns are reachable by scrolling sideways.
 #[test]
 fn narrow_windows_keep_every_column_reachable() {
-    let mut h = Harness::builder()
+    let mut h = builder()
         .with_size(egui::vec2(800.0, 600.0))
-        .with_max_steps(64)
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app_with_samples());
     settle(&mut h);
     for title in ["Constructor", "Distance", "Count", "Shallow Size", "Retained Size ⬇"] {
@@ -749,10 +680,7 @@ fn demo_requests_wait_for_the_server_off_the_ui_thread() {
     let mut app = App::empty();
     app.demo = heapscope::ui::demo_panel::DemoPanel::new().with_binary(silent, dir.path().join("dumps"));
     app.view = View::Demo;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(8)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let mut h = builder().with_max_steps(8).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
     h.step();
     h.get_by_label("Start server").click();
     h.step();
@@ -769,9 +697,8 @@ fn demo_requests_wait_for_the_server_off_the_ui_thread() {
 /// Flame chart and Attach… entries arrived).
 #[test]
 fn the_toolbar_fits_an_800_px_window() {
-    let mut h = Harness::builder()
+    let mut h = builder()
         .with_size(egui::vec2(800.0, 600.0))
-        .with_max_steps(64)
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app_with_samples());
     settle(&mut h);
     for label in ["Open…", "Leaks", "Summary", "Comparison", "Containment", "Dominators", "Flame chart", "Statistics"]

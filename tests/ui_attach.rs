@@ -22,15 +22,14 @@ use heapscope::ui::attach::SessionState;
 
 #[path = "support/leaky_node.rs"]
 mod leaky_node;
+#[path = "support/ui_harness.rs"]
+mod ui_harness;
 use leaky_node::{DEFAULT_PORT, get, start_node};
 
 fn harness(folder: PathBuf) -> Harness<'static, App> {
     let mut app = App::empty();
     app.attach.folder = folder.display().to_string();
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+    ui_harness::window(app)
 }
 
 /// Runs frames (and the app's loads) until `done` holds; panics after `secs`.

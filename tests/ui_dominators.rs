@@ -10,7 +10,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use egui::Key;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use heapscope::analysis::Analysis;
 use heapscope::analysis::dominator_tree::DominatorChildren;
@@ -23,15 +22,9 @@ fn s3() -> Arc<Analysis> {
     Arc::new(heapscope::analysis::load_file(&path, &NoProgress).unwrap())
 }
 
-fn settle(h: &mut Harness<'static, App>) {
-    for _ in 0..20 {
-        h.run_steps(2);
-        h.state_mut().dominators.wait();
-        if h.run_ok().is_some() && !h.state().dominators.is_busy() {
-            break;
-        }
-    }
-}
+#[path = "support/ui_harness.rs"]
+mod ui_harness;
+use ui_harness::{harness, settle, window};
 
 /// The object the tutorial's `loginUsers` edge points to (found by the edge, not by its id).
 fn login_users(a: &Analysis) -> NodeIdx {
@@ -49,11 +42,7 @@ fn dominators_view_from_the_root_down_to_login_users() {
     let mut app = App::empty();
     let snapshot = app.add_analysis("s3.heapsnapshot.gz".into(), a.clone());
     app.current = Some(snapshot);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    settle(&mut h);
+    let mut h = harness(app);
 
     // The toolbar button opens the view.
     h.get_by_label("Dominators").click();
@@ -105,11 +94,7 @@ fn group_by_class_and_sort() {
     let snapshot = app.add_analysis("s3.heapsnapshot.gz".into(), a.clone());
     app.current = Some(snapshot);
     app.view = View::Dominators;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    settle(&mut h);
+    let mut h = harness(app);
 
     let tree = DominatorChildren::build(&a);
     let root = a.snapshot.root();
@@ -151,19 +136,10 @@ fn flame_chart_hover_zoom_and_back() {
     let mut app = App::empty();
     let snapshot = app.add_analysis("s3.heapsnapshot.gz".into(), a.clone());
     app.current = Some(snapshot);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let mut h = window(app);
     h.run_steps(2);
     h.get_by_label("Flame chart").click();
-    for _ in 0..10 {
-        h.run_steps(2);
-        h.state_mut().flame.wait();
-        if !h.state().flame.is_busy() && h.state().flame.chart().is_some() {
-            break;
-        }
-    }
+    settle(&mut h);
     h.run_steps(3);
     assert_eq!(h.state().view, View::Flame);
     h.get_by_label("(root)");

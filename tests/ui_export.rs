@@ -88,14 +88,9 @@ fn csv_objects(text: &str) -> Vec<std::collections::HashMap<String, String>> {
     records[1..].iter().map(|r| header.iter().cloned().zip(r.iter().cloned()).collect()).collect()
 }
 
-fn harness(app: App) -> Harness<'static, App> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    h.run_ok();
-    h
-}
+#[path = "support/ui_harness.rs"]
+mod ui_harness;
+use ui_harness::harness;
 
 /// Clicks `entry` of the `menu` and returns what the frame put on the clipboard.
 fn copy_via_menu(h: &mut Harness<'static, App>, menu: &str, entry: &str) -> String {
@@ -232,4 +227,102 @@ fn save_writes_the_file() {
     let rows = csv_objects(&std::fs::read_to_string(&target).unwrap());
     assert_eq!(rows.len(), 8);
     assert_eq!(rows[7]["size"], doc["statistics"]["total"].to_string());
+}
+
+/// `heapscope diff BASE FILE --csv` on every corpus pair DevTools' own Comparison was recorded
+/// for (`expected/sA-sB.diff.json`, written by the oracle): every class, with DevTools' numbers,
+/// in DevTools' default order (Alloc. Size, largest first).
+#[test]
+fn diff_csv_equals_devtools_comparison() {
+    let corpus_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus");
+    let mut checked = 0;
+    for case in std::fs::read_dir(&corpus_dir).unwrap() {
+        let case = case.unwrap().path();
+        let Ok(expected) = std::fs::read_dir(case.join("expected")) else { continue };
+        for e in expected {
+            let e = e.unwrap().path();
+            if !e.to_string_lossy().ends_with(".diff.json") {
+                continue;
+            }
+            let oracle: Value = serde_json::from_str(&std::fs::read_to_string(&e).unwrap()).unwrap();
+            let files: Vec<PathBuf> =
+                oracle["files"].as_array().unwrap().iter().map(|f| case.join(f.as_str().unwrap())).collect();
+            let out = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+                .env("HEAPSCOPE_NO_INDEX", "1")
+                .arg("diff")
+                .args(&files)
+                .arg("--csv")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let rows = csv_objects(&String::from_utf8(out.stdout).unwrap());
+            let classes = oracle["classes"].as_array().unwrap();
+            let what = e.display();
+            assert_eq!(rows.len(), classes.len(), "{what}: one row a class");
+            let by_key: std::collections::HashMap<&str, &Value> =
+                classes.iter().map(|c| (c["key"].as_str().unwrap(), c)).collect();
+            for r in &rows {
+                let c =
+                    by_key.get(r["key"].as_str()).unwrap_or_else(|| panic!("{what}: {} not in DevTools'", r["key"]));
+                assert_eq!(r["name"], c["name"].as_str().unwrap(), "{what}");
+                for k in ["new", "deleted", "delta", "alloc_size", "freed_size", "size_delta"] {
+                    assert_eq!(r[k], c[k].to_string(), "{what}: {k} of {}", r["name"]);
+                }
+            }
+            let alloc: Vec<u64> = rows.iter().map(|r| r["alloc_size"].parse().unwrap()).collect();
+            assert!(alloc.windows(2).all(|w| w[0] >= w[1]), "{what}: by Alloc. Size, largest first");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "the corpus has DevTools' Comparison for {checked} pairs");
+}
+
+/// Export → "Save window as PNG…" (driven by its label, saved where `save_to` says, as a
+/// script or a test gives it) asks the platform for a screenshot and writes the image it gets as
+/// a PNG. kittest has no renderer here, so the test plays the platform: it answers the
+/// screenshot request with an image of the window's size; the file must decode to that image.
+#[test]
+fn save_window_as_png_writes_the_screenshot() {
+    let file = corpus("map_cache_leak", "s3.heapsnapshot.gz");
+    let a = Arc::new(heapscope::analysis::load_file(&file, &NoProgress).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("window.png");
+    let mut app = App::empty();
+    let id = app.add_analysis(file.clone(), a);
+    app.current = Some(id);
+    app.save_to = Some(target.clone());
+    let mut h = harness(app);
+    h.get_by_label("Export Summary").click();
+    h.run_ok();
+    h.get_by_label("Save window as PNG…").click();
+    // An opaque pattern, so that the PNG's pixels must equal it exactly.
+    let (w, ht) = (1280, 800);
+    let pixels: Vec<egui::Color32> =
+        (0..w * ht).map(|i| egui::Color32::from_rgb((i % w) as u8, (i / w) as u8, (i % 7 * 30) as u8)).collect();
+    let image = Arc::new(egui::ColorImage::new([w, ht], pixels.clone()));
+    let mut asked = false;
+    for _ in 0..6 {
+        h.step();
+        for viewport in h.output().viewport_output.values() {
+            for c in &viewport.commands {
+                if let egui::ViewportCommand::Screenshot(callback) = c {
+                    callback.clone().complete(image.clone());
+                    asked = true;
+                }
+            }
+        }
+        if asked {
+            break;
+        }
+    }
+    assert!(asked, "the window asked for a screenshot");
+    h.run_ok();
+    h.get_by_label_contains("Saved the window to");
+    let bytes = std::fs::read(&target).unwrap();
+    assert!(!bytes.is_empty());
+    let png = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png).unwrap().to_rgba8();
+    assert_eq!((png.width() as usize, png.height() as usize), (w, ht));
+    for (i, p) in png.pixels().enumerate().step_by(997) {
+        assert_eq!(p.0, pixels[i].to_srgba_unmultiplied(), "pixel {i}");
+    }
 }

@@ -5,51 +5,18 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use heapscope::analysis::Analysis;
-use heapscope::progress::NoProgress;
-use heapscope::ui::{App, Item, View};
+use heapscope::ui::{Item, View};
 
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots").join(name)
-}
-
-fn app_with_samples() -> App {
-    let mut app = App::empty();
-    for s in ["s1", "s2", "s3"] {
-        let path = sample(&format!("{s}.heapsnapshot.gz"));
-        let snap = heapscope::snapshot::read_file(&path, &NoProgress).unwrap();
-        app.add_analysis(path, Arc::new(Analysis::run(snap, &NoProgress).unwrap()));
-    }
-    app.view = View::Leaks;
-    app
-}
-
-/// Runs frames until the window and its background work (loads, Comparisons, the report) rest.
-fn settle(h: &mut Harness<'static, App>) {
-    for _ in 0..20 {
-        h.run_steps(2);
-        let ctx = h.ctx.clone();
-        h.state_mut().wait_for_background_work(&ctx);
-        h.state_mut().leaks.wait();
-        if h.run_ok().is_some() && !h.state().comparison_pending() && !h.state().leaks.is_busy() {
-            break;
-        }
-    }
-}
+#[path = "support/ui_harness.rs"]
+mod ui_harness;
+use ui_harness::{app_with_samples, harness, settle};
 
 #[test]
 fn leaks_view_names_login_users_first_and_its_actions_work() {
-    let app = app_with_samples();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    settle(&mut h);
+    let mut app = app_with_samples();
+    app.view = View::Leaks;
+    let mut h = harness(app);
     let last = h.state().current.unwrap();
     let first_id = h.state().snapshots[0].id;
 

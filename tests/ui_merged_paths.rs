@@ -7,57 +7,22 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use heapscope::analysis::Analysis;
-use heapscope::progress::NoProgress;
 use heapscope::ui::{App, View};
 
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots").join(name)
-}
+#[path = "support/ui_harness.rs"]
+mod ui_harness;
+use ui_harness::{app_with_files, harness as window_harness, sample, settle};
 
+/// A window with `files` of the samples, settled.
 fn harness(files: &[&str]) -> Harness<'static, App> {
     harness_of(&files.iter().map(|&f| sample(f)).collect::<Vec<_>>())
 }
 
 fn harness_of(files: &[PathBuf]) -> Harness<'static, App> {
-    let loaded: Vec<Arc<Analysis>> = std::thread::scope(|scope| {
-        let jobs: Vec<_> = files
-            .iter()
-            .map(|f| scope.spawn(move || Arc::new(heapscope::analysis::load_file(f, &NoProgress).unwrap())))
-            .collect();
-        jobs.into_iter().map(|j| j.join().unwrap()).collect()
-    });
-    let mut app = App::empty();
-    for (f, a) in files.iter().zip(loaded) {
-        app.add_analysis(f.clone(), a);
-    }
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    settle(&mut h);
-    h
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while std::time::Instant::now() < deadline {
-        h.run_steps(2);
-        let ctx = h.ctx.clone();
-        h.state_mut().wait_for_background_work(&ctx);
-        h.state_mut().merged_paths.wait();
-        let busy = h.state().summary.tree.is_computing() || h.state().merged_paths.is_busy();
-        if busy {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        if h.run_ok().is_some() && !busy && !h.state().comparison_pending() {
-            break;
-        }
-    }
+    window_harness(app_with_files(files))
 }
 
 #[test]

@@ -10,62 +10,15 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use heapscope::analysis::Analysis;
-use heapscope::progress::NoProgress;
 use heapscope::ui::{App, View};
 
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots").join(name)
-}
-
-fn samples() -> &'static [Arc<Analysis>] {
-    static LOADED: OnceLock<Vec<Arc<Analysis>>> = OnceLock::new();
-    LOADED.get_or_init(|| {
-        (1..=3)
-            .map(|i| {
-                Arc::new(
-                    heapscope::analysis::load_file(&sample(&format!("s{i}.heapsnapshot.gz")), &NoProgress).unwrap(),
-                )
-            })
-            .collect()
-    })
-}
-
-fn app_with(n: usize) -> App {
-    let mut app = App::empty();
-    for (i, a) in samples().iter().take(n).enumerate() {
-        app.add_analysis(sample(&format!("s{}.heapsnapshot.gz", i + 1)), a.clone());
-    }
-    app.current = app.snapshots.last().map(|s| s.id);
-    app.base = app.snapshots.len().checked_sub(2).map(|i| app.snapshots[i].id);
-    app
-}
-
-fn harness(app: App) -> Harness<'static, App> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    settle(&mut h);
-    h
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while std::time::Instant::now() < deadline {
-        h.run_steps(2);
-        let ctx = h.ctx.clone();
-        h.state_mut().wait_for_background_work(&ctx);
-        let busy = h.state().summary.tree.is_computing() || h.state().trends.is_busy();
-        if h.run_ok().is_some() && !busy && !h.state().comparison_pending() {
-            break;
-        }
-    }
-}
+#[path = "support/ui_harness.rs"]
+mod ui_harness;
+use ui_harness::{app_with, harness, sample, samples, settle};
 
 /// `heapscope summary FILE --json`'s classes: key → (name, count, self_size).
 fn cli_summary(file: &Path) -> HashMap<String, (String, u64, u64)> {

@@ -9,9 +9,15 @@
 //! * an object's **location** (the `locations` section: `object_index, script_id, line, column`,
 //!   `HeapSnapshotGenerator` `ExtractLocation`) is where its constructor (or, for a closure, the
 //!   function) is defined, as a script *id*. The snapshot has no table from ids to names, so the
-//!   ids are named through the closures that have both a location and a Script node.
+//!   ids are named through the closures that have both a location and a Script node;
+//! * a closure's internal `context` edge leads to its **Context** (`system / Context`): the
+//!   variables of the enclosing function scopes that its code reads (the tutorial module's
+//!   `loginUsers` store). A function context is the scope of one function, so it belongs to the
+//!   script of the closures that reference it, as DevTools attributes a closure to the script of
+//!   its `location`. Native (global) and script contexts are shared by every script; they get none.
 //!
-//! So an object's own script is its closure's script or its location's script. Most bytes are in
+//! So an object's own script is its closure's script or its location's script, and a function
+//! context's is its closures' (the first in node order, should two disagree). Most bytes are in
 //! objects that have neither (strings, arrays, plain objects, V8 internals); each is attributed
 //! to the nearest object up its dominator chain that has one (the object that alone keeps it
 //! alive: a `Session`'s strings belong to `session.js`). Nodes with none up to the root are "(no
@@ -36,6 +42,9 @@ pub const NODE: &str = "(node)";
 pub const APP: &str = "(app)";
 /// The package and script of nodes with no script up their dominator chain.
 pub const NO_SCRIPT: &str = "(no script)";
+/// A function's context, as V8 names it (`HeapSnapshotGenerator`'s "system / Context"); the
+/// native and script contexts are "system / NativeContext" and "system / ScriptContext".
+const FUNCTION_CONTEXT: &str = "system / Context";
 
 /// One script.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,6 +125,23 @@ pub fn attribute(a: &Analysis) -> Sources {
             if let Some(loc) = s.location(n) {
                 id_names.insert(loc.script_id, s.node_name_idx(script));
             }
+        }
+    }
+    // Function contexts: the script of the (first) closure that references them.
+    for n in 0..a.node_count() as NodeIdx {
+        let script = own[n as usize];
+        if script == NONE || s.node_type(n) != NodeType::CLOSURE {
+            continue;
+        }
+        let context = s
+            .edges(n)
+            .find(|&e| s.edge_type(e) == EdgeType::INTERNAL && s.edge_name(e) == "context")
+            .map(|e| s.edge_to(e));
+        if let Some(c) = context
+            && s.node_name(c) == FUNCTION_CONTEXT
+            && own[c as usize] == NONE
+        {
+            own[c as usize] = script;
         }
     }
     for loc in s.locations() {

@@ -190,16 +190,33 @@ impl App {
         self.compare_jobs.push(CompareJob::start(base, b.analysis.clone(), current, c.analysis.clone(), ctx.clone()));
     }
 
-    /// Waits for background work (tests): loads and Comparisons.
+    /// Waits for background work (tests, benches): loads, Comparisons, and every per-snapshot
+    /// computation a view has started (Trends, Merged paths, the leak report, the Dominators'
+    /// children lists, the flame charts). Rows a grid sorts on a worker arrive with its next frame.
     pub fn wait_for_background_work(&mut self, ctx: &egui::Context) {
         loop {
             self.poll_jobs(ctx);
             if self.jobs.is_empty() && self.compare_jobs.is_empty() {
                 self.trends.wait();
+                self.merged_paths.wait();
+                self.leaks.wait();
+                self.dominators.wait();
+                self.flame.wait();
                 return;
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
+    }
+
+    /// Whether any of the work [`App::wait_for_background_work`] waits for is still running.
+    pub fn background_work_running(&self) -> bool {
+        !self.jobs.is_empty()
+            || self.comparison_pending()
+            || self.trends.is_busy()
+            || self.merged_paths.is_busy()
+            || self.leaks.is_busy()
+            || self.dominators.is_busy()
+            || self.flame.is_busy()
     }
 
     pub(super) fn poll_jobs(&mut self, ctx: &egui::Context) {
