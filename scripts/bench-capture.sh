@@ -43,13 +43,18 @@ for rep in $(seq 1 "$REPS"); do
   WRITE=$(curl -s "http://127.0.0.1:$PORT/")
   SIZE=$(stat -c %s "$DIR/written.heapsnapshot")
   rm -f "$DIR/written.heapsnapshot" "$DIR/cap.heapsnapshot"
-  START=$(date +%s.%N)
-  "$H" capture --pid "$NP" --summary --top 3 -o "$DIR/cap.heapsnapshot" > "$DIR/ours.out" 2> "$DIR/ours.err"
-  END=$(date +%s.%N)
-  OURS=$(grep -o 'Summary ready [0-9.]* s' "$DIR/ours.err" | grep -o '[0-9.]*')
-  RECV=$(grep -o 'saved at [0-9.]* s' "$DIR/ours.err" | grep -o '[0-9.]*')
-  rm -f "$DIR/cap.heapsnapshot"
-  DT=$(node --experimental-websocket --no-warnings scripts/devtools-take.mjs "$ORACLE" "$WS")
+  ours() {
+    START=$(date +%s.%N)
+    "$H" capture --pid "$NP" --summary --top 3 -o "$DIR/cap.heapsnapshot" > "$DIR/ours.out" 2> "$DIR/ours.err"
+    END=$(date +%s.%N)
+    OURS=$(grep -o 'Summary ready [0-9.]* s' "$DIR/ours.err" | grep -o '[0-9.]*')
+    RECV=$(grep -o 'saved at [0-9.]* s' "$DIR/ours.err" | grep -o '[0-9.]*')
+    rm -f "$DIR/cap.heapsnapshot"
+  }
+  devtools() { DT=$(node --experimental-websocket --no-warnings scripts/devtools-take.mjs "$ORACLE" "$WS"); }
+  # Each snapshot follows another, and the process is not the same after each (its heap grows
+  # while V8 queues the chunks): the two captures take turns going first.
+  if [ $((rep % 2)) = 1 ]; then ours; devtools; else devtools; ours; fi
   python3 - "$rep" "$WRITE" "$OURS" "$RECV" "$START" "$END" "$DT" "$SIZE" <<'PY'
 import json, sys
 rep, write, ours, recv, start, end, dt, size = sys.argv[1:]
