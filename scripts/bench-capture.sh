@@ -26,6 +26,9 @@ cat > "$DIR/big.js" <<JS
 const http = require('http'); const v8 = require('v8');
 globalThis.keep = []; for (let i = 0; i < $N; i++) keep.push({ i, s: 'k' + (i % 1000) });
 http.createServer((req, res) => {
+  // Only this path writes: \`capture --pid\` asks a process started with --inspect which of its
+  // ports is the inspector (GET /json/list on each), and must not start a write by asking.
+  if (req.url !== '/write') { res.statusCode = 404; return res.end(); }
   const t = process.hrtime.bigint(); v8.writeHeapSnapshot('$DIR/written.heapsnapshot');
   res.end(String(Number(process.hrtime.bigint() - t) / 1e9));
 }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
@@ -36,11 +39,11 @@ node --max-old-space-size=8192 --inspect=127.0.0.1:0 "$DIR/big.js" > "$DIR/port"
 for _ in $(seq 1 600); do [ -s "$DIR/port" ] && grep -q "Debugger listening" "$DIR/node.err" && break; sleep 0.2; done
 PORT=$(cat "$DIR/port")
 WS=$(grep -o 'ws://[^ ]*' "$DIR/node.err" | head -1)
-curl -s "http://127.0.0.1:$PORT/" > /dev/null   # warm-up
+curl -s "http://127.0.0.1:$PORT/write" > /dev/null   # warm-up
 echo "rep,write_s,ours_ready_s,ours_received_s,ours_wall_s,devtools_received_s,devtools_ready_s,snapshot_mb"
 for rep in $(seq 1 "$REPS"); do
   rm -f "$DIR/written.heapsnapshot"
-  WRITE=$(curl -s "http://127.0.0.1:$PORT/")
+  WRITE=$(curl -s "http://127.0.0.1:$PORT/write")
   SIZE=$(stat -c %s "$DIR/written.heapsnapshot")
   rm -f "$DIR/written.heapsnapshot" "$DIR/cap.heapsnapshot"
   ours() {
