@@ -21,6 +21,11 @@ use heapscope::snapshot::{EdgeType, NodeType};
 #[path = "support/oracle_json.rs"]
 mod oracle_json;
 
+/// The fixed snapshot identity the `index` fuzz target reads its inputs under: its own
+/// definition, so the fixtures found by fuzzing and this test cannot drift apart.
+#[path = "../fuzz/fuzz_targets/index_key.rs"]
+mod fuzz_index_key;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -380,15 +385,8 @@ fn index_beside_the_snapshot() {
 /// members').
 #[test]
 fn forged_indexes_found_by_fuzzing_are_refused() {
-    // The fixed identity the fuzz target reads its inputs under (`fuzz/fuzz_targets/index_key.rs`).
-    let key = SnapshotKey {
-        path: "/fuzz/rich.heapsnapshot".into(),
-        size: 4096,
-        mtime_secs: 1_700_000_000,
-        mtime_nanos: 0,
-        head_crc: 0x1234_5678,
-        tail_crc: 0x9abc_def0,
-    };
+    // The fixed identity the fuzz target reads its inputs under.
+    let key = fuzz_index_key::key();
     for (name, why) in [
         ("fuzz-summary-self-size-overflow", "summary"),
         ("fuzz-duplicate-class-keys", "class keys"),
