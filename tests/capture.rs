@@ -25,7 +25,7 @@ const LEAKS: usize = 20;
 mod leaky_node;
 #[path = "support/oracle_json.rs"]
 mod oracle_json;
-use leaky_node::{DEFAULT_PORT, Server, get, start_node};
+use leaky_node::{DEFAULT_PORT, Server, get, start_node, start_node_script};
 
 fn heapscope(args: &[&str]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_heapscope"))
@@ -287,6 +287,33 @@ fn ctrl_c_during_capture_leaves_no_file_and_closes_the_inspector() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(get(server.port, "/").starts_with("ok"));
+}
+
+/// A process started with `--inspect=127.0.0.1:PORT` (on its command line or in `NODE_OPTIONS`)
+/// and serving HTTP on eight ports of its own: captured by pid, and listed by the Attach… dialog's
+/// process list, without one request to those ports — only the port the flag names is asked.
+#[test]
+fn by_pid_asks_only_the_inspector_port_its_flags_name() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/capture/many-ports-server.js");
+    for in_env in [false, true] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let flag = format!("--inspect=127.0.0.1:{port}");
+        let server = if in_env {
+            start_node_script(&script, &[], &[("NODE_OPTIONS", &flag)])
+        } else {
+            start_node_script(&script, &[&flag], &[])
+        };
+        assert_eq!(server.inspector_port(), Some(port), "{}", server.stderr());
+        let listed = heapscope::capture::list_node_processes();
+        let entry = listed.iter().find(|p| p.pid == server.pid()).expect("the process is listed");
+        assert_eq!(entry.inspector.as_deref(), Some(format!("127.0.0.1:{port}").as_str()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("one.heapsnapshot");
+        capture_ok(&["--pid", &server.pid().to_string(), "-o", path.to_str().unwrap()]);
+        assert!(path.exists());
+        // This request is the first the process's own ports have seen.
+        assert_eq!(get(server.port, "/count"), "requests 1\n", "NODE_OPTIONS: {in_env}");
+    }
 }
 
 #[test]

@@ -4,8 +4,9 @@
 //! "SIGUSR1 is reserved by Node.js to start the debugger"), by default on 127.0.0.1:9229, but
 //! `--inspect-port` or a taken port can move it. So rather than guess, we look for the TCP sockets
 //! the process listens on: `/proc/PID/net/tcp{,6}` rows in state LISTEN (`0A`) whose inode is one
-//! of the process's own file descriptors (`/proc/PID/fd/* -> socket:[INODE]`), and ask each new
-//! one for `/json/list`. Afterwards the inspector is closed again the way Node documents it,
+//! of the process's own file descriptors (`/proc/PID/fd/* -> socket:[INODE]`), and ask the port its
+//! inspector flags name first (from its command line and `NODE_OPTIONS`), then each new one, for
+//! `/json/list`. Afterwards the inspector is closed again the way Node documents it,
 //! `require('inspector').close()`, evaluated in the process.
 
 use std::collections::HashSet;
@@ -145,48 +146,96 @@ fn probe(addr: SocketAddr) -> Option<targets::TargetInfo> {
     list.into_iter().find(|t| t.kind == "node" && !t.ws_url.is_empty())
 }
 
-fn mentions_inspect(pid: u32) -> bool {
-    ["cmdline", "environ"]
-        .iter()
-        .any(|f| std::fs::read(format!("/proc/{pid}/{f}")).is_ok_and(|b| b.windows(9).any(|w| w == b"--inspect")))
+/// The process's Node options, as Node reads them: its command line, then `NODE_OPTIONS`.
+fn node_options(pid: u32) -> Vec<String> {
+    let split0 = |b: Vec<u8>| -> Vec<String> {
+        b.split(|&c| c == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect()
+    };
+    let mut options: Vec<String> =
+        split0(std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default()).into_iter().skip(1).collect();
+    let environ = split0(std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default());
+    if let Some(env) = environ.iter().find_map(|v| v.strip_prefix("NODE_OPTIONS=")) {
+        options.extend(env.split_whitespace().map(str::to_string));
+    }
+    options
+}
+
+/// Where a Node process's inspector listens, as far as its options tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct InspectorFlags {
+    /// Started with `--inspect`, `--inspect-brk` or `--inspect-wait` (the inspector may be open).
+    active: bool,
+    /// The port named by the last of those or `--inspect-port`/`--debug-port` (Node's
+    /// `[host:]port` syntax), else Node's default 9229; 0 means "any free port", unknown to us.
+    port: u16,
+}
+
+/// Reads Node's inspector options (<https://nodejs.org/api/cli.html#--inspecthostport>) from
+/// `options`; the last one wins, as in Node. Arguments after the script are the script's own, but
+/// telling them apart needs Node's whole option table; an application argument spelt like an
+/// inspector flag costs at most a wrong first guess (the other ports are asked next).
+fn inspector_flags<S: AsRef<str>>(options: &[S]) -> InspectorFlags {
+    let mut flags = InspectorFlags { active: false, port: 9229 };
+    let mut options = options.iter().map(AsRef::as_ref);
+    while let Some(option) = options.next() {
+        let (name, value) = match option.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (option, None),
+        };
+        let value = match name {
+            "--inspect" | "--inspect-brk" | "--inspect-wait" => {
+                flags.active = true;
+                value
+            }
+            // These take their value as the next argument too.
+            "--inspect-port" | "--debug-port" => value.or_else(|| options.next()),
+            _ => continue,
+        };
+        // `[host:]port`; a value without a port (`--inspect=localhost`) keeps the port.
+        if let Some(port) = value.and_then(|v| v.rsplit(':').next()).and_then(|p| p.parse().ok()) {
+            flags.port = port;
+        }
+    }
+    flags
+}
+
+/// `ports` with the one `flags` names first, then (only if `all`) the others: asking a server's
+/// own ports sends them requests they do not expect, so it is the last resort.
+fn candidates(ports: &[(u64, SocketAddr)], flags: InspectorFlags, all: bool) -> Vec<SocketAddr> {
+    let named = |a: &SocketAddr| flags.port != 0 && a.port() == flags.port;
+    let first = ports.iter().map(|&(_, a)| a).filter(named);
+    let rest = ports.iter().map(|&(_, a)| a).filter(|a| all && !named(a));
+    first.chain(rest).collect()
+}
+
+/// The first of `addrs` that answers as a Node inspector.
+fn find_inspector(addrs: &[SocketAddr]) -> Option<(SocketAddr, targets::TargetInfo)> {
+    addrs.iter().find_map(|&a| Some((a, probe(a)?)))
 }
 
 /// Finds (or opens with `SIGUSR1`) the inspector of Node process `pid`.
 pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
     check_node(pid)?;
+    let flags = inspector_flags(&node_options(pid));
     let before = listening(pid);
-    // Already started with --inspect: ask its ports (only then, so that a server's own ports are
-    // not sent requests they do not expect).
-    if mentions_inspect(pid)
-        && let Some(t) = before.iter().find_map(|&(_, a)| probe(a))
-    {
+    // Already open (started with --inspect…, or an earlier SIGUSR1): ask the port its flags name.
+    // The other ports only when it was started with --inspect and that port is not it (`=0`).
+    if let Some((_, t)) = find_inspector(&candidates(&before, flags, flags.active)) {
         return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: None });
     }
     signal_usr1(pid)?;
     let known: HashSet<u64> = before.iter().map(|&(i, _)| i).collect();
     let start = Instant::now();
-    let mut tried = HashSet::new();
     while start.elapsed() < options.open_timeout {
         if !alive(pid) {
             return Err(CaptureError::ProcessExited(pid));
         }
-        for (inode, addr) in listening(pid) {
-            if known.contains(&inode) || !tried.insert(inode) {
-                continue;
-            }
-            match probe(addr) {
-                Some(t) => return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: Some(pid) }),
-                // Not answering yet, or not the inspector: look again next round.
-                None => {
-                    tried.remove(&inode);
-                }
-            }
+        // Ports opened since the signal (not answering yet: look again next round).
+        let new: Vec<_> = listening(pid).into_iter().filter(|(inode, _)| !known.contains(inode)).collect();
+        if let Some((_, t)) = find_inspector(&candidates(&new, flags, true)) {
+            return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: Some(pid) });
         }
         std::thread::sleep(Duration::from_millis(100));
-    }
-    // No new port: the inspector may have been open already (an earlier SIGUSR1).
-    if let Some(t) = before.iter().find_map(|&(_, a)| probe(a)) {
-        return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: None });
     }
     Err(CaptureError::InspectorDidNotOpen { pid, secs: options.open_timeout.as_secs() })
 }
@@ -202,9 +251,10 @@ pub struct NodeProcess {
 }
 
 /// The Node and Electron processes this user may attach to (this process excluded), by pid.
-/// Whether an inspector is open is asked (`GET /json/list`) only on ports of processes started
-/// with `--inspect…` or listening on Node's default inspector port 9229, so a server's own ports
-/// get no unexpected requests; each probe waits at most 2 s: call it off the UI thread.
+/// Whether an inspector is open is asked (`GET /json/list`) only on the port the process's inspector
+/// flags name (Node's default 9229 without one), so a server's own ports get no unexpected
+/// requests — except for a process started with `--inspect=…:0`, whose ports are all asked; each
+/// probe waits at most 2 s: call it off the UI thread.
 pub fn list_node_processes() -> Vec<NodeProcess> {
     let me = std::process::id();
     let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
@@ -221,12 +271,11 @@ pub fn list_node_processes() -> Vec<NodeProcess> {
                 .map(|a| String::from_utf8_lossy(a).into_owned())
                 .collect::<Vec<_>>()
                 .join(" ");
+            let flags = inspector_flags(&node_options(pid));
             let ports = listening(pid);
-            let inspector = if mentions_inspect(pid) || ports.iter().any(|&(_, a)| a.port() == 9229) {
-                ports.iter().find(|&&(_, a)| probe(a).is_some()).map(|&(_, a)| a.to_string())
-            } else {
-                None
-            };
+            // Only the port its flags name, or all when started with `--inspect=…:0`.
+            let all = flags.active && flags.port == 0;
+            let inspector = find_inspector(&candidates(&ports, flags, all)).map(|(a, _)| a.to_string());
             NodeProcess { pid, command, inspector }
         })
         .collect()
@@ -297,6 +346,37 @@ mod tests {
         assert_eq!(parse_addr("0100007F:2405", false), Some("127.0.0.1:9221".parse().unwrap()));
         assert_eq!(parse_addr("00000000:07E8", false), Some("127.0.0.1:2024".parse().unwrap()));
         assert_eq!(parse_addr("00000000000000000000000001000000:2405", true), Some("[::1]:9221".parse().unwrap()));
+    }
+
+    #[test]
+    fn inspector_flags_follow_nodes_syntax() {
+        let flags = |o: &[&str]| inspector_flags(o);
+        let f = |active, port| InspectorFlags { active, port };
+        assert_eq!(flags(&["app.js"]), f(false, 9229));
+        assert_eq!(flags(&["--inspect", "app.js"]), f(true, 9229));
+        assert_eq!(flags(&["--inspect=4000", "app.js"]), f(true, 4000));
+        assert_eq!(flags(&["--inspect-brk=0.0.0.0:4001"]), f(true, 4001));
+        assert_eq!(flags(&["--inspect-wait=[::1]:4002"]), f(true, 4002));
+        assert_eq!(flags(&["--inspect=127.0.0.1:0"]), f(true, 0));
+        assert_eq!(flags(&["--inspect=localhost"]), f(true, 9229));
+        assert_eq!(flags(&["--inspect-port", "4003", "app.js"]), f(false, 4003));
+        assert_eq!(flags(&["--inspect-port=4004", "--inspect"]), f(true, 4004));
+        // The last one wins, as in Node.
+        assert_eq!(flags(&["--inspect=4005", "--debug-port=4006"]), f(true, 4006));
+        assert_eq!(flags(&["--inspector", "--inspect-portal=1"]), f(false, 9229));
+    }
+
+    #[test]
+    fn the_named_port_is_asked_first_and_the_others_only_when_allowed() {
+        let ports: Vec<(u64, SocketAddr)> =
+            [3000, 9229, 3001].iter().map(|&p| (u64::from(p), SocketAddr::from(([127, 0, 0, 1], p)))).collect();
+        let ask = |port, all| candidates(&ports, InspectorFlags { active: true, port }, all);
+        let at = |p: u16| SocketAddr::from(([127, 0, 0, 1], p));
+        assert_eq!(ask(9229, false), [at(9229)]);
+        assert_eq!(ask(9229, true), [at(9229), at(3000), at(3001)]);
+        assert_eq!(ask(0, false), []);
+        assert_eq!(ask(0, true), [at(3000), at(9229), at(3001)]);
+        assert_eq!(ask(4000, false), []);
     }
 
     #[test]

@@ -60,9 +60,16 @@ pub fn script() -> PathBuf {
 }
 
 pub fn start_node(args: &[&str]) -> Server {
+    start_node_script(&script(), args, &[])
+}
+
+/// Starts `node ARGS SCRIPT` with `env` added to its environment; the script prints
+/// "listening http://127.0.0.1:PORT" first.
+pub fn start_node_script(script: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new("node")
         .args(args)
-        .arg(script())
+        .envs(env.iter().copied())
+        .arg(script)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
