@@ -26,8 +26,8 @@ cat > "$DIR/big.js" <<JS
 const http = require('http'); const v8 = require('v8');
 globalThis.keep = []; for (let i = 0; i < $N; i++) keep.push({ i, s: 'k' + (i % 1000) });
 http.createServer((req, res) => {
-  // Only this path writes: \`capture --pid\` asks a process started with --inspect which of its
-  // ports is the inspector (GET /json/list on each), and must not start a write by asking.
+  // Only this path writes: \`capture --pid\` asks a process started with --inspect=…:0 which of
+  // its ports is the inspector (GET /json/list on each), and must not start a write by asking.
   if (req.url !== '/write') { res.statusCode = 404; return res.end(); }
   const t = process.hrtime.bigint(); v8.writeHeapSnapshot('$DIR/written.heapsnapshot');
   res.end(String(Number(process.hrtime.bigint() - t) / 1e9));
