@@ -323,6 +323,8 @@ fn cli_output_is_byte_identical_from_the_index() {
         vec!["summary", &s3, "--json"],
         vec!["retainers", &s3, "@82201", "--json"],
         vec!["dominators", &s3, "--depth", "2", "--json"],
+        vec!["paths", &s3, "{username}", "--json"],
+        vec!["sources", &s3, "--json"],
         vec!["diff", &s2, &s3, "--json"],
     ];
     let mut without = Vec::new();
@@ -356,6 +358,36 @@ fn cli_output_is_byte_identical_from_the_index() {
     let text = String::from_utf8_lossy(stdout_of(&out)).into_owned();
     assert!(text.starts_with("removed 2 index files"), "{text}");
     assert_eq!(std::fs::read_dir(&index_dir).unwrap().count(), 0);
+}
+
+/// Every command that loads a snapshot leaves its index for the next one (the first run of each,
+/// on an empty cache, writes it; `paths --base` writes both files').
+#[test]
+fn every_loading_command_writes_the_index() {
+    let case = root().join("tests/fixtures/corpus/tutorial_session_leak");
+    let s2 = case.join("s2.heapsnapshot.gz").display().to_string();
+    let s3 = case.join("s3.heapsnapshot.gz").display().to_string();
+    let commands: Vec<(Vec<&str>, usize)> = vec![
+        (vec!["summary", &s3], 1),
+        (vec!["retainers", &s3, "@82201"], 1),
+        (vec!["dominators", &s3, "--depth", "1"], 1),
+        (vec!["paths", &s3, "{username}"], 1),
+        (vec!["paths", &s3, "{username}", "--base", &s2], 2),
+        (vec!["sources", &s3], 1),
+        (vec!["diff", &s2, &s3], 2),
+        (vec!["nodes", &s3], 1),
+    ];
+    for (args, indexes) in commands {
+        let cache = tempfile::tempdir().unwrap();
+        let index_dir = cache.path().join("heapscope/index");
+        stdout_of(&heapscope(cache.path(), &args));
+        let written = std::fs::read_dir(&index_dir).map_or(0, |d| d.count());
+        assert_eq!(written, indexes, "{args:?}");
+        let out = heapscope(cache.path(), &args);
+        stdout_of(&out);
+        let trace = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(trace.matches("[index] read").count(), indexes, "{args:?}: {trace}");
+    }
 }
 
 /// `--index-beside` keeps the index next to the snapshot, and reads it from there.

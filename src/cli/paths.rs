@@ -152,10 +152,15 @@ pub fn run(args: PathsArgs, progress: bool) -> anyhow::Result<()> {
         doc.insert("class".into(), json!(args.class));
         doc.insert("objects".into(), json!(objects.len()));
         doc.insert("tree".into(), tree_json(&a, &m, 0, args.depth));
-        super::print(&format!("{}\n", Value::Object(doc)))
+        super::print(&format!("{}\n", Value::Object(doc)))?;
     } else {
-        super::print_with(|out| text(out, &a, &m, &args.class, args.depth))
+        super::print_with(|out| text(out, &a, &m, &args.class, args.depth))?;
     }
+    if let (Some(b), Some(path)) = (&base, &args.base) {
+        super::load::write_index(path, b);
+    }
+    super::load::write_index(&args.file, &a);
+    Ok(())
 }
 
 /// This thread's user + system CPU time (Linux's `/proc/thread-self/stat`, fields 14 and 15, in

@@ -40,7 +40,9 @@ pub fn run(args: SourcesArgs, progress: bool) -> anyhow::Result<()> {
             })
             .collect();
         let doc = json!({"file": super::file_name(&args.file), "total_self_size": total, "packages": packages});
-        return super::print(&format!("{doc}\n"));
+        super::print(&format!("{doc}\n"))?;
+        super::load::write_index(&args.file, &a);
+        return Ok(());
     }
     let mut text = String::new();
     let share = |x: u64| percent(x as f64 / total.max(1) as f64 * 100.0);
@@ -64,5 +66,7 @@ pub fn run(args: SourcesArgs, progress: bool) -> anyhow::Result<()> {
             text.push_str(&format!("    … {} more scripts\n", p.scripts.len() - args.top));
         }
     }
-    super::print(&text)
+    super::print(&text)?;
+    super::load::write_index(&args.file, &a);
+    Ok(())
 }
