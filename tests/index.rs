@@ -91,6 +91,33 @@ fn open(path: &Path, options: &IndexOptions) -> (Option<Analysis>, Option<IndexE
     }
 }
 
+/// Columns moved out of memory during the analysis (the spill folder set, as the CLI and the window
+/// do) give the same analysis, are read through mappings, and leave no file behind.
+#[test]
+fn a_spilled_analysis_is_the_same_analysis() {
+    let spill = tempfile::tempdir().unwrap();
+    let mut spilled_any = false;
+    for path in corpus() {
+        let what = path.display().to_string();
+        heapscope::snapshot::column::set_spill_dir(None);
+        let kept = fresh(&path);
+        heapscope::snapshot::column::set_spill_dir(Some(spill.path().to_path_buf()));
+        let spilled = fresh(&path);
+        heapscope::snapshot::column::set_spill_dir(None);
+        assert_same(&spilled, &kept, &what);
+        assert!(!kept.retainers.retainer_node.is_mapped(), "{what}: nothing spilled without a folder");
+        // Columns of at least SPILL_MIN_BYTES are spilled, smaller ones stay.
+        let big = |len: usize| len * 4 >= heapscope::snapshot::column::SPILL_MIN_BYTES;
+        let reverse = &spilled.retainers.retainer_node;
+        assert_eq!(reverse.is_mapped(), big(reverse.len()), "{what}: the reverse index");
+        assert_eq!(spilled.self_size.is_mapped(), big(spilled.node_count()), "{what}: self sizes");
+        assert_eq!(spilled.distance.is_mapped(), big(spilled.node_count()), "{what}: distances");
+        spilled_any |= reverse.is_mapped();
+    }
+    assert!(spilled_any, "the corpus has snapshots big enough to spill");
+    assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0, "spill files have no names");
+}
+
 #[test]
 fn reopening_from_the_index_gives_the_fresh_analysis() {
     let cache = tempfile::tempdir().unwrap();

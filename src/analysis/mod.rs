@@ -48,8 +48,22 @@
 //! the dominator pass's per-vertex records and DFS order (20 / N; Lengauer–Tarjan's fallback 32),
 //! the dominated-nodes lists for class retained sizes (8 / N), the string-indexed tables of
 //! class naming (≈ 12 / string). Summary rows keep no member lists (a view finds a class's
-//! members in one pass when it is expanded). The two chains of passes run at once, so the peak
-//! is the kept columns plus the dominator scratch plus the other chain's scratch.
+//! members in one pass when it is expanded). The two chains of passes run at once, so without
+//! spilling the peak is the kept columns plus the dominator scratch plus the other chain's
+//! scratch: 1.22× a 1 GB file.
+//!
+//! # Spilling (when a spill folder is set: the CLI and the window set one)
+//!
+//! Columns the passes have finished with go to unnamed files and are read back through mappings
+//! ([`Column::spilled`]), as Eclipse MAT keeps its indexes on disk: their bytes are then page
+//! cache the kernel can drop and read again, not this process's heap. Node ids and names and edge
+//! names go first (4 + 4 bytes a node, 4 an edge), mapped in at once
+//! ([`Column::populate`]) for the first passes and let go once class names and the Statistics'
+//! name scan are done; the self sizes and distances as soon as they are computed; the reverse
+//! index while its chain waits. The dominators wait for the class names, so that the names and the
+//! dominators' scratch are never resident together, and read the reverse index back for their
+//! pass only. Measured (BENCHMARKS.md, "Memory"): peak 0.90× a 1 GB file and 0.96× a 311 MB one
+//! (from 1.22× and 1.28×), 0.66× and 0.81× resident after the passes, for 1.1–1.2× the time.
 
 pub mod aggregates;
 pub mod bits;
@@ -181,9 +195,10 @@ enum Scope {
 
 /// The per-node chain's results that only the full analysis computes.
 struct Naming {
-    distance: Vec<i32>,
+    distance: Column<i32>,
     interface_definitions: Vec<InterfaceDefinition>,
     classes: Classification,
+    statistics: statistics::StatisticsScan,
 }
 
 /// What [`run_passes`] hands on: the columns up to retained sizes, and with [`Scope::Full`] the
@@ -193,7 +208,7 @@ struct Passes {
     dom: domstate::DomState,
     page_owned: bits::BitVec,
     retainers: retainers::Retainers,
-    self_size: Vec<u32>,
+    self_size: Column<u32>,
     tree: dominators::DominatorTree,
     retained_size: Vec<u64>,
     naming: Option<Naming>,
@@ -208,32 +223,53 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     progress.report(Phase::DomState, 0.0);
     // Two per-node columns move out of the snapshot and are updated in place (DevTools
     // rewrites them in its `nodes` array too): no second copy at any time.
-    let (snapshot, sizes) = snapshot.into_parts();
+    let (mut snapshot, sizes) = snapshot.into_parts();
     let (detachedness, raw_self_size) = (sizes.detachedness, sizes.self_size);
     let trace = Trace::new();
+    // The peak came while dominators ran (their scratch beside everything else): with a spill
+    // folder, the columns only the first passes read go to files first (see "Spilling" above).
+    let spill_dir = crate::snapshot::column::spill_dir();
+    snapshot.spill_cold_columns(spill_dir.as_deref());
+    // Read by both chains' first passes; let go once the second chain is done with them.
+    snapshot.populate_cold_pages();
+    trace.mark("spilled cold columns");
     let dom = domstate::propagate(&snapshot, detachedness);
     trace.mark("dom state");
     check(progress)?;
 
     let ephemerons = ephemeron::EphemeronNames::new(&snapshot);
+    // With spilling on, the dominators wait until the per-node chain is done with the names (it
+    // says so on this channel, or by ending): the names' pages and the dominators' scratch are
+    // then never resident at once, which is where the peak was (1.22x a 1 GB file, 0.90x now).
+    let (names_done, wait_for_names) = std::sync::mpsc::channel::<()>();
     // Two independent chains, one per core: the dominator chain (flags, essential edges,
     // retainers, Lengauer–Tarjan) and the per-node chain (shallow sizes, distances, class
     // names). Progress is reported from the first, the longer one.
     let (chain_a, chain_b) = std::thread::scope(|scope_| {
         let b = scope_.spawn(|| -> Result<_, Cancelled> {
-            let self_size = shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size);
+            // Owned here, so that the channel closes when this chain ends, however it ends.
+            let names_done = names_done;
+            // Read again only by retained sizes, Summary rows and statistics, after dominators.
+            let self_size = Column::from(shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size))
+                .spilled(spill_dir.as_deref());
             trace.mark("B: shallow sizes");
             check(progress)?;
             if scope == Scope::RetainedOnly {
                 return Ok((self_size, None));
             }
-            let distance = distances::calculate(&snapshot, &ephemerons, None);
+            let distance =
+                Column::from(distances::calculate(&snapshot, &ephemerons, None)).spilled(spill_dir.as_deref());
             trace.mark("B: distances");
             check(progress)?;
             let interface_definitions = classes::infer_interface_definitions(&snapshot);
             let classes = classes::classify(&snapshot, &dom.renamed, &interface_definitions);
             trace.mark("B: classes");
-            Ok((self_size, Some(Naming { distance, interface_definitions, classes })))
+            let statistics = statistics::scan(&snapshot, &dom.renamed, &self_size);
+            snapshot.release_cold_pages();
+            self_size.release_resident_pages();
+            let _ = names_done.send(());
+            trace.mark("B: statistics' names");
+            Ok((self_size, Some(Naming { distance, interface_definitions, classes, statistics })))
         });
         let a = (|| -> Result<_, Cancelled> {
             progress.report(Phase::Flags, 0.0);
@@ -242,9 +278,22 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             trace.mark("A: flags and essential edges");
             check(progress)?;
             progress.report(Phase::Retainers, 0.0);
-            let retainers = retainers::Retainers::build(&snapshot, &essential_edges);
+            let mut retainers = retainers::Retainers::build(&snapshot, &essential_edges);
             trace.mark("A: retainers");
             check(progress)?;
+            // Written out while this chain waits for the names anyway; the dominators read it
+            // back from the page cache, and afterwards its pages are let go at no cost. (Retained
+            // sizes alone drop it after the dominators: nothing to keep.)
+            if scope == Scope::Full {
+                let reverse = std::mem::take(&mut retainers.retainer_node);
+                retainers.retainer_node = reverse.spilled(spill_dir.as_deref());
+                trace.mark("A: spilled the reverse index");
+            }
+            if spill_dir.is_some() {
+                let _ = wait_for_names.recv();
+                trace.mark("A: waited for the names");
+            }
+            retainers.retainer_node.populate();
             progress.report(Phase::Dominators, 0.0);
             let tree = dominators::compute(&dominators::DominatorInput {
                 root: snapshot.root(),
@@ -256,6 +305,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
                 essential_retainer: &retainers.essential,
                 is_cancelled: &|| progress.is_cancelled(),
             })?;
+            retainers.retainer_node.release_resident_pages();
             trace.mark("A: dominators");
             Ok((page_owned, retainers, tree))
         })();
@@ -268,6 +318,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     check(progress)?;
 
     progress.report(Phase::RetainedSizes, 0.0);
+    self_size.populate();
     let retained_size = dominators::retained_sizes(&tree, &self_size);
     trace.mark("retained sizes");
     check(progress)?;
@@ -362,7 +413,7 @@ impl Analysis {
     pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<Analysis, Cancelled> {
         let Passes { snapshot, dom, page_owned, retainers, self_size, tree, retained_size, naming, trace } =
             run_passes(snapshot, Scope::Full, progress)?;
-        let Some(Naming { distance, interface_definitions, classes }) = naming else {
+        let Some(Naming { distance, interface_definitions, classes, statistics }) = naming else {
             unreachable!("Scope::Full computes distances and classes")
         };
 
@@ -376,6 +427,7 @@ impl Analysis {
             ..
         } = tree;
         let dominated = dominator_tree::DominatorChildren::build_unsorted(&dominator, snapshot.root());
+        distance.populate();
         let aggregates = aggregates::aggregate(&aggregates::AggregateInput {
             classes: &classes,
             self_size: &self_size,
@@ -391,7 +443,10 @@ impl Analysis {
 
         progress.report(Phase::Statistics, 0.0);
         let total_size = retained_size[snapshot.root() as usize] + snapshot.extra_native_bytes().unwrap_or(0);
-        let statistics = statistics::calculate(&snapshot, &dom.renamed, &self_size, &retainers, total_size);
+        let statistics = statistics.finish(&self_size, &retainers, total_size);
+        // Spilled columns come back page by page as views read them.
+        self_size.release_resident_pages();
+        distance.release_resident_pages();
         trace.mark("statistics");
 
         let mut analysis = Analysis {
@@ -399,8 +454,8 @@ impl Analysis {
             dom,
             page_owned,
             retainers,
-            self_size: Column::from(self_size),
-            distance: Column::from(distance),
+            self_size,
+            distance,
             dominator: Column::from(dominator),
             retained_size,
             interface_definitions,

@@ -42,53 +42,85 @@ pub struct Statistics {
     pub v8heap: V8HeapStatistics,
 }
 
-pub fn calculate(
-    snapshot: &HeapSnapshot,
-    renamed: &BitVec,
-    self_size: &[u32],
-    retainers: &Retainers,
-    total_size: u64,
-) -> Statistics {
-    let mut native = snapshot.extra_native_bytes().unwrap_or(0);
-    let (mut typed_arrays, mut code, mut strings, mut js_arrays, mut system) = (0u64, 0u64, 0u64, 0u64, 0u64);
+/// The part of the statistics that reads names, in one pass over the nodes: run while the names
+/// are resident (right after class names, see `super::run_passes`); [`StatisticsScan::finish`]
+/// adds what needs the retainer index and the total.
+pub struct StatisticsScan {
+    native: u64,
+    typed_arrays: u64,
+    code: u64,
+    strings: u64,
+    system: u64,
+    /// Σ self size of the nodes named `Array`.
+    arrays_self: u64,
+    /// The `elements` backing store of each such array that has one (an array per entry, so a
+    /// store two arrays point to counts for each, as in `calculateArraySize`).
+    array_elements: Vec<NodeIdx>,
+}
+
+pub fn scan(snapshot: &HeapSnapshot, renamed: &BitVec, self_size: &[u32]) -> StatisticsScan {
+    let mut out = StatisticsScan {
+        native: snapshot.extra_native_bytes().unwrap_or(0),
+        typed_arrays: 0,
+        code: 0,
+        strings: 0,
+        system: 0,
+        arrays_self: 0,
+        array_elements: Vec::new(),
+    };
     for n in 0..snapshot.node_count() as NodeIdx {
         let size = u64::from(self_size[n as usize]);
         match snapshot.node_type(n) {
-            NodeType::HIDDEN => system += size,
+            NodeType::HIDDEN => out.system += size,
             NodeType::NATIVE => {
-                native += size;
+                out.native += size;
                 if raw_name(snapshot, renamed, n) == "system / JSArrayBufferData" {
-                    typed_arrays += size;
+                    out.typed_arrays += size;
                 }
             }
-            NodeType::CODE => code += size,
-            NodeType::CONS_STRING | NodeType::SLICED_STRING | NodeType::STRING => strings += size,
+            NodeType::CODE => out.code += size,
+            NodeType::CONS_STRING | NodeType::SLICED_STRING | NodeType::STRING => out.strings += size,
             _ => {
                 if snapshot.node_name(n) == "Array" {
-                    js_arrays += array_size(snapshot, self_size, retainers, n);
+                    out.arrays_self += size;
+                    out.array_elements.extend(elements_of(snapshot, n));
                 }
             }
         }
     }
-    Statistics {
-        total: total_size,
-        native: NativeStatistics { total: native, typed_arrays },
-        v8heap: V8HeapStatistics { total: total_size.wrapping_sub(native), code, js_arrays, strings, system },
+    out
+}
+
+impl StatisticsScan {
+    /// `calculateArraySize`'s "only retainer" test, and the totals.
+    pub fn finish(self, self_size: &[u32], retainers: &Retainers, total_size: u64) -> Statistics {
+        let js_arrays = self.arrays_self
+            + self
+                .array_elements
+                .iter()
+                .filter(|&&el| retainers.count(el) == 1)
+                .map(|&el| u64::from(self_size[el as usize]))
+                .sum::<u64>();
+        Statistics {
+            total: total_size,
+            native: NativeStatistics { total: self.native, typed_arrays: self.typed_arrays },
+            v8heap: V8HeapStatistics {
+                total: total_size.wrapping_sub(self.native),
+                code: self.code,
+                js_arrays,
+                strings: self.strings,
+                system: self.system,
+            },
+        }
     }
 }
 
-fn array_size(snapshot: &HeapSnapshot, self_size: &[u32], retainers: &Retainers, n: NodeIdx) -> u64 {
-    let mut size = u64::from(self_size[n as usize]);
-    for e in snapshot.edges(n) {
-        if snapshot.edge_type(e) != EdgeType::INTERNAL || snapshot.string(snapshot.edge_name_or_index(e)) != "elements"
-        {
-            continue;
-        }
-        let elements = snapshot.edge_to(e);
-        if retainers.count(elements) == 1 {
-            size += u64::from(self_size[elements as usize]);
-        }
-        break;
-    }
-    size
+/// The target of an array's first internal edge named `elements`.
+fn elements_of(snapshot: &HeapSnapshot, n: NodeIdx) -> Option<NodeIdx> {
+    snapshot
+        .edges(n)
+        .find(|&e| {
+            snapshot.edge_type(e) == EdgeType::INTERNAL && snapshot.string(snapshot.edge_name_or_index(e)) == "elements"
+        })
+        .map(|e| snapshot.edge_to(e))
 }

@@ -254,6 +254,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     index.enabled &= !cli.no_index;
     index.beside = cli.index_beside;
     load::set_index_options(index.clone());
+    crate::snapshot::column::set_spill_dir(crate::index::default_spill_dir());
     match cli.command {
         #[cfg(feature = "gui")]
         None => crate::ui::run(cli.files),

@@ -101,6 +101,18 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     Some(base.join("heapscope").join("index"))
 }
 
+/// The folder for the columns an analysis moves out of memory once it has finished with them
+/// (`snapshot::column::Column::spilled`): beside the index cache (`…/heapscope/spill`), or
+/// `None` (all in memory) when `HEAPSCOPE_NO_SPILL` is set (to anything but `0` or nothing).
+/// Its files have no names: nothing is left in it, and nothing to clean.
+pub fn default_spill_dir() -> Option<PathBuf> {
+    let disabled = std::env::var_os("HEAPSCOPE_NO_SPILL").is_some_and(|v| !v.is_empty() && v != "0");
+    if disabled {
+        return None;
+    }
+    Some(default_cache_dir()?.parent()?.join("spill"))
+}
+
 /// FNV-1a, 64 bits: a stable name for a path (std's hasher may change between releases).
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))

@@ -21,6 +21,24 @@ use bytemuck::Pod;
 
 use super::Location;
 
+/// Where big columns go once the analysis has finished with them ([`Column::spilled`]); `None`,
+/// the default, keeps everything in memory. The CLI and the window set it at start (a folder
+/// beside the index cache, unless indexes are off).
+static SPILL_DIR: std::sync::RwLock<Option<std::path::PathBuf>> = std::sync::RwLock::new(None);
+
+/// Sets the folder for spilled columns (see [`SPILL_DIR`]).
+pub fn set_spill_dir(dir: Option<std::path::PathBuf>) {
+    *SPILL_DIR.write().unwrap_or_else(|e| e.into_inner()) = dir;
+}
+
+/// The folder for spilled columns, if any (see [`SPILL_DIR`]).
+pub fn spill_dir() -> Option<std::path::PathBuf> {
+    SPILL_DIR.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Columns smaller than this are not worth a file of their own ([`Column::spilled`]).
+pub const SPILL_MIN_BYTES: usize = 1 << 20;
+
 /// A read-only column of `T`: a `Vec<T>`, or `T`s inside a [`SharedBytes`] (a mapped file).
 pub struct Column<T: Pod> {
     /// The first element: into `owner`'s `Vec` buffer or its shared bytes (never moved while
@@ -81,6 +99,55 @@ impl<T: Pod> Column<T> {
     /// Whether the values are a view into a mapped file (not heap memory).
     pub fn is_mapped(&self) -> bool {
         matches!(self.owner, Owner::Shared(_))
+    }
+
+    /// This column's values moved out of the heap into an unnamed file in `dir`, mapped back: for
+    /// a big column the analysis has finished with but a view may still read (the reverse index,
+    /// edge names, node ids). Its pages then live in the page cache, come back into this
+    /// process on first read and can be dropped again ([`Column::release_resident_pages`]) —
+    /// what Eclipse MAT does with its index files. The column itself if `dir` is `None`, it is
+    /// small (under [`SPILL_MIN_BYTES`]), already a view, or the file cannot be written (a full
+    /// disk costs memory, never the data).
+    pub fn spilled(self, dir: Option<&std::path::Path>) -> Column<T> {
+        let bytes: &[u8] = bytemuck::cast_slice(self.as_slice());
+        let Some(dir) = dir else { return self };
+        if self.is_mapped() || bytes.len() < SPILL_MIN_BYTES {
+            return self;
+        }
+        let written = (|| -> std::io::Result<SharedBytes> {
+            use std::io::Write;
+            std::fs::create_dir_all(dir)?;
+            // No name from the start (O_TMPFILE) or unlinked at once: nothing else can open it
+            // to change it under the mapping, and it goes when the mapping does.
+            let mut file = tempfile::tempfile_in(dir)?;
+            file.write_all(bytes)?;
+            SharedBytes::map(&file)
+        })();
+        match written.ok().and_then(|shared| shared.column(0..bytes.len())) {
+            Some(column) => column,
+            None => self,
+        }
+    }
+
+    /// For a view into a file: maps all its pages into this process now, in one call, for a pass
+    /// about to read all of it (one fault per page costs more on a virtual machine than the
+    /// pass's reads). Nothing for an owned column, or where the kernel cannot (before Linux 5.14).
+    pub fn populate(&self) {
+        if let Owner::Shared(backing) = &self.owner
+            && let Backing::Map(map) = &**backing
+        {
+            #[cfg(target_os = "linux")]
+            let _ = map.advise(memmap2::Advice::PopulateRead);
+        }
+    }
+
+    /// For a view into a file: tells the kernel this process does not need its pages resident
+    /// now (see [`SharedBytes::release_resident_pages`]). Nothing for an owned column.
+    pub fn release_resident_pages(&self) -> bool {
+        match &self.owner {
+            Owner::Shared(backing) => SharedBytes(backing.clone()).release_resident_pages(),
+            Owner::Vec(_) => false,
+        }
     }
 
     /// Heap bytes this column holds (0 for a view into a file), for memory reports.
@@ -192,7 +259,8 @@ impl SharedBytes {
     /// one is written. Another process that truncated the file in place would make reading a
     /// vanished page raise `SIGBUS`, and one that rewrote it in place would change columns that
     /// were already checked: the same limit Eclipse MAT's index files and ripgrep's `--mmap`
-    /// searches accept. Nothing in heapscope writes an index except by rename.
+    /// searches accept. Nothing in heapscope writes an index except by rename, and the files of
+    /// spilled columns ([`Column::spilled`]) have no name to be opened by.
     pub fn map(file: &std::fs::File) -> std::io::Result<SharedBytes> {
         // SAFETY: see above: the file is only ever replaced by rename, never changed in place.
         let map = unsafe { memmap2::Mmap::map(file)? };

@@ -173,6 +173,38 @@ impl HeapSnapshot {
         (self, sizes)
     }
 
+    /// Moves the columns that only the first passes read — node ids (read for ephemeron tables
+    /// only), node and edge names (read by DOM state, distances, essential edges, class names and
+    /// statistics, then only by views) — out of the heap into files in `dir`
+    /// ([`Column::spilled`]); a view reads them back through the page cache. Their pages come
+    /// into this process as passes read them; [`HeapSnapshot::release_cold_pages`] lets them go
+    /// again, so that they are not resident while the dominators' scratch is.
+    pub fn spill_cold_columns(&mut self, dir: Option<&std::path::Path>) {
+        let (ids, names, edge_names) = (&mut self.node_id, &mut self.node_name, &mut self.edge_name_or_index);
+        // The edge names are most of the bytes: written on a second thread.
+        std::thread::scope(|scope| {
+            scope.spawn(|| *edge_names = std::mem::take(edge_names).spilled(dir));
+            *ids = std::mem::take(ids).spilled(dir);
+            *names = std::mem::take(names).spilled(dir);
+        });
+    }
+
+    /// Maps the spilled columns' pages back in at once ([`Column::populate`]), for passes about to
+    /// read them.
+    pub fn populate_cold_pages(&self) {
+        self.node_id.populate();
+        self.node_name.populate();
+        self.edge_name_or_index.populate();
+    }
+
+    /// Drops the resident pages of the spilled columns ([`HeapSnapshot::spill_cold_columns`]):
+    /// a pass that needs them again faults them back in from the page cache.
+    pub fn release_cold_pages(&self) {
+        self.node_id.release_resident_pages();
+        self.node_name.release_resident_pages();
+        self.edge_name_or_index.release_resident_pages();
+    }
+
     /// Whether this snapshot still holds its self-size and detachedness columns (see
     /// [`HeapSnapshot::into_parts`]).
     pub fn has_node_sizes(&self) -> bool {
