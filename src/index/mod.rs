@@ -105,12 +105,63 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// (`snapshot::column::Column::spilled`): beside the index cache (`…/heapscope/spill`), or
 /// `None` (all in memory) when `HEAPSCOPE_NO_SPILL` is set (to anything but `0` or nothing).
 /// Its files have no names: nothing is left in it, and nothing to clean.
+///
+/// Nor on a file system held in memory (`tmpfs`, `ramfs`, as `~/.cache` or `XDG_CACHE_HOME`
+/// sometimes is): pages there cannot be dropped, only moved, so spilling would cost time and
+/// save nothing.
 pub fn default_spill_dir() -> Option<PathBuf> {
     let disabled = std::env::var_os("HEAPSCOPE_NO_SPILL").is_some_and(|v| !v.is_empty() && v != "0");
     if disabled {
         return None;
     }
-    Some(default_cache_dir()?.parent()?.join("spill"))
+    let dir = default_cache_dir()?.parent()?.join("spill");
+    // The nearest folder that exists, as the kernel resolves it (symbolic links followed).
+    let existing = dir.ancestors().find_map(|a| std::fs::canonicalize(a).ok())?;
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    match file_system_of(&mountinfo, &existing) {
+        Some("tmpfs" | "ramfs") => None,
+        _ => Some(dir),
+    }
+}
+
+/// The type of the file system `path` (absolute, canonical) is on, from `/proc/self/mountinfo`
+/// (proc(5): field 5 is the mount point, octal-escaped; the type follows the ` - ` separator):
+/// the mount with the longest mount point that contains `path`, the last one mounted on a tie.
+fn file_system_of<'a>(mountinfo: &'a str, path: &Path) -> Option<&'a str> {
+    let unescape = |s: &str| -> PathBuf {
+        let mut out = Vec::new();
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let octal = b
+                .get(i + 1..i + 4)
+                .and_then(|d| std::str::from_utf8(d).ok())
+                .and_then(|d| u8::from_str_radix(d, 8).ok());
+            match (b[i], octal) {
+                (b'\\', Some(c)) => {
+                    out.push(c);
+                    i += 4;
+                }
+                (c, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        PathBuf::from(String::from_utf8_lossy(&out).into_owned())
+    };
+    let mut best: Option<(usize, &str)> = None;
+    for line in mountinfo.lines() {
+        let Some((mount_fields, fs_fields)) = line.split_once(" - ") else { continue };
+        let Some(mount_point) = mount_fields.split(' ').nth(4) else { continue };
+        let Some(fs_type) = fs_fields.split(' ').next() else { continue };
+        let mount_point = unescape(mount_point);
+        let depth = mount_point.components().count();
+        if path.starts_with(&mount_point) && best.is_none_or(|(d, _)| depth >= d) {
+            best = Some((depth, fs_type));
+        }
+    }
+    best.map(|(_, fs_type)| fs_type)
 }
 
 /// FNV-1a, 64 bits: a stable name for a path (std's hasher may change between releases).
@@ -338,4 +389,29 @@ pub fn clean(options: &IndexOptions) -> std::io::Result<(usize, u64)> {
         bytes += len;
     }
     Ok((count, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_system_of_a_path_is_its_deepest_mount() {
+        let mountinfo = "\
+27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
+25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw
+40 27 0:30 / /home/me/.cache rw - tmpfs tmpfs rw
+41 27 0:31 / /home/me/my\\040disk rw - xfs /dev/vdb rw
+42 40 0:32 / /home/me/.cache rw - ext4 /dev/vdc rw
+not a mountinfo line
+";
+        let on = |p: &str| file_system_of(mountinfo, Path::new(p));
+        assert_eq!(on("/home/me/work"), Some("ext4"));
+        assert_eq!(on("/dev/shm/x"), Some("tmpfs"));
+        assert_eq!(on("/home/me/my disk/x"), Some("xfs"));
+        // Mounted over: the last one counts.
+        assert_eq!(on("/home/me/.cache/heapscope"), Some("ext4"));
+        assert_eq!(on("/home/me/.cachex"), Some("ext4"));
+        assert_eq!(file_system_of("", Path::new("/x")), None);
+    }
 }
