@@ -146,14 +146,16 @@ fn probe(addr: SocketAddr) -> Option<targets::TargetInfo> {
     list.into_iter().find(|t| t.kind == "node" && !t.ws_url.is_empty())
 }
 
+/// The NUL-separated strings of `/proc/PID/FILE` (`cmdline`, `environ`); none if unreadable.
+fn proc_strings(pid: u32, file: &str) -> Vec<String> {
+    let bytes = std::fs::read(format!("/proc/{pid}/{file}")).unwrap_or_default();
+    bytes.split(|&c| c == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect()
+}
+
 /// The process's Node options, as Node reads them: its command line, then `NODE_OPTIONS`.
 fn node_options(pid: u32) -> Vec<String> {
-    let split0 = |b: Vec<u8>| -> Vec<String> {
-        b.split(|&c| c == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect()
-    };
-    let mut options: Vec<String> =
-        split0(std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default()).into_iter().skip(1).collect();
-    let environ = split0(std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default());
+    let mut options: Vec<String> = proc_strings(pid, "cmdline").into_iter().skip(1).collect();
+    let environ = proc_strings(pid, "environ");
     if let Some(env) = environ.iter().find_map(|v| v.strip_prefix("NODE_OPTIONS=")) {
         options.extend(env.split_whitespace().map(str::to_string));
     }
@@ -264,13 +266,7 @@ pub fn list_node_processes() -> Vec<NodeProcess> {
     pids.into_iter()
         .filter(|&pid| check_node(pid).is_ok())
         .map(|pid| {
-            let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let command = raw
-                .split(|&b| b == 0)
-                .filter(|a| !a.is_empty())
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let command = proc_strings(pid, "cmdline").join(" ");
             let flags = inspector_flags(&node_options(pid));
             let ports = listening(pid);
             // Only the port its flags name, or all when started with `--inspect=…:0`.

@@ -64,7 +64,7 @@ impl IndexOptions {
     /// On, in the user's cache folder, unless `HEAPSCOPE_NO_INDEX` is set (to anything but `0`
     /// or nothing). Off on big-endian hosts: the columns are stored little-endian.
     pub fn from_env() -> IndexOptions {
-        let disabled = std::env::var_os("HEAPSCOPE_NO_INDEX").is_some_and(|v| !v.is_empty() && v != "0");
+        let disabled = env_flag("HEAPSCOPE_NO_INDEX");
         IndexOptions {
             enabled: !disabled && cfg!(target_endian = "little"),
             beside: false,
@@ -101,6 +101,11 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     Some(base.join("heapscope").join("index"))
 }
 
+/// Whether the switch `name` is set in the environment: to anything but `0` or nothing.
+fn env_flag(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// The folder for the columns an analysis moves out of memory once it has finished with them
 /// (`snapshot::column::Column::spilled`): beside the index cache (`…/heapscope/spill`), or
 /// `None` (all in memory) when `HEAPSCOPE_NO_SPILL` is set (to anything but `0` or nothing).
@@ -110,8 +115,7 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// sometimes is): pages there cannot be dropped, only moved, so spilling would cost time and
 /// save nothing.
 pub fn default_spill_dir() -> Option<PathBuf> {
-    let disabled = std::env::var_os("HEAPSCOPE_NO_SPILL").is_some_and(|v| !v.is_empty() && v != "0");
-    if disabled {
+    if env_flag("HEAPSCOPE_NO_SPILL") {
         return None;
     }
     let dir = default_cache_dir()?.parent()?.join("spill");

@@ -145,7 +145,7 @@ impl<T: Pod> Column<T> {
     /// now (see [`SharedBytes::release_resident_pages`]). Nothing for an owned column.
     pub fn release_resident_pages(&self) -> bool {
         match &self.owner {
-            Owner::Shared(backing) => SharedBytes(backing.clone()).release_resident_pages(),
+            Owner::Shared(backing) => backing.release_resident_pages(),
             Owner::Vec(_) => false,
         }
     }
@@ -302,7 +302,14 @@ impl SharedBytes {
     /// are clean and file-backed, so they stay in the page cache and come back on the next read
     /// (a minor fault). Does nothing for bytes in memory. Returns whether the advice was given.
     pub fn release_resident_pages(&self) -> bool {
-        match &*self.0 {
+        self.0.release_resident_pages()
+    }
+}
+
+impl Backing {
+    /// See [`SharedBytes::release_resident_pages`].
+    fn release_resident_pages(&self) -> bool {
+        match self {
             #[cfg(unix)]
             Backing::Map(map) => {
                 // SAFETY: `MADV_DONTNEED` on a read-only shared file mapping only drops this
