@@ -162,6 +162,16 @@ fn first_rows_found_edge_by_edge_equal_the_grids_first_rows() {
             let one = paths::first_retainer_row(&a, &view, n).map(|h| (h.edge, h.node, h.distance));
             assert_eq!(one, grid, "{}: node {n} alone", file.display());
         }
+        // With the most retained-through node ignored: its edges sort as unreachable, so first
+        // rows come from farther retainers.
+        let busiest = (0..count).max_by_key(|&n| a.retainers.count(n)).unwrap();
+        let mut ignoring = RetainersView::new();
+        ignoring.ignore(&a, busiest);
+        for n in (0..count).step_by(31) {
+            let grid = paths::retainer_rows(&a, &ignoring, n).into_iter().next().map(|r| (r.edge, r.node, r.distance));
+            let one = paths::first_retainer_row(&a, &ignoring, n).map(|h| (h.edge, h.node, h.distance));
+            assert_eq!(one, grid, "{}: node {n} alone, ignoring {busiest}", file.display());
+        }
     }
 }
 
@@ -292,4 +302,42 @@ fn cli_prints_the_merged_tree_and_json() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no class named"));
+}
+
+/// A path that does not come strictly nearer at each step could come back to a node it passed,
+/// so the merge walks such objects one by one: here the distances follow an invisible edge
+/// (`U` → `Shared`) that the Retainers view does not show, so `Shared`'s first row (`C.x`) is no
+/// nearer than `Shared` itself, two levels up from 40 objects whose paths merged on the way.
+#[test]
+fn paths_that_may_come_back_are_walked_one_by_one() {
+    use heapscope::snapshot::builder::SnapshotBuilder;
+    use heapscope::snapshot::{EdgeType, NodeType};
+    let mut b = SnapshotBuilder::new();
+    let root = b.node(NodeType::SYNTHETIC, "", 0);
+    let u = b.node(NodeType::OBJECT, "U", 10);
+    let c = b.node(NodeType::OBJECT, "C", 20);
+    let shared = b.node(NodeType::OBJECT, "Shared", 30);
+    b.edge(root, EdgeType::ELEMENT, 1, u);
+    b.edge(u, EdgeType::INVISIBLE, "hidden link", shared);
+    b.edge(u, EdgeType::PROPERTY, "c", c);
+    b.edge(c, EdgeType::PROPERTY, "x", shared);
+    for i in 0..40 {
+        let holder = b.node(NodeType::OBJECT, "Holder", 40);
+        let item = b.node(NodeType::OBJECT, "Item", 50 + i);
+        b.edge(shared, EdgeType::PROPERTY, format!("h{i}").as_str(), holder);
+        b.edge(holder, EdgeType::PROPERTY, "item", item);
+    }
+    for i in 0..3 {
+        let item = b.node(NodeType::OBJECT, "Item", 100 + i);
+        b.edge(u, EdgeType::PROPERTY, format!("direct{i}").as_str(), item);
+    }
+    let a = Analysis::run(b.build(), &NoProgress).unwrap();
+    let view = RetainersView::new();
+    let objects = merged_paths::class_objects(&a, "Item");
+    assert_eq!(objects.len(), 43);
+    let expected = reference(&a, &view, &objects);
+    // The 40 paths go Holder ← Shared ← C ← U: four edges.
+    let through_shared = objects.iter().filter(|&&o| paths::shortest_path(&a, &view, o).edges.len() == 4).count();
+    assert_eq!(through_shared, 40);
+    assert_eq!(engine_tree(&a, &merged_paths::merge(&a, &view, &objects), 0), expected);
 }

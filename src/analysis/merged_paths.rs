@@ -36,13 +36,16 @@
 //! happen, so a merged state needs no per-object set of passed nodes. An object whose path does
 //! not descend strictly (possible only where distances ignore an edge the rows show) is walked on
 //! its own with [`paths::shortest_path`] and follows that path, so the result is exactly the
-//! per-object one in every case.
+//! per-object one in every case. Nothing is kept per object and level: each level records where
+//! its states go, and the branch each object's path ends at is found backwards from the last
+//! level, so a level costs its states even while millions of objects are still on their way.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::Analysis;
 use super::classes::ClassId;
+use super::distances::BASE_UNREACHABLE_DISTANCE;
 use super::paths::{self, Hop, RetainersView, Step};
 use crate::snapshot::{EdgeIdx, NodeIdx, StringIdx};
 
@@ -166,16 +169,50 @@ type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
 struct State {
     branch: u32,
     node: NodeIdx,
+    /// The node's distance ([`RetainersView::distance`], [`narrow`]ed), read when the state was
+    /// made: the rows pass read it already, and a second random read per state is a cache miss.
+    distance: i32,
     /// For an object walked on its own: its path ([`NONE`]: the state follows first rows).
     script: u32,
 }
 
-/// A state's next edge (16 bytes: the first levels have millions).
+/// The state an object walked on its own was given, at the level its walk began.
+#[derive(Clone, Copy)]
+struct Moved {
+    level: u32,
+    state: u32,
+}
+
+/// [`State::script`] of a state whose objects were each given a walk of their own.
+const SPLIT: u32 = u32::MAX - 1;
+
+/// The state of object `o` at level `level`, `None` where its path ended before.
+fn state_at(levels: &[Vec<(u32, u32)>], moved: &IntMap<u32, Moved>, o: u32, level: u32) -> Option<u32> {
+    let (from, mut state) = moved.get(&o).map_or((0, o), |m| (m.level, m.state));
+    for goes_to in &levels[from as usize..level as usize] {
+        state = goes_to[state as usize].0;
+        if state == NONE {
+            return None;
+        }
+    }
+    Some(state)
+}
+
+/// A distance in 4 bytes, where states and moves number millions. Distances of reachable nodes are
+/// below [`BASE_UNREACHABLE_DISTANCE`]; an unreachable one above `i32::MAX` would need two billion
+/// levels, and only ever meets "is the next node nearer", which stays false.
+fn narrow(distance: i64) -> i32 {
+    i32::try_from(distance).unwrap_or(i32::MAX)
+}
+
+/// A state's next edge (the first levels have millions).
 struct Move {
     state: u32,
     edge: EdgeIdx,
     /// The retainer.
     node: NodeIdx,
+    /// The retainer's distance ([`narrow`]ed).
+    distance: i32,
     last: bool,
 }
 
@@ -189,14 +226,19 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
         depth: vec![0],
         ..MergedPaths::default()
     };
-    // Where each object's path ends.
-    let mut end = vec![0u32; objects.len()];
     // The exact paths of objects walked on their own.
     let mut scripts: Vec<Vec<Hop>> = Vec::new();
-    let mut states: Vec<State> = objects.iter().map(|&node| State { branch: 0, node, script: NONE }).collect();
-    // The objects still walking, and their states.
-    let mut active: Vec<u32> = (0..objects.len() as u32).collect();
-    let mut state_of: Vec<u32> = (0..objects.len() as u32).collect();
+    // Level 0 has a state per object: state `o` is object `o`.
+    let mut states: Vec<State> = objects
+        .iter()
+        .map(|&node| State { branch: 0, node, distance: narrow(view.distance(a, node)), script: NONE })
+        .collect();
+    // Per level, per state: the next level's state, or NONE and the branch the state's paths end
+    // at. An object's path is the chain of states from its state at level 0, or, for an object
+    // walked on its own, from the state it was given then ([`Moved`]). Nothing per object is kept
+    // per level: the ends are found backwards once all levels are known.
+    let mut levels: Vec<Vec<(u32, u32)>> = Vec::new();
+    let mut moved: IntMap<u32, Moved> = IntMap::default();
     let mut taken = 0u32;
     // Per node of the snapshot, [`NONE`] but while a level uses it: first the node's index in the
     // level's `nodes`, then the next level's state that starts at it. Reset after each use, so a
@@ -211,10 +253,7 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
     let mut stopped: Vec<bool> = Vec::new();
     let mut cand_of_move: Vec<u32> = Vec::new();
     let mut next_states: Vec<State> = Vec::new();
-    let mut goes_to: Vec<(u32, u32)> = Vec::new();
-    let mut still: Vec<u32> = Vec::new();
-    let mut still_state: Vec<u32> = Vec::new();
-    while !active.is_empty() {
+    while !states.is_empty() {
         // First rows of this level's nodes (states that follow first rows).
         nodes.clear();
         for st in states.iter().filter(|s| s.script == NONE) {
@@ -235,6 +274,10 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
         stopped.resize(states.len(), false);
         let mut dirty: Vec<u32> = Vec::new();
         for (i, s) in states.iter().enumerate() {
+            if s.script == SPLIT {
+                stopped[i] = true;
+                continue;
+            }
             if s.script != NONE {
                 let path = &scripts[s.script as usize];
                 match path.get(taken as usize) {
@@ -242,6 +285,7 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                         state: i as u32,
                         edge: hop.edge,
                         node: hop.node,
+                        distance: narrow(view.distance(a, hop.node)),
                         last: taken as usize + 1 == path.len(),
                     }),
                     None => stopped[i] = true,
@@ -250,14 +294,21 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
             }
             let hop = hop_of(s.node);
             let mut unsure = false;
-            let here = view.distance(a, s.node);
+            let here = i64::from(s.distance);
+            // The retainer's distance: the row's, unless its edge is ignored (the row then sorts
+            // as unreachable).
+            let next_distance = match hop {
+                Some(h) if h.distance < BASE_UNREACHABLE_DISTANCE => h.distance,
+                Some(h) => view.distance(a, h.node),
+                None => 0,
+            };
             let step = paths::chain_step(taken, hop, |next| {
                 if next == s.node {
                     return true;
                 }
                 // Every node on the path so far is at least as far as this one (distances
                 // descend strictly along it): a nearer node cannot be on it.
-                if view.distance(a, next) < here {
+                if next_distance < here {
                     return false;
                 }
                 // At the first step the path is the object alone; later, unknown.
@@ -270,56 +321,51 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
             };
             // A path that goes on through a node not strictly nearer than this one could come
             // back to a node it passed: walk it alone.
-            let descends = view.distance(a, hop.node) < here;
+            let descends = next_distance < here;
             if unsure || (step == Step::Continue && !descends) {
                 dirty.push(i as u32);
                 continue;
             }
-            moves.push(Move { state: i as u32, edge: hop.edge, node: hop.node, last: step != Step::Continue });
+            moves.push(Move {
+                state: i as u32,
+                edge: hop.edge,
+                node: hop.node,
+                distance: narrow(next_distance),
+                last: step != Step::Continue,
+            });
         }
         for &n in &nodes {
             slot[n as usize] = NONE;
         }
         if !dirty.is_empty() {
-            // Give each object of a dirty state its own exact path, and re-run the level.
-            let dirty_set: std::collections::HashSet<u32> = dirty.into_iter().collect();
-            let mut rerun = Vec::new();
-            for (k, &o) in active.iter().enumerate() {
-                let st = states[state_of[k] as usize];
-                if dirty_set.contains(&state_of[k]) {
+            // Give each object of a dirty state its own exact path, and re-run the level. The
+            // dirty states stay (earlier levels point at them), split: no object's path goes
+            // through them any more.
+            let dirty_set: std::collections::HashSet<u32> = dirty.iter().copied().collect();
+            for o in 0..objects.len() as u32 {
+                let Some(state) = state_at(&levels, &moved, o, taken) else { continue };
+                if dirty_set.contains(&state) {
+                    let st = states[state as usize];
                     let p = paths::shortest_path(a, view, objects[o as usize]);
-                    let hops: Vec<Hop> =
-                        p.edges.iter().map(|r| Hop { edge: r.edge, node: r.node, distance: r.distance }).collect();
-                    scripts.push(hops);
-                    rerun.push((k, State { branch: st.branch, node: st.node, script: scripts.len() as u32 - 1 }));
+                    scripts.push(
+                        p.edges.iter().map(|r| Hop { edge: r.edge, node: r.node, distance: r.distance }).collect(),
+                    );
+                    moved.insert(o, Moved { level: taken, state: states.len() as u32 });
+                    states.push(State { script: scripts.len() as u32 - 1, ..st });
                 }
             }
-            for (k, s) in rerun {
-                state_of[k] = states.len() as u32;
-                states.push(s);
+            for d in dirty {
+                states[d as usize].script = SPLIT;
             }
-            // Drop the dirty states: no object refers to them any more; retry this level.
-            let mut keep = vec![u32::MAX; states.len()];
-            let mut kept = Vec::with_capacity(states.len());
-            for (i, s) in states.iter().enumerate() {
-                if !dirty_set.contains(&(i as u32)) {
-                    keep[i] = kept.len() as u32;
-                    kept.push(*s);
-                }
-            }
-            for s in &mut state_of {
-                *s = keep[*s as usize];
-            }
-            states = kept;
             continue;
         }
-
         // Candidate branches with each edge's own label, then names merged where one class has
         // more than MANY_NAMES of them into one parent.
         let s = &a.snapshot;
         let mut cand: IntMap<(u32, EdgeLabel, ClassId), u32> = IntMap::default();
         let mut cand_keys: Vec<(u32, EdgeLabel, ClassId, EdgeIdx)> = Vec::new();
         cand_of_move.clear();
+        let mut last = None;
         for mv in &moves {
             let parent = states[mv.state as usize].branch;
             let label = if s.edge_type(mv.edge).has_string_name() {
@@ -328,11 +374,20 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                 EdgeLabel::Index
             };
             let class = a.classes.class_of[mv.node as usize];
-            let next = cand_keys.len() as u32;
-            let c = *cand.entry((parent, label, class)).or_insert(next);
-            if c == next {
-                cand_keys.push((parent, label, class, mv.edge));
-            }
+            let key = (parent, label, class);
+            // Neighbouring moves mostly share their key (objects of one class held alike).
+            let c = match last {
+                Some((k, c)) if k == key => c,
+                _ => {
+                    let next = cand_keys.len() as u32;
+                    let c = *cand.entry(key).or_insert(next);
+                    if c == next {
+                        cand_keys.push((parent, label, class, mv.edge));
+                    }
+                    last = Some((key, c));
+                    c
+                }
+            };
             cand_of_move.push(c);
         }
         drop(cand);
@@ -366,21 +421,15 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
         // States at a node that already starts another state (another branch, or a walk of its
         // own): rare, so hashed.
         let mut more_states: IntMap<(u32, NodeIdx, u32), u32> = IntMap::default();
-        // Per current state: the next state, or NONE and the branch it ends at.
-        goes_to.clear();
-        goes_to.resize(states.len(), (NONE, 0u32));
-        for (i, st) in states.iter().enumerate() {
-            if stopped[i] {
-                goes_to[i] = (NONE, st.branch);
-            }
-        }
+        let mut goes_to: Vec<(u32, u32)> = states.iter().map(|st| (NONE, st.branch)).collect();
         for (mv, &c) in moves.iter().zip(&cand_of_move) {
             let b = branch_of_cand[c as usize];
             if mv.last {
                 goes_to[mv.state as usize] = (NONE, b);
                 continue;
             }
-            let state = State { branch: b, node: mv.node, script: states[mv.state as usize].script };
+            let state =
+                State { branch: b, node: mv.node, distance: mv.distance, script: states[mv.state as usize].script };
             let next = next_states.len() as u32;
             let ns = match slot[state.node as usize] {
                 NONE => {
@@ -398,22 +447,26 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
         for st in &next_states {
             slot[st.node as usize] = NONE;
         }
-        still.clear();
-        still_state.clear();
-        for (&o, &st) in active.iter().zip(&state_of) {
-            let (ns, b) = goes_to[st as usize];
-            if ns == NONE {
-                end[o as usize] = b;
-            } else {
-                still.push(o);
-                still_state.push(ns);
-            }
-        }
-        std::mem::swap(&mut active, &mut still);
-        std::mem::swap(&mut state_of, &mut still_state);
+        levels.push(goes_to);
         std::mem::swap(&mut states, &mut next_states);
         taken += 1;
     }
+    drop(slot);
+
+    // Where each state's paths end, from the last level back: then `levels[k][i].1` is the end.
+    for k in (0..levels.len().saturating_sub(1)).rev() {
+        let (this, later) = levels.split_at_mut(k + 1);
+        let (this, next) = (&mut this[k], &later[0]);
+        for to in this.iter_mut() {
+            if to.0 != NONE {
+                to.1 = next[to.0 as usize].1;
+            }
+        }
+    }
+    let end_of = |o: u32| match moved.get(&o) {
+        Some(m) => levels[m.level as usize][m.state as usize].1,
+        None => levels[0][o as usize].1,
+    };
 
     // Objects at the ends of their paths, summed up the tree (children come after parents).
     let len = m.parent.len();
@@ -421,11 +474,12 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
     m.ends = vec![0; len];
     m.shallow_size = vec![0; len];
     m.retained_size = vec![0; len];
-    for (&o, &b) in objects.iter().zip(&end) {
+    for (o, &n) in objects.iter().enumerate() {
+        let b = end_of(o as u32);
         m.ends[b as usize] += 1;
         m.count[b as usize] += 1;
-        m.shallow_size[b as usize] += u64::from(a.self_size[o as usize]);
-        m.retained_size[b as usize] += a.retained_size[o as usize];
+        m.shallow_size[b as usize] += u64::from(a.self_size[n as usize]);
+        m.retained_size[b as usize] += a.retained_size[n as usize];
     }
     for b in (1..len).rev() {
         let p = m.parent[b] as usize;

@@ -165,7 +165,11 @@ pub fn row_distance(a: &Analysis, view: &RetainersView, src: NodeIdx, e: EdgeIdx
 pub fn cmp_rows(a: &Analysis, x: (i64, NodeIdx, EdgeIdx), y: (i64, NodeIdx, EdgeIdx)) -> std::cmp::Ordering {
     x.0.cmp(&y.0)
         .then_with(|| {
-            if x.1 == y.1 { std::cmp::Ordering::Equal } else { cmp_utf16(&a.display_name(x.1), &a.display_name(y.1)) }
+            if super::names::same_display_name(&a.snapshot, &a.dom.renamed, x.1, y.1) {
+                std::cmp::Ordering::Equal
+            } else {
+                cmp_utf16(&a.display_name(x.1), &a.display_name(y.1))
+            }
         })
         .then(y.2.cmp(&x.2))
 }
@@ -268,13 +272,66 @@ pub fn first_retainer_rows(
 }
 
 /// The first Retainers row of `n` ([`first_retainer_rows`] for one node).
+///
+/// A slot names only its retainer; finding the edge means scanning the retainer's edges, which is
+/// costly for a big array or map. So the retainers are taken nearest first: a row's distance is at
+/// least its retainer's ([`row_distance`]: the retainer's distance, or the unreachable base for an
+/// ignored edge), and once the best row found is nearer than the next retainer, no farther one can
+/// win — usually only the nearest retainer's edges are scanned.
 pub fn first_retainer_row(a: &Analysis, view: &RetainersView, n: NodeIdx) -> Option<Hop> {
-    a.retainers
-        .edges_of(&a.snapshot, n)
-        .into_iter()
-        .filter(|&(_, src, e)| is_retainer_row(a, src, e))
-        .map(|(_, src, e)| Hop { edge: e, node: src, distance: row_distance(a, view, src, e) })
-        .min_by(|x, y| cmp_rows(a, (x.distance, x.node, x.edge), (y.distance, y.node, y.edge)))
+    let s = &a.snapshot;
+    let slots = a.retainers.first_retainer[n as usize]..a.retainers.first_retainer[n as usize + 1];
+    // Each retainer once (a node's slots list equal retainers together), with its lower bound.
+    let mut retainers: Vec<(i64, NodeIdx)> = Vec::new();
+    for slot in slots {
+        let src = a.retainers.retainer_node[slot as usize];
+        if src != s.root() && retainers.last().is_none_or(|&(_, last)| last != src) {
+            retainers.push((view.distance(a, src).min(BASE_UNREACHABLE_DISTANCE), src));
+        }
+    }
+    // Usually the nearest retainers hold the row: scan only theirs, and sort the rest only when
+    // they do not (weak or ignored edges). Retainers are taken in slot order (highest retainer
+    // first, so highest edges first): a retainer at the best row's distance, shown under the same
+    // name as the best row's, has only lower edges and cannot win — a node held by 100,000
+    // objects of one class scans one of them.
+    let nearest = retainers.iter().map(|&(bound, _)| bound).min()?;
+    let mut best: Option<Hop> = None;
+    let scan = |src: NodeIdx, bound: i64, best: &mut Option<Hop>| {
+        if best.is_some_and(|b| {
+            b.distance == bound && b.node > src && super::names::same_display_name(s, &a.dom.renamed, b.node, src)
+        }) {
+            return;
+        }
+        for e in s.edges(src) {
+            if s.edge_to(e) != n || !is_retainer_row(a, src, e) {
+                continue;
+            }
+            let hop = Hop { edge: e, node: src, distance: row_distance(a, view, src, e) };
+            if best
+                .is_none_or(|b| cmp_rows(a, (hop.distance, hop.node, hop.edge), (b.distance, b.node, b.edge)).is_lt())
+            {
+                *best = Some(hop);
+            }
+        }
+    };
+    for &(bound, src) in &retainers {
+        if bound == nearest {
+            scan(src, bound, &mut best);
+        }
+    }
+    if best.is_some_and(|b| b.distance == nearest) {
+        return best;
+    }
+    retainers.sort_unstable_by_key(|&(bound, src)| (bound, std::cmp::Reverse(src)));
+    for (bound, src) in retainers {
+        if best.is_some_and(|b| b.distance < bound) {
+            break;
+        }
+        if bound != nearest {
+            scan(src, bound, &mut best);
+        }
+    }
+    best
 }
 
 /// Why the automatic expansion stopped.
