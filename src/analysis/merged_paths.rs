@@ -205,16 +205,12 @@ fn narrow(distance: i64) -> i32 {
     i32::try_from(distance).unwrap_or(i32::MAX)
 }
 
-/// A state's next edge (the first levels have millions).
-struct Move {
-    state: u32,
-    edge: EdgeIdx,
-    /// The retainer.
-    node: NodeIdx,
-    /// The retainer's distance ([`narrow`]ed).
-    distance: i32,
-    last: bool,
-}
+/// A state's step this level, 4 bytes (the first levels have millions of states): the index of its
+/// first row in the level's rows, or [`SCRIPTED`] (the next hop of its own walk), or [`STOPPED`];
+/// with [`LAST`] set where the path ends after this step.
+const STOPPED: u32 = 0x7fff_ffff;
+const SCRIPTED: u32 = 0x7fff_fffe;
+const LAST: u32 = 0x8000_0000;
 
 /// The merged shortest paths of `objects` (any order, no duplicates).
 pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedPaths {
@@ -249,10 +245,13 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
     // ones each level cost the kernel's zeroing of fresh pages more than the walk itself.
     let mut nodes: Vec<NodeIdx> = Vec::new();
     let mut hops: Vec<Option<Hop>> = Vec::new();
-    let mut moves: Vec<Move> = Vec::new();
-    let mut stopped: Vec<bool> = Vec::new();
-    let mut cand_of_move: Vec<u32> = Vec::new();
+    let mut step_of: Vec<u32> = Vec::new();
+    let mut cand_of: Vec<u32> = Vec::new();
     let mut next_states: Vec<State> = Vec::new();
+    // A first row's retainer's distance: the row's, unless its edge is ignored (the row then sorts
+    // as unreachable).
+    let retainer_distance =
+        |h: Hop| if h.distance < BASE_UNREACHABLE_DISTANCE { h.distance } else { view.distance(a, h.node) };
     while !states.is_empty() {
         // First rows of this level's nodes (states that follow first rows).
         nodes.clear();
@@ -263,45 +262,36 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
             }
         }
         paths::first_retainer_rows(a, view, &nodes, &slot, &mut hops);
-        let hop_of = |n: NodeIdx| match slot[n as usize] {
-            NONE => None,
-            i => hops[i as usize],
+        // A moving state's hop, and whether its path ends there.
+        let move_of = |i: usize, step: u32| {
+            let hop = match step & !LAST {
+                SCRIPTED => scripts[states[i].script as usize][taken as usize],
+                // A step is recorded only for a state with a row.
+                row => hops[row as usize].unwrap_or(Hop { edge: NONE, node: NONE, distance: 0 }),
+            };
+            (hop, step & LAST != 0)
         };
 
         // Each state's step; states whose path may revisit a node become per-object walks.
-        moves.clear();
-        stopped.clear();
-        stopped.resize(states.len(), false);
+        step_of.clear();
+        step_of.resize(states.len(), STOPPED);
         let mut dirty: Vec<u32> = Vec::new();
         for (i, s) in states.iter().enumerate() {
             if s.script == SPLIT {
-                stopped[i] = true;
                 continue;
             }
             if s.script != NONE {
                 let path = &scripts[s.script as usize];
-                match path.get(taken as usize) {
-                    Some(&hop) => moves.push(Move {
-                        state: i as u32,
-                        edge: hop.edge,
-                        node: hop.node,
-                        distance: narrow(view.distance(a, hop.node)),
-                        last: taken as usize + 1 == path.len(),
-                    }),
-                    None => stopped[i] = true,
+                if path.len() > taken as usize {
+                    step_of[i] = if taken as usize + 1 == path.len() { SCRIPTED | LAST } else { SCRIPTED };
                 }
                 continue;
             }
-            let hop = hop_of(s.node);
+            let row = slot[s.node as usize];
+            let hop = hops[row as usize];
             let mut unsure = false;
             let here = i64::from(s.distance);
-            // The retainer's distance: the row's, unless its edge is ignored (the row then sorts
-            // as unreachable).
-            let next_distance = match hop {
-                Some(h) if h.distance < BASE_UNREACHABLE_DISTANCE => h.distance,
-                Some(h) => view.distance(a, h.node),
-                None => 0,
-            };
+            let next_distance = hop.map_or(0, retainer_distance);
             let step = paths::chain_step(taken, hop, |next| {
                 if next == s.node {
                     return true;
@@ -315,8 +305,7 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                 unsure = taken > 0;
                 false
             });
-            let (Some(hop), false) = (hop, matches!(step, Step::Stop(_))) else {
-                stopped[i] = true;
+            let (Some(_), false) = (hop, matches!(step, Step::Stop(_))) else {
                 continue;
             };
             // A path that goes on through a node not strictly nearer than this one could come
@@ -326,13 +315,7 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                 dirty.push(i as u32);
                 continue;
             }
-            moves.push(Move {
-                state: i as u32,
-                edge: hop.edge,
-                node: hop.node,
-                distance: narrow(next_distance),
-                last: step != Step::Continue,
-            });
+            step_of[i] = if step == Step::Continue { row } else { row | LAST };
         }
         for &n in &nodes {
             slot[n as usize] = NONE;
@@ -364,10 +347,15 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
         let s = &a.snapshot;
         let mut cand: IntMap<(u32, EdgeLabel, ClassId), u32> = IntMap::default();
         let mut cand_keys: Vec<(u32, EdgeLabel, ClassId, EdgeIdx)> = Vec::new();
-        cand_of_move.clear();
+        cand_of.clear();
+        cand_of.resize(states.len(), NONE);
         let mut last = None;
-        for mv in &moves {
-            let parent = states[mv.state as usize].branch;
+        for (i, &step) in step_of.iter().enumerate() {
+            if step == STOPPED {
+                continue;
+            }
+            let (mv, _) = move_of(i, step);
+            let parent = states[i].branch;
             let label = if s.edge_type(mv.edge).has_string_name() {
                 EdgeLabel::Name(s.edge_name_or_index(mv.edge))
             } else {
@@ -388,7 +376,7 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                     c
                 }
             };
-            cand_of_move.push(c);
+            cand_of[i] = c;
         }
         drop(cand);
         let mut names: IntMap<(u32, ClassId), u32> = IntMap::default();
@@ -422,14 +410,19 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
         // own): rare, so hashed.
         let mut more_states: IntMap<(u32, NodeIdx, u32), u32> = IntMap::default();
         let mut goes_to: Vec<(u32, u32)> = states.iter().map(|st| (NONE, st.branch)).collect();
-        for (mv, &c) in moves.iter().zip(&cand_of_move) {
-            let b = branch_of_cand[c as usize];
-            if mv.last {
-                goes_to[mv.state as usize] = (NONE, b);
+        for (i, (&step, &c)) in step_of.iter().zip(&cand_of).enumerate() {
+            if step == STOPPED {
                 continue;
             }
-            let state =
-                State { branch: b, node: mv.node, distance: mv.distance, script: states[mv.state as usize].script };
+            let b = branch_of_cand[c as usize];
+            let (mv, last) = move_of(i, step);
+            if last {
+                goes_to[i] = (NONE, b);
+                continue;
+            }
+            let script = states[i].script;
+            let distance = narrow(if script == NONE { retainer_distance(mv) } else { view.distance(a, mv.node) });
+            let state = State { branch: b, node: mv.node, distance, script };
             let next = next_states.len() as u32;
             let ns = match slot[state.node as usize] {
                 NONE => {
@@ -442,7 +435,7 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
             if ns == next {
                 next_states.push(state);
             }
-            goes_to[mv.state as usize] = (ns, b);
+            goes_to[i] = (ns, b);
         }
         for st in &next_states {
             slot[st.node as usize] = NONE;
