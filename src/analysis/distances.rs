@@ -34,8 +34,9 @@ pub const BASE_SYSTEM_DISTANCE: i32 = 100_000_000;
 /// The Retainers view's distance for unreachable nodes (`baseUnreachableDistance`).
 pub const BASE_UNREACHABLE_DISTANCE: i64 = 200_000_000;
 
-/// String indexes the filter tests, found once.
-struct FilterNames {
+/// String indexes the filter tests, found once (a scan of every string's text: the first passes
+/// find them before the strings' pages are let go, [`super::run_passes`]).
+pub struct FilterNames {
     sloppy_function_map: Vec<u32>,
     native_context: Vec<u32>,
     map_descriptors: Vec<u32>,
@@ -53,15 +54,30 @@ fn find_all(snapshot: &HeapSnapshot, wanted: &[&str]) -> Vec<Vec<u32>> {
     found
 }
 
+impl FilterNames {
+    pub fn find(snapshot: &HeapSnapshot) -> FilterNames {
+        let mut found = find_all(snapshot, &["sloppy_function_map", "system / NativeContext", "(map descriptors)"]);
+        FilterNames {
+            map_descriptors: found.pop().unwrap_or_default(),
+            native_context: found.pop().unwrap_or_default(),
+            sloppy_function_map: found.pop().unwrap_or_default(),
+        }
+    }
+}
+
 /// Distances of every node; `ignored` nodes are never entered.
 pub fn calculate(snapshot: &HeapSnapshot, ephemerons: &EphemeronNames, ignored: Option<&BitVec>) -> Vec<i32> {
+    calculate_with(snapshot, &FilterNames::find(snapshot), ephemerons, ignored)
+}
+
+/// [`calculate`] with the filter's names found already.
+pub fn calculate_with(
+    snapshot: &HeapSnapshot,
+    names: &FilterNames,
+    ephemerons: &EphemeronNames,
+    ignored: Option<&BitVec>,
+) -> Vec<i32> {
     let n = snapshot.node_count();
-    let mut found = find_all(snapshot, &["sloppy_function_map", "system / NativeContext", "(map descriptors)"]);
-    let names = FilterNames {
-        map_descriptors: found.pop().unwrap_or_default(),
-        native_context: found.pop().unwrap_or_default(),
-        sloppy_function_map: found.pop().unwrap_or_default(),
-    };
     let mut distances = vec![NO_DISTANCE; n];
     let mut queue: Vec<NodeIdx> = Vec::with_capacity(n);
     // Shared by both BFS runs, as in DevTools.
@@ -77,11 +93,11 @@ pub fn calculate(snapshot: &HeapSnapshot, ephemerons: &EphemeronNames, ignored: 
         }
     }
     let had_user_roots = !queue.is_empty();
-    bfs(snapshot, &names, ephemerons, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
+    bfs(snapshot, names, ephemerons, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
     distances[root as usize] = if had_user_roots { BASE_SYSTEM_DISTANCE } else { 0 };
     queue.clear();
     queue.push(root);
-    bfs(snapshot, &names, ephemerons, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
+    bfs(snapshot, names, ephemerons, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
     distances
 }
 

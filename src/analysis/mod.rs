@@ -238,6 +238,10 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     check(progress)?;
 
     let ephemerons = ephemeron::EphemeronNames::new(&snapshot);
+    let distance_filter = distances::FilterNames::find(&snapshot);
+    // Those were the last scans of every string until class names: while the reverse index is
+    // built beside the distances, the text need not be resident.
+    snapshot.release_text_pages();
     // With spilling on, the dominators wait until the per-node chain is done with the names (it
     // says so on this channel, or by ending): the names' pages and the dominators' scratch are
     // then never resident at once, which is where the peak was (1.22x a 1 GB file, 0.90x now).
@@ -257,8 +261,8 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             if scope == Scope::RetainedOnly {
                 return Ok((self_size, None));
             }
-            let distance =
-                Column::from(distances::calculate(&snapshot, &ephemerons, None)).spilled(spill_dir.as_deref());
+            let distance = Column::from(distances::calculate_with(&snapshot, &distance_filter, &ephemerons, None))
+                .spilled(spill_dir.as_deref());
             trace.mark("B: distances");
             check(progress)?;
             let interface_definitions = classes::infer_interface_definitions(&snapshot);

@@ -358,6 +358,22 @@ impl Text {
     pub fn shrink_to_fit(&mut self) {
         self.0.shrink_to_fit();
     }
+
+    /// The text moved out of the heap ([`Column::spilled`]): the same bytes, so still UTF-8, in a
+    /// file no one else can open.
+    pub fn spilled(self, dir: Option<&std::path::Path>) -> Text {
+        Text(self.0.spilled(dir))
+    }
+
+    /// See [`Column::populate`].
+    pub fn populate(&self) {
+        self.0.populate();
+    }
+
+    /// See [`Column::release_resident_pages`].
+    pub fn release_resident_pages(&self) -> bool {
+        self.0.release_resident_pages()
+    }
 }
 
 impl From<String> for Text {

@@ -174,27 +174,35 @@ impl HeapSnapshot {
     }
 
     /// Moves the columns that only the first passes read — node ids (read for ephemeron tables
-    /// only), node and edge names (read by DOM state, distances, essential edges, class names and
-    /// statistics, then only by views) — out of the heap into files in `dir`
+    /// only), node and edge names and the strings' text (read by DOM state, distances, essential
+    /// edges, class names and statistics, then only by views) — out of the heap into files in `dir`
     /// ([`Column::spilled`]); a view reads them back through the page cache. Their pages come
     /// into this process as passes read them; [`HeapSnapshot::release_cold_pages`] lets them go
     /// again, so that they are not resident while the dominators' scratch is.
     pub fn spill_cold_columns(&mut self, dir: Option<&std::path::Path>) {
         let (ids, names, edge_names) = (&mut self.node_id, &mut self.node_name, &mut self.edge_name_or_index);
+        let strings = &mut self.strings;
         // The edge names are most of the bytes: written on a second thread.
         std::thread::scope(|scope| {
             scope.spawn(|| *edge_names = std::mem::take(edge_names).spilled(dir));
             *ids = std::mem::take(ids).spilled(dir);
             *names = std::mem::take(names).spilled(dir);
+            strings.spill_text(dir);
         });
     }
 
-    /// Maps the spilled columns' pages back in at once ([`Column::populate`]), for passes about to
-    /// read them.
+    /// Maps the pages of the spilled names back in at once ([`Column::populate`]), for passes
+    /// about to read them all. Not the node ids, which the first passes read only for a WeakMap's
+    /// entries, nor the strings' text, which they scan once at the start and then read only for
+    /// class names ([`HeapSnapshot::release_text_pages`]): a page comes back where one is read.
     pub fn populate_cold_pages(&self) {
-        self.node_id.populate();
         self.node_name.populate();
         self.edge_name_or_index.populate();
+    }
+
+    /// Drops the resident pages of the strings' text (spilled with the cold columns).
+    pub fn release_text_pages(&self) {
+        self.strings.release_text_pages();
     }
 
     /// Drops the resident pages of the spilled columns ([`HeapSnapshot::spill_cold_columns`]):
@@ -203,6 +211,7 @@ impl HeapSnapshot {
         self.node_id.release_resident_pages();
         self.node_name.release_resident_pages();
         self.edge_name_or_index.release_resident_pages();
+        self.strings.release_text_pages();
     }
 
     /// Whether this snapshot still holds its self-size and detachedness columns (see

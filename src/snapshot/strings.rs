@@ -62,6 +62,22 @@ impl StringTable {
         self.bytes.heap_bytes() + self.ends.heap_bytes()
     }
 
+    /// The text moved out of the heap into a file ([`Text::spilled`]); the offsets (4 bytes a
+    /// string) stay.
+    pub fn spill_text(&mut self, dir: Option<&std::path::Path>) {
+        self.bytes = std::mem::take(&mut self.bytes).spilled(dir);
+    }
+
+    /// See [`Text::populate`].
+    pub fn populate_text(&self) {
+        self.bytes.populate();
+    }
+
+    /// See [`Text::release_resident_pages`].
+    pub fn release_text_pages(&self) {
+        self.bytes.release_resident_pages();
+    }
+
     /// Releases spare capacity left from growing while reading.
     pub fn shrink_to_fit(&mut self) {
         self.bytes.shrink_to_fit();
