@@ -22,3 +22,14 @@ pub fn give_big_blocks_their_own_mappings() {
         libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int);
     }
 }
+
+/// Gives the free memory inside malloc's heaps back to the kernel (malloc_trim(3)): what the
+/// reader's threads freed in blocks under the threshold (chunks in flight, a decompressor's
+/// buffers) would otherwise stay resident through the analysis. Nothing elsewhere.
+pub fn give_back_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim(3) only returns free pages to the kernel; it may be called at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

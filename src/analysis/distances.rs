@@ -19,7 +19,7 @@
 //! With `ignored` nodes (the Retainers view's "Ignore this retainer"), edges into them are not
 //! followed, as in DevTools' `isForRetainersView` variant.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use super::bits::BitVec;
 use super::ephemeron::EphemeronNames;
@@ -79,7 +79,9 @@ pub fn calculate_with(
 ) -> Vec<i32> {
     let n = snapshot.node_count();
     let mut distances = vec![NO_DISTANCE; n];
-    let mut queue: Vec<NodeIdx> = Vec::with_capacity(n);
+    // First in, first out, as DevTools' `nodesToVisit` array read from the front; a ring buffer
+    // holds only the frontier, not every node reached (4 bytes a node for the whole pass).
+    let mut queue: VecDeque<NodeIdx> = VecDeque::new();
     // Shared by both BFS runs, as in DevTools.
     let mut pending_ephemerons: HashSet<&str> = HashSet::new();
     let root = snapshot.root();
@@ -87,7 +89,7 @@ pub fn calculate_with(
         let to = snapshot.edge_to(e);
         if is_user_root(snapshot, to) {
             if distances[to as usize] == NO_DISTANCE {
-                queue.push(to);
+                queue.push_back(to);
             }
             distances[to as usize] = 1;
         }
@@ -96,7 +98,7 @@ pub fn calculate_with(
     bfs(snapshot, names, ephemerons, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
     distances[root as usize] = if had_user_roots { BASE_SYSTEM_DISTANCE } else { 0 };
     queue.clear();
-    queue.push(root);
+    queue.push_back(root);
     bfs(snapshot, names, ephemerons, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
     distances
 }
@@ -108,12 +110,9 @@ fn bfs<'s>(
     ignored: Option<&BitVec>,
     pending: &mut HashSet<&'s str>,
     distances: &mut [i32],
-    queue: &mut Vec<NodeIdx>,
+    queue: &mut VecDeque<NodeIdx>,
 ) {
-    let mut head = 0;
-    while head < queue.len() {
-        let node = queue[head];
-        head += 1;
+    while let Some(node) = queue.pop_front() {
         let distance = distances[node as usize] + 1;
         let node_type = snapshot.node_type(node);
         let name = snapshot.node_name_idx(node);
@@ -135,7 +134,7 @@ fn bfs<'s>(
                 continue;
             }
             distances[child as usize] = distance;
-            queue.push(child);
+            queue.push_back(child);
         }
     }
 }
