@@ -247,6 +247,10 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     // says so on this channel, or by ending): the names' pages and the dominators' scratch are
     // then never resident at once, which is where the peak was (1.22x a 1 GB file, 0.90x now).
     let (names_done, wait_for_names) = std::sync::mpsc::channel::<()>();
+    // And class names wait until the reverse index is built and written out: class names bring
+    // back the strings' pages, and those beside the index being built made the peak (60 MB
+    // against 56 at a 59 MB file; 907 MB at 1 GB).
+    let (reverse_spilled, wait_for_reverse) = std::sync::mpsc::channel::<()>();
     // Two independent chains, one per core: the dominator chain (flags, essential edges,
     // retainers, Lengauer–Tarjan) and the per-node chain (shallow sizes, distances, class
     // names). Progress is reported from the first, the longer one.
@@ -254,6 +258,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
         let b = scope_.spawn(|| -> Result<_, Cancelled> {
             // Owned here, so that the channel closes when this chain ends, however it ends.
             let names_done = names_done;
+            let wait_for_reverse = wait_for_reverse;
             // Read again only by retained sizes, Summary rows and statistics, after dominators.
             let self_size = Column::from(shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size))
                 .spilled(spill_dir.as_deref());
@@ -266,6 +271,10 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
                 .spilled(spill_dir.as_deref());
             trace.mark("B: distances");
             check(progress)?;
+            if spill_dir.is_some() {
+                let _ = wait_for_reverse.recv();
+                trace.mark("B: waited for the reverse index");
+            }
             let interface_definitions = classes::infer_interface_definitions(&snapshot);
             let classes = classes::classify(&snapshot, &dom.renamed, &interface_definitions);
             trace.mark("B: classes");
@@ -277,6 +286,8 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             Ok((self_size, Some(Naming { distance, interface_definitions, classes, statistics })))
         });
         let a = (|| -> Result<_, Cancelled> {
+            // Owned here, so that the channel closes when this chain ends, however it ends.
+            let reverse_spilled = reverse_spilled;
             progress.report(Phase::Flags, 0.0);
             let page_owned = essential::page_owned(&snapshot);
             let essential_edges = essential::essential_edges(&snapshot, &page_owned, &ephemerons);
@@ -294,6 +305,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
                 retainers.retainer_node = reverse.spilled(spill_dir.as_deref());
                 trace.mark("A: spilled the reverse index");
             }
+            let _ = reverse_spilled.send(());
             if spill_dir.is_some() {
                 let _ = wait_for_names.recv();
                 trace.mark("A: waited for the names");
