@@ -38,7 +38,6 @@ pub mod cli;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod index;
-pub mod malloc;
 pub mod progress;
 pub mod rss;
 #[cfg(any(feature = "demo", feature = "capture"))]

@@ -2,6 +2,6 @@
 //! exit status (0 ok, 1 bad input, 2 usage), as ripgrep does.
 
 fn main() -> std::process::ExitCode {
-    heapscope::malloc::give_big_blocks_their_own_mappings();
+    heapscope::rss::malloc::give_big_blocks_their_own_mappings();
     heapscope::cli::main()
 }

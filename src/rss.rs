@@ -6,6 +6,10 @@
 //! stacks: memory only this process holds) and `RssFile` (pages of mapped files, such as a
 //! reopened index: clean page-cache pages the kernel can drop and read back) and `RssShmem`.
 //! Elsewhere they return 0.
+//!
+//! [`malloc`] keeps the allocator from holding on to what the engine frees.
+
+pub mod malloc;
 
 fn status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")

@@ -226,7 +226,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     let (mut snapshot, sizes) = snapshot.into_parts();
     let (detachedness, raw_self_size) = (sizes.detachedness, sizes.self_size);
     let trace = Trace::new();
-    crate::malloc::give_back_free_heap();
+    crate::rss::malloc::give_back_free_heap();
     // The peak came while dominators ran (their scratch beside everything else): with a spill
     // folder, the columns only the first passes read go to files first (see "Spilling" above).
     let spill_dir = crate::snapshot::column::spill_dir();
