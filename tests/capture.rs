@@ -398,12 +398,47 @@ fn start_chromium(page: &str) -> Chromium {
     Chromium { child, port, _profile: profile }
 }
 
+/// Chromium's `/json/list` body: read to its Content-Length, as Chromium keeps the connection
+/// open after answering.
+fn json_list(port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET /json/list HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+                .and_then(|v| v.parse::<usize>().ok());
+            if length.is_some_and(|n| body.len() >= n) {
+                return body.to_string();
+            }
+        }
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return String::from_utf8_lossy(&got).into_owned(),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
 #[test]
 fn a_chromium_page_by_address() {
     let page = "data:text/html,<title>leakpage</title><script>class PageLeak {}; \
-                window.keep = []; for (let i = 0; i < 123; i++) keep.push(new PageLeak());</script>";
+                window.keep = []; for (let i = 0; i < 123; i++) keep.push(new PageLeak()); \
+                document.title = 'leakready';</script>";
     let chromium = start_chromium(page);
     let addr = format!("127.0.0.1:{}", chromium.port);
+    // A page is listed before its script has run (CI saw a snapshot without the objects, with
+    // other captures running beside it): wait for the title the script sets last.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !json_list(chromium.port).contains("leakready") {
+        assert!(Instant::now() < deadline, "the page's script did not run");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("page.heapsnapshot");
     // The page's URL names it (its title may not be set yet when the page is listed).
