@@ -56,14 +56,18 @@
 //!
 //! Columns the passes have finished with go to unnamed files and are read back through mappings
 //! ([`Column::spilled`]), as Eclipse MAT keeps its indexes on disk: their bytes are then page
-//! cache the kernel can drop and read again, not this process's heap. Node ids and names and edge
-//! names go first (4 + 4 bytes a node, 4 an edge), mapped in at once
-//! ([`Column::populate`]) for the first passes and let go once class names and the Statistics'
-//! name scan are done; the self sizes and distances as soon as they are computed; the reverse
-//! index while its chain waits. The dominators wait for the class names, so that the names and the
-//! dominators' scratch are never resident together, and read the reverse index back for their
-//! pass only. Measured (BENCHMARKS.md, "Memory"): peak 0.90× a 1 GB file and 0.96× a 311 MB one
-//! (from 1.22× and 1.28×), 0.66× and 0.81× resident after the passes, for 1.1–1.2× the time.
+//! cache the kernel can drop and read again, not this process's heap. Node ids and names, edge
+//! names and the strings' text go first (4 + 4 bytes a node, 4 an edge, the text); the names are
+//! mapped in at once ([`Column::populate`]) for the first passes and let go once class names and
+//! the Statistics' name scan are done, the text is let go after the first scans of every string,
+//! and the ids stay out (only WeakMap entries read them). The self sizes and distances go as soon
+//! as they are computed; the reverse index while its chain waits. Two waits keep big things apart:
+//! class names (which bring strings' pages back) wait until the reverse index is written out, and
+//! the dominators wait for the class names, so that the names and the dominators' scratch are
+//! never resident together; the dominators read the reverse index back for their pass only. With
+//! glibc's malloc, freed blocks of a MiB and more go back to the kernel ([`crate::rss::malloc`]).
+//! Measured (BENCHMARKS.md, "Memory"): peak 0.93–0.96× a 59 MB file, 0.87× a 326 MB one, 0.81× a
+//! 1.14 GB one (1.41×, 1.24×, 1.20× in memory), for 1.2–1.4× the in-memory time.
 
 pub mod aggregates;
 pub mod bits;
@@ -231,7 +235,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     // folder, the columns only the first passes read go to files first (see "Spilling" above).
     let spill_dir = crate::snapshot::column::spill_dir();
     snapshot.spill_cold_columns(spill_dir.as_deref());
-    // Read by both chains' first passes; let go once the second chain is done with them.
+    // The names are read by both chains' first passes; let go once the second chain is done.
     snapshot.populate_cold_pages();
     trace.mark("spilled cold columns");
     let dom = domstate::propagate(&snapshot, detachedness);
