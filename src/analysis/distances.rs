@@ -35,7 +35,7 @@ pub const BASE_SYSTEM_DISTANCE: i32 = 100_000_000;
 pub const BASE_UNREACHABLE_DISTANCE: i64 = 200_000_000;
 
 /// String indexes the filter tests, found once (a scan of every string's text: the first passes
-/// find them before the strings' pages are let go, [`super::run_passes`]).
+/// find them before the strings' pages are let go; see "Spilling" in `analysis`).
 pub struct FilterNames {
     sloppy_function_map: Vec<u32>,
     native_context: Vec<u32>,
