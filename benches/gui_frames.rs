@@ -185,6 +185,8 @@ fn frames(
 }
 
 fn main() {
+    // As the `heapscope` binary does first thing, so the frames see the window's allocator.
+    heapscope::rss::malloc::give_big_blocks_their_own_mappings();
     let path = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-'))
