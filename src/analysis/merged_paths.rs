@@ -305,9 +305,10 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                 unsure = taken > 0;
                 false
             });
-            let (Some(_), false) = (hop, matches!(step, Step::Stop(_))) else {
+            // (No row is a stop too.)
+            if matches!(step, Step::Stop(_)) {
                 continue;
-            };
+            }
             // A path that goes on through a node not strictly nearer than this one could come
             // back to a node it passed: walk it alone.
             let descends = next_distance < here;
@@ -420,9 +421,9 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
                 goes_to[i] = (NONE, b);
                 continue;
             }
-            let script = states[i].script;
-            let distance = narrow(if script == NONE { retainer_distance(mv) } else { view.distance(a, mv.node) });
-            let state = State { branch: b, node: mv.node, distance, script };
+            // (A state walked on its own never reads its distance.)
+            let state =
+                State { branch: b, node: mv.node, distance: narrow(retainer_distance(mv)), script: states[i].script };
             let next = next_states.len() as u32;
             let ns = match slot[state.node as usize] {
                 NONE => {

@@ -365,11 +365,6 @@ impl Text {
         Text(self.0.spilled(dir))
     }
 
-    /// See [`Column::populate`].
-    pub fn populate(&self) {
-        self.0.populate();
-    }
-
     /// See [`Column::release_resident_pages`].
     pub fn release_resident_pages(&self) -> bool {
         self.0.release_resident_pages()

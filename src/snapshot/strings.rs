@@ -68,11 +68,6 @@ impl StringTable {
         self.bytes = std::mem::take(&mut self.bytes).spilled(dir);
     }
 
-    /// See [`Text::populate`].
-    pub fn populate_text(&self) {
-        self.bytes.populate();
-    }
-
     /// See [`Text::release_resident_pages`].
     pub fn release_text_pages(&self) {
         self.bytes.release_resident_pages();
