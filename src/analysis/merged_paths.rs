@@ -40,12 +40,10 @@
 //! its states go, and the branch each object's path ends at is found backwards from the last
 //! level, so a level costs its states even while millions of objects are still on their way.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::Analysis;
 use super::classes::ClassId;
 use super::distances::BASE_UNREACHABLE_DISTANCE;
+use super::inthash::IntMap;
 use super::paths::{self, Hop, RetainersView, Step};
 use crate::snapshot::{EdgeIdx, NodeIdx, StringIdx};
 
@@ -132,37 +130,6 @@ impl MergedPaths {
         if b == 0 { objects_name.to_string() } else { format!("{} :: {}", self.edge_text(a, b), self.class_name(a, b)) }
     }
 }
-
-/// FxHash's multiply-rotate (rustc's hasher): the maps here are keyed by small integers, and
-/// SipHash's cost per key would be most of the pass.
-#[derive(Default, Clone, Copy)]
-struct IntHasher(u64);
-
-impl Hasher for IntHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-}
-
-type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
 
 /// A group of objects whose paths are at `node` in `branch` after the same number of edges.
 #[derive(Clone, Copy)]

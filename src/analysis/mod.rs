@@ -82,6 +82,7 @@ pub mod essential;
 pub mod export;
 pub mod flame;
 pub mod format;
+pub mod inthash;
 pub mod jsstr;
 pub mod leaks;
 pub mod merged_paths;
