@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::bits::BitVec;
+use super::inthash::IntMap;
 use super::jsstr::{cmp_utf16, format_property_name, utf16_len};
 use super::names::raw_name;
 use crate::snapshot::{Column, EdgeType, HeapSnapshot, NodeIdx, NodeType};
@@ -86,7 +87,7 @@ struct ClassTableBuilder {
     by_original: Vec<ClassId>,
     /// Location keys, by text (DevTools' internal key is that string).
     by_location_key: HashMap<String, ClassId>,
-    by_location: HashMap<(u32, u32, u32, ClassId), ClassId>,
+    by_location: IntMap<(u32, u32, u32, ClassId), ClassId>,
 }
 
 impl ClassTableBuilder {
@@ -96,7 +97,7 @@ impl ClassTableBuilder {
             by_identity: HashMap::new(),
             by_original: vec![ClassId::MAX; string_count],
             by_location_key: HashMap::new(),
-            by_location: HashMap::new(),
+            by_location: IntMap::default(),
         }
     }
 
@@ -104,6 +105,14 @@ impl ClassTableBuilder {
         let id = self.classes.len() as ClassId;
         self.classes.push(ClassInfo { name, key });
         id
+    }
+
+    /// The class of an unrenamed `object` or `native` node named `strings[i]`, once one such node
+    /// was named: only a name that [`base_identity`] keeps as it is (no `<tag …>` cut) is ever
+    /// entered as `Original(i)`, and that depends on the text alone. Most nodes take this path,
+    /// which reads no text.
+    fn original(&self, i: u32) -> Option<ClassId> {
+        self.by_original.get(i as usize).copied().filter(|&id| id != ClassId::MAX)
     }
 
     fn named(&mut self, snapshot: &HeapSnapshot, identity: NameIdentity) -> ClassId {
@@ -193,7 +202,7 @@ pub fn infer_interface_definitions(snapshot: &HeapSnapshot) -> Vec<InterfaceDefi
     let object_names = indexes_of(snapshot, "Object");
     let proto_names = indexes_of(snapshot, "__proto__");
     let mut formatted_len = vec![u32::MAX; snapshot.strings().len()];
-    let mut candidates: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut candidates: IntMap<Vec<u32>, usize> = IntMap::default();
     let mut list: Vec<(Vec<u32>, u64)> = Vec::new();
     let mut total_objects = 0u64;
     let mut props: Vec<u32> = Vec::new();
@@ -259,7 +268,7 @@ pub fn infer_interface_definitions(snapshot: &HeapSnapshot) -> Vec<InterfaceDefi
 
 /// A trie over sorted property names (`applyInterfaceDefinitions`' `PropertyTreeNode`).
 struct PropertyTrie {
-    next: Vec<HashMap<u32, u32>>,
+    next: Vec<IntMap<u32, u32>>,
     /// (property count, definition index) of the definition ending at each trie node.
     matches: Vec<Option<(usize, usize)>>,
 }
@@ -282,7 +291,7 @@ pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[Interf
             }
         }
     }
-    let mut trie = PropertyTrie { next: vec![HashMap::new()], matches: vec![None] };
+    let mut trie = PropertyTrie { next: vec![IntMap::default()], matches: vec![None] };
     for (index, def) in definitions.iter().enumerate() {
         let mut ranks: Vec<u32> = def.properties.iter().map(|p| rank_of_text[p.as_str()]).collect();
         ranks.sort_unstable();
@@ -292,7 +301,7 @@ pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[Interf
                 Some(&child) => child,
                 None => {
                     let child = trie.next.len() as u32;
-                    trie.next.push(HashMap::new());
+                    trie.next.push(IntMap::default());
                     trie.matches.push(None);
                     trie.next[node as usize].insert(*r, child);
                     child
@@ -305,25 +314,32 @@ pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[Interf
     }
     let interface_identities: Vec<NameIdentity> =
         definitions.iter().map(|d| NameIdentity::Interface(d.name.clone())).collect();
+    // The class each definition was given, once one object took it.
+    let mut interface_class = vec![ClassId::MAX; definitions.len()];
     let object_names = indexes_of(snapshot, "Object");
 
     let mut class_of = Vec::with_capacity(n);
-    let mut type_classes: HashMap<u8, ClassId> = HashMap::new();
+    let mut locations = snapshot.locations();
+    // Per node type, its class once one node of the type was named (every node of a type
+    // other than object and native shares one).
+    let mut type_classes = [ClassId::MAX; 256];
     let mut ranks: Vec<u32> = Vec::new();
     let mut states: Vec<u32> = Vec::new();
     for node in 0..n as NodeIdx {
         let t = snapshot.node_type(node);
         let mut class = if matches!(t, NodeType::OBJECT | NodeType::NATIVE) {
-            let identity = base_identity(snapshot, renamed, node);
-            table.named(snapshot, identity)
+            match table.original(snapshot.node_name_idx(node)).filter(|_| !renamed.get(node as usize)) {
+                Some(c) => c,
+                None => table.named(snapshot, base_identity(snapshot, renamed, node)),
+            }
         } else {
-            match type_classes.get(&t.0) {
-                Some(&c) => c,
-                None => {
+            match type_classes[t.0 as usize] {
+                ClassId::MAX => {
                     let c = table.named(snapshot, base_identity(snapshot, renamed, node));
-                    type_classes.insert(t.0, c);
+                    type_classes[t.0 as usize] = c;
                     c
                 }
+                c => c,
             }
         };
         if t == NodeType::OBJECT && object_names.contains(&snapshot.node_name_idx(node)) {
@@ -366,11 +382,23 @@ pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[Interf
                 }
             }
             if let Some((_, index)) = best {
-                class = table.named(snapshot, interface_identities[index].clone());
+                class = match interface_class[index] {
+                    ClassId::MAX => {
+                        let c = table.named(snapshot, interface_identities[index].clone());
+                        interface_class[index] = c;
+                        c
+                    }
+                    c => c,
+                };
             }
         }
+        // The locations are sorted by node, one a node: a cursor finds this node's in the
+        // ascending walk (a binary search per object was half of this pass).
+        while locations.first().is_some_and(|l| l.node < node) {
+            locations = &locations[1..];
+        }
         if t == NodeType::OBJECT
-            && let Some(loc) = snapshot.location(node)
+            && let Some(loc) = locations.first().filter(|l| l.node == node)
         {
             class = table.located(class, loc.script_id, loc.line, loc.column);
         }
