@@ -322,9 +322,46 @@ fn a_taken_inspector_port_is_a_clear_error() {
     // Hold Node's default inspector port (if something else holds it, it is taken all the same).
     let _taken = std::net::TcpListener::bind("127.0.0.1:9229");
     let server = start_node(&[]);
-    capture_fails(&["--pid", &server.pid().to_string()], "did not open");
+    capture_fails(&["--pid", &server.pid().to_string()], "is taken by another program");
     // The process lives on and serves.
     assert!(get(server.port, "/").starts_with("ok"));
+}
+
+#[test]
+fn a_process_that_handles_sigusr1_itself_is_told_apart_from_a_taken_port() {
+    use heapscope::capture::{CaptureError, NotOpened, Options, Target, attach};
+    let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/capture/own-sigusr1-server.js");
+    let server = start_node_script(&script, &[], &[]);
+    let options = Options { open_timeout: Duration::from_secs(2), ..Options::default() };
+    let err = attach(&Target::Pid(server.pid()), &options).err().expect("no inspector opens");
+    // Whatever else runs here: if something holds Node's default port, it is taken.
+    let held = TcpStream::connect(("127.0.0.1", 9229)).is_ok();
+    let expected = if held { NotOpened::PortTaken(9229) } else { NotOpened::PortFree(9229) };
+    assert!(matches!(err, CaptureError::InspectorDidNotOpen { why, .. } if why == expected), "{err}");
+    // The process got the signal, handled it, and serves on.
+    assert_eq!(get(server.port, "/"), "signals 1\n");
+}
+
+#[test]
+fn an_inspector_that_does_not_list_its_address_is_named() {
+    let server = start_node(&["--inspect=127.0.0.1:0", "--inspect-publish-uid=stderr"]);
+    let port = server.inspector_port().expect("Node prints the address");
+    capture_fails(&["--pid", &server.pid().to_string()], "--inspect-publish-uid");
+    capture_fails(&["--inspect", &format!("127.0.0.1:{port}")], "--ws");
+    // The address Node printed is the way in.
+    let stderr = server.stderr();
+    let ws = stderr.lines().find_map(|l| l.strip_prefix("Debugger listening on ")).unwrap().trim();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("by-ws.heapsnapshot");
+    capture_ok(&["--ws", ws, "-o", path.to_str().unwrap()]);
+    assert!(load(&path).snapshot.node_count() > 0);
+    // Without an inspector open, no signal is sent: one we could not use would stay open.
+    let quiet = start_node(&["--inspect-publish-uid=stderr"]);
+    capture_fails(&["--pid", &quiet.pid().to_string()], "--inspect-publish-uid");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!quiet.stderr().contains("Debugger listening"), "{}", quiet.stderr());
+    assert!(get(quiet.port, "/").starts_with("ok"));
 }
 
 #[test]

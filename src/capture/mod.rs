@@ -82,11 +82,19 @@ pub enum CaptureError {
     NotNode { pid: u32, name: String },
     #[error("permission denied: process {0} belongs to another user")]
     PermissionDenied(u32),
+    #[error("the inspector of process {pid} did not open within {secs} s after SIGUSR1: {why}")]
+    InspectorDidNotOpen { pid: u32, secs: u64, why: NotOpened },
     #[error(
-        "the inspector of process {pid} did not open within {secs} s after SIGUSR1 \
-         (is port 9229 taken? Node prints why on its own stderr)"
+        "process {0} was started with --disable-sigusr1, so SIGUSR1 cannot open its inspector; \
+         start it with --inspect=127.0.0.1:0 and capture it by pid or address"
     )]
-    InspectorDidNotOpen { pid: u32, secs: u64 },
+    SignalDisabled(u32),
+    #[error(
+        "process {0} was started with --inspect-publish-uid without http, so its inspector's address \
+         cannot be found from outside; capture it with --ws and the ws:// address Node prints on its \
+         stderr when the inspector opens (with --inspect, or on SIGUSR1)"
+    )]
+    NotPublished(u32),
     #[error("process {0} exited")]
     ProcessExited(u32),
     #[error("connection refused at {0} (is the inspector open there?)")]
@@ -117,6 +125,36 @@ pub enum CaptureError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Why a Node process's inspector did not appear after `SIGUSR1`, as far as can be told from
+/// outside: whether something answers on the port Node would have opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotOpened {
+    /// Another program holds the port (Node then prints "address already in use").
+    PortTaken(u16),
+    /// Nothing listens there: the process did not act on the signal.
+    PortFree(u16),
+    /// Node picks a free port (`--inspect-port=0`): nothing to check.
+    PortUnknown,
+}
+
+impl std::fmt::Display for NotOpened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotOpened::PortTaken(port) => write!(
+                f,
+                "port {port}, where it would listen, is taken by another program (Node prints why on its own \
+                 stderr); start the process with --inspect=127.0.0.1:0 instead"
+            ),
+            NotOpened::PortFree(port) => write!(
+                f,
+                "nothing listens on port {port}, where it would, so the process did not act on the signal \
+                 (it may handle SIGUSR1 itself); start it with --inspect=127.0.0.1:0 instead"
+            ),
+            NotOpened::PortUnknown => write!(f, "Node prints why on its own stderr"),
+        }
+    }
 }
 
 impl CaptureError {

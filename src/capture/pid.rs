@@ -10,11 +10,11 @@
 //! `require('inspector').close()`, evaluated in the process.
 
 use std::collections::HashSet;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::{CaptureError, Endpoint, Options, targets};
+use super::{CaptureError, Endpoint, NotOpened, Options, targets};
 
 /// Whether `/proc/PID` exists and is not a zombie.
 pub fn alive(pid: u32) -> bool {
@@ -170,6 +170,11 @@ struct InspectorFlags {
     /// The port named by the last of those or `--inspect-port`/`--debug-port` (Node's
     /// `[host:]port` syntax), else Node's default 9229; 0 means "any free port", unknown to us.
     port: u16,
+    /// `--inspect-publish-uid` names `http` (Node's default `stderr,http`): only then does the
+    /// inspector answer `/json/list`, the one way to learn its WebSocket address from outside.
+    publishes_http: bool,
+    /// `--disable-sigusr1` (Node 22.14 and later): the signal does not open the inspector.
+    signal_disabled: bool,
 }
 
 /// Reads Node's inspector options (<https://nodejs.org/api/cli.html#--inspecthostport>) from
@@ -177,7 +182,7 @@ struct InspectorFlags {
 /// telling them apart needs Node's whole option table; an application argument spelt like an
 /// inspector flag costs at most a wrong first guess (the other ports are asked next).
 fn inspector_flags<S: AsRef<str>>(options: &[S]) -> InspectorFlags {
-    let mut flags = InspectorFlags { active: false, port: 9229 };
+    let mut flags = InspectorFlags { active: false, port: 9229, publishes_http: true, signal_disabled: false };
     let mut options = options.iter().map(AsRef::as_ref);
     while let Some(option) = options.next() {
         let (name, value) = match option.split_once('=') {
@@ -191,6 +196,15 @@ fn inspector_flags<S: AsRef<str>>(options: &[S]) -> InspectorFlags {
             }
             // These take their value as the next argument too.
             "--inspect-port" | "--debug-port" => value.or_else(|| options.next()),
+            "--inspect-publish-uid" => {
+                let ways = value.or_else(|| options.next()).unwrap_or_default();
+                flags.publishes_http = ways.split(',').any(|w| w.trim() == "http");
+                continue;
+            }
+            "--disable-sigusr1" => {
+                flags.signal_disabled = true;
+                continue;
+            }
             _ => continue,
         };
         // `[host:]port`; a value without a port (`--inspect=localhost`) keeps the port.
@@ -219,11 +233,18 @@ fn find_inspector(addrs: &[SocketAddr]) -> Option<(SocketAddr, targets::TargetIn
 pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
     check_node(pid)?;
     let flags = inspector_flags(&node_options(pid));
+    // Its address cannot be learnt, open or not: say so rather than open one we cannot use.
+    if !flags.publishes_http {
+        return Err(CaptureError::NotPublished(pid));
+    }
     let before = listening(pid);
     // Already open (started with --inspect…, or an earlier SIGUSR1): ask the port its flags name.
     // The other ports only when it was started with --inspect and that port is not it (`=0`).
     if let Some((_, t)) = find_inspector(&candidates(&before, flags, flags.active)) {
         return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: None });
+    }
+    if flags.signal_disabled {
+        return Err(CaptureError::SignalDisabled(pid));
     }
     signal_usr1(pid)?;
     let known: HashSet<u64> = before.iter().map(|&(i, _)| i).collect();
@@ -239,8 +260,18 @@ pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(CaptureError::InspectorDidNotOpen { pid, secs: options.open_timeout.as_secs() })
+    let why = match flags.port {
+        0 => NotOpened::PortUnknown,
+        port if TcpStream::connect_timeout(&SocketAddr::from((Ipv4Addr::LOCALHOST, port)), PORT_CHECK).is_ok() => {
+            NotOpened::PortTaken(port)
+        }
+        port => NotOpened::PortFree(port),
+    };
+    Err(CaptureError::InspectorDidNotOpen { pid, secs: options.open_timeout.as_secs(), why })
 }
+
+/// How long a connection to the port the inspector should have opened may take to tell "taken".
+const PORT_CHECK: Duration = Duration::from_millis(500);
 
 /// A local Node or Electron process, as the window's Attach… dialog lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -347,7 +378,7 @@ mod tests {
     #[test]
     fn inspector_flags_follow_nodes_syntax() {
         let flags = |o: &[&str]| inspector_flags(o);
-        let f = |active, port| InspectorFlags { active, port };
+        let f = |active, port| InspectorFlags { active, port, publishes_http: true, signal_disabled: false };
         assert_eq!(flags(&["app.js"]), f(false, 9229));
         assert_eq!(flags(&["--inspect", "app.js"]), f(true, 9229));
         assert_eq!(flags(&["--inspect=4000", "app.js"]), f(true, 4000));
@@ -363,10 +394,29 @@ mod tests {
     }
 
     #[test]
+    fn flags_that_keep_the_inspector_out_of_reach_are_read() {
+        let flags = |o: &[&str]| inspector_flags(o);
+        assert!(flags(&["app.js"]).publishes_http);
+        assert!(!flags(&["--inspect-publish-uid=stderr", "app.js"]).publishes_http);
+        assert!(!flags(&["--inspect-publish-uid", "stderr"]).publishes_http);
+        assert!(flags(&["--inspect-publish-uid=stderr,http"]).publishes_http);
+        assert!(flags(&["--inspect-publish-uid=http"]).publishes_http);
+        // The last one wins.
+        assert!(flags(&["--inspect-publish-uid=stderr", "--inspect-publish-uid=http"]).publishes_http);
+        assert!(!flags(&["app.js"]).signal_disabled);
+        assert!(flags(&["--disable-sigusr1", "app.js"]).signal_disabled);
+        // Flags read this way change nothing else.
+        let f = flags(&["--disable-sigusr1", "--inspect-publish-uid=stderr", "--inspect=4000"]);
+        assert_eq!((f.active, f.port), (true, 4000));
+    }
+
+    #[test]
     fn the_named_port_is_asked_first_and_the_others_only_when_allowed() {
         let ports: Vec<(u64, SocketAddr)> =
             [3000, 9229, 3001].iter().map(|&p| (u64::from(p), SocketAddr::from(([127, 0, 0, 1], p)))).collect();
-        let ask = |port, all| candidates(&ports, InspectorFlags { active: true, port }, all);
+        let ask = |port, all| {
+            candidates(&ports, InspectorFlags { active: true, port, publishes_http: true, signal_disabled: false }, all)
+        };
         let at = |p: u16| SocketAddr::from(([127, 0, 0, 1], p));
         assert_eq!(ask(9229, false), [at(9229)]);
         assert_eq!(ask(9229, true), [at(9229), at(3000), at(3001)]);

@@ -37,7 +37,16 @@ pub fn list(addr: &str, sock: SocketAddr, timeout: Duration) -> Result<Vec<Targe
     let url = format!("http://{addr}/json/list");
     let not_listing =
         |why: String| CaptureError::Protocol { addr: addr.to_string(), method: "GET /json/list".into(), message: why };
-    let mut resp = agent.get(&url).call().map_err(|e| not_listing(e.to_string()))?;
+    let mut resp = agent.get(&url).call().map_err(|e| match e {
+        // Node started with `--inspect-publish-uid=stderr` answers so (as does any other server).
+        ureq::Error::StatusCode(404) => not_listing(
+            "404 Not Found: not a DevTools inspector, or a Node inspector started with \
+             --inspect-publish-uid=stderr, which does not list its address; then pass the ws:// address \
+             it printed on its stderr with --ws"
+                .into(),
+        ),
+        e => not_listing(e.to_string()),
+    })?;
     let body = resp.body_mut().read_to_string().map_err(|e| not_listing(e.to_string()))?;
     serde_json::from_str::<Vec<TargetInfo>>(&body)
         .map_err(|_| not_listing("not a DevTools inspector (the answer is not a target list)".into()))
