@@ -184,6 +184,43 @@ fn a_closed_port_and_a_remote_host_show_errors_in_the_dialog() {
 }
 
 #[test]
+fn a_ws_address_attaches_where_the_inspector_lists_no_targets() {
+    // Node prints its inspector's address on stderr only: /json/list answers 404.
+    let server = start_node(&["--inspect=127.0.0.1:0", "--inspect-publish-uid=stderr"]);
+    server.inspector_port().expect("Node announced its inspector");
+    let stderr = server.stderr();
+    let ws = stderr.lines().find_map(|l| l.strip_prefix("Debugger listening on ")).unwrap().trim().to_string();
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+
+    // By pid the dialog says why not, at once (no signal, no 10 s wait).
+    attach_by_pid(&mut h, server.pid());
+    assert!(error_text(&h).contains("--inspect-publish-uid"), "{}", error_text(&h));
+    assert!(h.state().attach.session.is_none());
+
+    // The printed address, typed into the address field, is a target to attach to.
+    h.get_by_role(Role::TextInput).click();
+    h.run_steps(1);
+    h.get_by_role(Role::TextInput).type_text(&ws);
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    h.run_steps(2);
+    h.get_by_label(&format!("ws  {ws}")).click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(&mut h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+    assert_eq!(error_text(&h), "");
+    h.get_by_label("Take snapshot").click();
+    wait_until(&mut h, 60, "the snapshot", |a| !a.snapshots.is_empty() || a.attach.error.is_some());
+    assert_eq!(error_text(&h), "");
+    h.get_by_label("Detach").click();
+    wait_until(&mut h, 30, "detaching", |a| a.attach.session.is_none());
+    assert!(get(server.port, "/").starts_with("ok "));
+}
+
+#[test]
 fn attach_by_address_and_take_a_snapshot_every_n_seconds() {
     let server = start_node(&["--inspect=127.0.0.1:0"]);
     let inspector = server.inspector_port().expect("Node announced its inspector");

@@ -91,8 +91,8 @@ pub enum CaptureError {
     SignalDisabled(u32),
     #[error(
         "process {0} was started with --inspect-publish-uid without http, so its inspector's address \
-         cannot be found from outside; capture it with --ws and the ws:// address Node prints on its \
-         stderr when the inspector opens (with --inspect, or on SIGUSR1)"
+         cannot be found from outside; connect to the ws:// address Node prints on its stderr when \
+         the inspector opens (with --inspect, or on SIGUSR1): --ws, or Attach…'s address field"
     )]
     NotPublished(u32),
     #[error("process {0} exited")]

@@ -41,8 +41,8 @@ pub fn list(addr: &str, sock: SocketAddr, timeout: Duration) -> Result<Vec<Targe
         // Node started with `--inspect-publish-uid=stderr` answers so (as does any other server).
         ureq::Error::StatusCode(404) => not_listing(
             "404 Not Found: not a DevTools inspector, or a Node inspector started with \
-             --inspect-publish-uid=stderr, which does not list its address; then pass the ws:// address \
-             it printed on its stderr with --ws"
+             --inspect-publish-uid=stderr, which does not list its address; then connect to the ws:// \
+             address it printed on its stderr (--ws, or Attach…'s address field)"
                 .into(),
         ),
         e => not_listing(e.to_string()),

@@ -184,8 +184,16 @@ impl AttachDialog {
         }
         self.error = None;
         self.addresses.retain(|(a, _)| *a != addr);
-        self.addresses.push((addr.clone(), None));
         self.address.clear();
+        // A target's own WebSocket address (`--ws`: what Node prints when it does not list its
+        // targets over HTTP) is its one target; the loopback rule applies when attaching.
+        if addr.starts_with("ws://") {
+            let target =
+                TargetInfo { title: String::new(), url: addr.clone(), kind: "ws".into(), ws_url: addr.clone() };
+            self.addresses.push((addr, Some(Ok(vec![target]))));
+            return;
+        }
+        self.addresses.push((addr.clone(), None));
         let (tx, rx) = channel();
         let (ctx, options) = (ctx.clone(), self.options());
         std::thread::spawn(move || {
@@ -537,10 +545,10 @@ fn dialog_ui(
     });
     ui.separator();
 
-    ui.strong("Inspector addresses (node --inspect, chrome --remote-debugging-port)");
+    ui.strong("Inspector addresses (node --inspect, chrome --remote-debugging-port, or a ws:// address)");
     ui.horizontal(|ui| {
-        ui.label("HOST:PORT");
-        let field = ui.add(egui::TextEdit::singleline(&mut d.address).hint_text("127.0.0.1:9229").desired_width(180.0));
+        ui.label("HOST:PORT or ws://");
+        let field = ui.add(egui::TextEdit::singleline(&mut d.address).hint_text("127.0.0.1:9229").desired_width(240.0));
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button("Add").clicked() || enter {
             d.add_address(&ctx);
