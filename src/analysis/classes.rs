@@ -193,7 +193,7 @@ fn base_identity(snapshot: &HeapSnapshot, renamed: &BitVec, n: NodeIdx) -> NameI
 
 /// String indexes whose text equals `s` (V8 deduplicates strings, but a file need not).
 fn indexes_of(snapshot: &HeapSnapshot, s: &str) -> Vec<u32> {
-    snapshot.strings().iter().enumerate().filter(|(_, t)| *t == s).map(|(i, _)| i as u32).collect()
+    snapshot.strings().indexes_of(s)
 }
 
 /// `inferInterfaceDefinitions`: the popular property lists of plain objects.
@@ -273,6 +273,11 @@ struct PropertyTrie {
     matches: Vec<Option<(usize, usize)>>,
 }
 
+/// A string no definition's property is named ([`classify`]'s ranks).
+const NO_RANK: u32 = u32::MAX;
+/// A string whose rank was not looked up yet.
+const UNRANKED: u32 = u32::MAX - 1;
+
 /// Classifies every node; plain objects by `definitions`.
 pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[InterfaceDefinition]) -> Classification {
     let n = snapshot.node_count();
@@ -283,14 +288,9 @@ pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[Interf
     names.sort_by(|a, b| cmp_utf16(a, b));
     names.dedup();
     let rank_of_text: HashMap<&str, u32> = names.iter().enumerate().map(|(i, s)| (*s, i as u32)).collect();
-    let mut rank_of_string = vec![u32::MAX; if definitions.is_empty() { 0 } else { snapshot.strings().len() }];
-    if !definitions.is_empty() {
-        for (i, s) in snapshot.strings().iter().enumerate() {
-            if let Some(&r) = rank_of_text.get(s) {
-                rank_of_string[i] = r;
-            }
-        }
-    }
+    // Per string, its rank ([`NO_RANK`] if no definition uses it), looked up the first time a plain
+    // object's property edge names it: only property names are hashed, not every string.
+    let mut rank_of_string = vec![UNRANKED; if definitions.is_empty() { 0 } else { snapshot.strings().len() }];
     let mut trie = PropertyTrie { next: vec![IntMap::default()], matches: vec![None] };
     for (index, def) in definitions.iter().enumerate() {
         let mut ranks: Vec<u32> = def.properties.iter().map(|p| rank_of_text[p.as_str()]).collect();
@@ -347,8 +347,13 @@ pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[Interf
             if !rank_of_string.is_empty() {
                 for e in snapshot.edges(node) {
                     if snapshot.edge_type(e) == EdgeType::PROPERTY {
-                        let r = rank_of_string[snapshot.edge_name_or_index(e) as usize];
-                        if r != u32::MAX {
+                        let name = snapshot.edge_name_or_index(e) as usize;
+                        let Some(known) = rank_of_string.get_mut(name) else { continue };
+                        if *known == UNRANKED {
+                            *known = rank_of_text.get(snapshot.string(name as u32)).copied().unwrap_or(NO_RANK);
+                        }
+                        let r = *known;
+                        if r != NO_RANK {
                             ranks.push(r);
                         }
                     }

@@ -53,6 +53,21 @@ impl StringTable {
         self.ends.len()
     }
 
+    /// The indexes of every string equal to `s`. Lengths are compared first, from the offsets
+    /// alone: the text of other strings is not read (after spilling, not even paged in).
+    pub fn indexes_of(&self, s: &str) -> Vec<StringIdx> {
+        let mut start = 0usize;
+        let mut out = Vec::new();
+        for (i, &end) in self.ends.iter().enumerate() {
+            let end = end as usize;
+            if end.wrapping_sub(start) == s.len() && self.bytes.get(start..end) == Some(s) {
+                out.push(i as StringIdx);
+            }
+            start = end;
+        }
+        out
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -112,6 +127,17 @@ impl StringTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_equal_string_is_found() {
+        let mut t = StringTable::new();
+        for s in ["Object", "Objects", "", "Object", "Objekt", "O"] {
+            t.push(s).unwrap();
+        }
+        assert_eq!(t.indexes_of("Object"), vec![0, 3]);
+        assert_eq!(t.indexes_of(""), vec![2]);
+        assert_eq!(t.indexes_of("nothing"), Vec::<StringIdx>::new());
+    }
 
     #[test]
     fn strings_come_back_by_index() {
