@@ -94,8 +94,10 @@ pub enum LeakError {
     TooFew(usize),
     #[error(
         "{later} is not a later snapshot of the process that wrote {earlier}: of the {shared} object ids (sampled) \
-         both have, only {same_pct:.0}% name the same object (one process keeps ids; take every snapshot \
-         from the same running program)"
+         both have, only {same_pct:.0}% name the same object. V8 keeps ids only within one profiler session: \
+         snapshots of another process, or of the same one taken in separate sessions (two `capture` runs, two \
+         Attach… sessions, a reopened DevTools), cannot be matched; take them in one session \
+         (`capture --every N --count K`, one Attach… session, or one DevTools window)"
     )]
     DifferentProcess { earlier: String, later: String, shared: usize, same_pct: f64 },
 }
