@@ -452,6 +452,67 @@ fn long_chains_do_not_overflow_the_stack() {
     handle.join().unwrap();
 }
 
+/// When the main reader takes the end of `edges` over from the helper, at any byte (inside a
+/// number, a record, or past the last comma), the columns and the analysis are the one-thread
+/// reader's; and a damaged array gives the one-thread reader's error, wherever the damage is.
+#[test]
+fn taking_the_end_of_edges_over_gives_the_same_columns_and_errors() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/closure_leak/s1.heapsnapshot.gz");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()), &mut text)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("v8-order.heapsnapshot");
+    std::fs::write(&file, &text).unwrap();
+    let one = heapscope::snapshot::read_file_with(&file, &NoProgress, u64::MAX).unwrap();
+    let expected = Analysis::run(one, &NoProgress).unwrap();
+    let one = heapscope::snapshot::read_file_with(&file, &NoProgress, u64::MAX).unwrap();
+    for fraction in [0.0, 0.001, 0.13, 0.5, 0.5003, 0.77, 0.999, 1.0] {
+        let two = heapscope::snapshot::read_file_taking_edges_over_at(&file, fraction)
+            .unwrap_or_else(|e| panic!("{fraction}: {e}"));
+        assert_eq!(one.edge_count(), two.edge_count(), "{fraction}");
+        assert!(
+            (0..one.edge_count() as u32).all(|e| one.edge_to(e) == two.edge_to(e)
+                && one.edge_type(e) == two.edge_type(e)
+                && one.edge_name_or_index(e) == two.edge_name_or_index(e)),
+            "{fraction}"
+        );
+        let a = Analysis::run(two, &NoProgress).unwrap();
+        assert_eq!(a.retained_size, expected.retained_size, "{fraction}");
+    }
+    // Damage in the second half of the array: a letter, a value too many, one too few, a huge
+    // number, a cut file; each at a few places.
+    let start = text.find("\"edges\":[").unwrap() + 9;
+    let end = start + text[start..].find(']').unwrap();
+    let mut damaged: Vec<(String, String)> = Vec::new();
+    for at in [start + (end - start) * 3 / 5, start + (end - start) * 4 / 5, end - 3] {
+        let at = at + text[at..].find(',').unwrap() + 1;
+        damaged.push((format!("letter@{at}"), format!("{}x{}", &text[..at], &text[at..])));
+        damaged.push((format!("huge@{at}"), format!("{}99999999999{}", &text[..at], &text[at..])));
+        damaged.push((format!("cut@{at}"), text[..at].to_string()));
+    }
+    damaged.push(("one more".into(), format!("{},0{}", &text[..end], &text[end..])));
+    // Two faults: the one in `edges` (the helper's) comes first in the file.
+    let early = start + (end - start) / 5;
+    let early = early + text[early..].find(',').unwrap() + 1;
+    let both = format!("{}x{}", &text[..early], &text[early..]).replacen("\"strings\":[", "\"strings\":[x", 1);
+    damaged.push(("edges and strings".into(), both));
+    let last_comma = start + text[start..end].rfind(',').unwrap();
+    damaged.push(("one less".into(), format!("{}{}", &text[..last_comma], &text[end..])));
+    for (what, body) in &damaged {
+        let file = dir.path().join("damaged.heapsnapshot");
+        std::fs::write(&file, body).unwrap();
+        let e1 = heapscope::snapshot::read_file_with(&file, &NoProgress, u64::MAX).unwrap_err().to_string();
+        let e0 = heapscope::snapshot::read_file_with(&file, &NoProgress, 0).unwrap_err().to_string();
+        assert_eq!(e1, e0, "{what}, helper alone");
+        for fraction in [0.3, 0.5, 0.7, 0.9] {
+            let e2 = heapscope::snapshot::read_file_taking_edges_over_at(&file, fraction).unwrap_err().to_string();
+            assert_eq!(e1, e2, "{what} at {fraction}");
+        }
+    }
+}
+
 /// The two-thread reader (edges parsed ahead) gives the same snapshot as the one-thread reader,
 /// also when `"edges"` is not where it is looked for first.
 #[test]

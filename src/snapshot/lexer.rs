@@ -79,12 +79,18 @@ fn describe(b: Option<u8>) -> String {
 
 impl<R> Lexer<R> {
     pub fn new(inner: R, decompressed: bool) -> Lexer<R> {
+        Lexer::starting_at(inner, 0, decompressed)
+    }
+
+    /// A lexer over `inner`, whose first byte is at `offset` of the file: offsets in errors are
+    /// the file's.
+    pub fn starting_at(inner: R, offset: u64, decompressed: bool) -> Lexer<R> {
         Lexer {
             inner,
             buf: vec![0u8; BUFFER_SIZE].into_boxed_slice(),
             pos: 0,
             end: 0,
-            base: 0,
+            base: offset,
             eof: false,
             section: Section::TopLevel,
             decompressed,
@@ -443,6 +449,28 @@ impl<R: Read> Lexer<R> {
         tick: &mut Tick<'_>,
     ) -> Result<u64, ReadError> {
         self.expect(b'[', "'[' (an array of numbers)")?;
+        self.uint_values(0, chunk_len, sink, tick)
+    }
+
+    /// [`Lexer::uint_array`] for the rest of an array, from the first digit of a value that
+    /// follows a `,` (where a second reader takes over an array another one started): the same
+    /// checks, offsets and end, as if the lexer had read the array from its `[`.
+    pub fn uint_array_rest(
+        &mut self,
+        chunk_len: usize,
+        sink: &mut UintSink<'_>,
+        tick: &mut Tick<'_>,
+    ) -> Result<u64, ReadError> {
+        self.uint_values(1, chunk_len, sink, tick)
+    }
+
+    fn uint_values(
+        &mut self,
+        mut state: u8,
+        chunk_len: usize,
+        sink: &mut UintSink<'_>,
+        tick: &mut Tick<'_>,
+    ) -> Result<u64, ReadError> {
         let chunk_len = chunk_len.max(1);
         let mut values = vec![0u32; chunk_len];
         let mut offsets = vec![0u32; chunk_len];
@@ -450,8 +478,7 @@ impl<R: Read> Lexer<R> {
         let mut n = 0usize;
         let mut chunk_base = self.offset();
         let mut here = self.here();
-        // 0: after '[' (a number or ']'), 1: after ',' (a number), 2: after a number.
-        let mut state = 0u8;
+        // `state` 0: after '[' (a number or ']'), 1: after ',' (a number), 2: after a number.
         const LOOKAHEAD: usize = 24;
         loop {
             // `<=`: with exactly LOOKAHEAD bytes left the fast loop below could not advance.
@@ -577,7 +604,7 @@ impl<R: Read> Lexer<R> {
             }
             self.pos = self.end;
             if !self.fill()? {
-                return Err(self.error(ReadErrorKind::UnexpectedEof { expected: "the end of a number array" }));
+                return Err(self.error(ReadErrorKind::UnexpectedEof { expected: "the rest of a number array" }));
             }
         }
     }

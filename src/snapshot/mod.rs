@@ -36,7 +36,7 @@ pub mod writer;
 
 pub use column::{Column, SharedBytes, Text};
 pub use error::{ReadError, ReadErrorKind, Section};
-pub use reader::{LoadPhase, ReadOptions, read_file, read_file_with, read_from};
+pub use reader::{LoadPhase, ReadOptions, read_file, read_file_taking_edges_over_at, read_file_with, read_from};
 pub use strings::{StringIdx, StringTable};
 pub use types::{EdgeType, NodeType, TypeTable};
 

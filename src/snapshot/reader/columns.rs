@@ -166,6 +166,38 @@ impl EdgeColumns {
         EdgeColumns { name_or_index: Vec::with_capacity(n), to: Vec::with_capacity(n), ..EdgeColumns::default() }
     }
 
+    /// Columns for the end of the array from value `first_value` on (a record's first field),
+    /// for `records` records: its checks number edges as the whole array does.
+    pub(super) fn starting_at(first_value: u64, records: usize) -> EdgeColumns {
+        EdgeColumns {
+            name_or_index: Vec::with_capacity(records),
+            to: Vec::with_capacity(records),
+            values: first_value,
+            ..EdgeColumns::default()
+        }
+    }
+
+    /// Appends `tail`, read from the value where these columns end (see
+    /// [`EdgeColumns::starting_at`]); `false`, and nothing changed, if it does not start there
+    /// or these end inside a record.
+    pub(super) fn append(&mut self, tail: EdgeColumns, first_value: u64) -> bool {
+        if self.values != first_value || self.field != 0 {
+            return false;
+        }
+        self.name_or_index.extend_from_slice(&tail.name_or_index);
+        self.to.extend_from_slice(&tail.to);
+        // The first of equal largest names, as one reader would have kept it.
+        if let Some((name, _, _)) = tail.max_string_name
+            && self.max_string_name.is_none_or(|(m, _, _)| name > m)
+        {
+            self.max_string_name = tail.max_string_name;
+        }
+        let EdgeColumns { field, values, rec_type, rec_code, rec_to, rec_name, rec_name_offset, .. } = tail;
+        (self.field, self.values, self.rec_type, self.rec_code) = (field, values, rec_type, rec_code);
+        (self.rec_to, self.rec_name, self.rec_name_offset) = (rec_to, rec_name, rec_name_offset);
+        true
+    }
+
     /// Scatters a chunk of `edges` values: targets become ordinals, checked against the node
     /// count and the field count; type codes become canonical; the largest string-name index is
     /// remembered for the check against the strings section.
