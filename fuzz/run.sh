@@ -13,7 +13,7 @@
 # and keep it in tests/fuzz-regressions/, which `cargo test --test fuzz` replays.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-target="${1:?usage: fuzz/run.sh read|read_gz|index [SECONDS]}"
+target="${1:?usage: fuzz/run.sh read|read_gz|read_two|index [SECONDS]}"
 secs="${2:-600}"
 shift $(( $# >= 2 ? 2 : 1 ))
 export RUSTC_BOOTSTRAP=1
