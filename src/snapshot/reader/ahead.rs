@@ -147,8 +147,8 @@ impl Ahead<'_> {
     /// The header gives the array's length, so the values counted from a byte offset to the
     /// end say which field each is: this thread starts at a record's first field, the helper
     /// stops just before it, and the two sets of columns are joined. The guess can only save
-    /// time: if the counts, the records or either read disagree, the rest is read again after
-    /// the helper's part, as one reader would, with its errors at their offsets.
+    /// time: if the counts, the records or either read disagree, the whole array is read again
+    /// as one reader reads it, with its errors at their offsets.
     pub(super) fn take_with_rest(&mut self, h: &Header, close: u64, tick: &mut Tick<'_>) -> Option<EdgesAhead> {
         let started = std::time::Instant::now();
         let rest = self.plan_rest(h, close);
@@ -173,9 +173,12 @@ impl Ahead<'_> {
         trace("this thread's part read");
         let mut helper = self.take()?;
         trace("the helper's part read");
+        let stopped = helper.stopped;
         let joined = match (&mut helper.result, mine) {
-            // An error before the rest is the file's first.
+            // An error before the rest is the file's first; a helper that ended before it saw
+            // the plan read it all.
             (Err(_), _) => true,
+            (Ok(_), _) if !stopped => true,
             (Ok((cols, end)), Ok((tail, tail_end))) => {
                 *end == rest.start && cols.append(tail, rest.first_value) && {
                     *end = tail_end;
@@ -332,6 +335,8 @@ pub(super) struct EdgesAhead {
     /// Offset of the `"edges"` key's opening quote.
     pub(super) key_offset: u64,
     pub(super) result: Result<(EdgeColumns, u64), ReadError>,
+    /// It stopped where the main reader took the rest over (the result ends there).
+    pub(super) stopped: bool,
 }
 
 /// Finds and parses `edges` on its own (V8 writes `snapshot` first and `edges` after `nodes`).
@@ -426,5 +431,5 @@ pub(super) fn parse_edges_ahead(
         (_, Some(stop)) => Ok((cols, stop)),
         (result, None) => result.map(|_| (cols, lx.offset())),
     };
-    Some(EdgesAhead { key_offset, result })
+    Some(EdgesAhead { key_offset, result, stopped: stopped_at.is_some() })
 }
