@@ -191,16 +191,11 @@ fn base_identity(snapshot: &HeapSnapshot, renamed: &BitVec, n: NodeIdx) -> NameI
     }
 }
 
-/// String indexes whose text equals `s` (V8 deduplicates strings, but a file need not).
-fn indexes_of(snapshot: &HeapSnapshot, s: &str) -> Vec<u32> {
-    snapshot.strings().indexes_of(s)
-}
-
 /// `inferInterfaceDefinitions`: the popular property lists of plain objects.
 pub fn infer_interface_definitions(snapshot: &HeapSnapshot) -> Vec<InterfaceDefinition> {
     const MAX_INTERFACE_NAME_LENGTH: usize = 120;
-    let object_names = indexes_of(snapshot, "Object");
-    let proto_names = indexes_of(snapshot, "__proto__");
+    let object_names = snapshot.strings().indexes_of("Object");
+    let proto_names = snapshot.strings().indexes_of("__proto__");
     let mut formatted_len = vec![u32::MAX; snapshot.strings().len()];
     let mut candidates: IntMap<Vec<u32>, usize> = IntMap::default();
     let mut list: Vec<(Vec<u32>, u64)> = Vec::new();
@@ -316,7 +311,7 @@ pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[Interf
         definitions.iter().map(|d| NameIdentity::Interface(d.name.clone())).collect();
     // The class each definition was given, once one object took it.
     let mut interface_class = vec![ClassId::MAX; definitions.len()];
-    let object_names = indexes_of(snapshot, "Object");
+    let object_names = snapshot.strings().indexes_of("Object");
 
     let mut class_of = Vec::with_capacity(n);
     let mut locations = snapshot.locations();

@@ -339,9 +339,22 @@ pub fn close_opened_inspector(pid: u32, ws_url: &str) -> Result<bool, CaptureErr
     pid::close_inspector(pid, session, ws_url)
 }
 
-/// The debuggable targets listed at inspector address `addr` (`HOST:PORT`), loopback only unless
-/// `options` allow remote hosts.
+/// The debuggable targets listed at inspector address `addr` (`HOST:PORT`, or one target's
+/// `ws://` address), loopback only unless `options` allow remote hosts.
 pub fn list_targets(addr: &str, options: &Options) -> Result<Vec<targets::TargetInfo>, CaptureError> {
+    // A target's own WebSocket address (what `--ws` takes, and what Node prints when it does not
+    // list its targets over HTTP) is its one target.
+    if addr.starts_with("ws://") {
+        let (host_port, _) = cdp::split_ws_url(addr)?;
+        check_host(host_port, options)?;
+        let url = addr.to_string();
+        return Ok(vec![targets::TargetInfo {
+            title: String::new(),
+            url: url.clone(),
+            kind: "ws".into(),
+            ws_url: url,
+        }]);
+    }
     let sock = check_host(addr, options)?;
     let entries = targets::list(addr, sock, Duration::from_secs(5))?;
     Ok(entries.into_iter().filter(|t| !t.ws_url.is_empty()).collect())

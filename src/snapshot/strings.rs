@@ -53,7 +53,8 @@ impl StringTable {
         self.ends.len()
     }
 
-    /// The indexes of every string equal to `s`. Lengths are compared first, from the offsets
+    /// The indexes of every string equal to `s` (V8 deduplicates strings, but a file need not).
+    /// Lengths are compared first, from the offsets
     /// alone: the text of other strings is not read (after spilling, not even paged in).
     pub fn indexes_of(&self, s: &str) -> Vec<StringIdx> {
         let mut start = 0usize;

@@ -185,14 +185,6 @@ impl AttachDialog {
         self.error = None;
         self.addresses.retain(|(a, _)| *a != addr);
         self.address.clear();
-        // A target's own WebSocket address (`--ws`: what Node prints when it does not list its
-        // targets over HTTP) is its one target; the loopback rule applies when attaching.
-        if addr.starts_with("ws://") {
-            let target =
-                TargetInfo { title: String::new(), url: addr.clone(), kind: "ws".into(), ws_url: addr.clone() };
-            self.addresses.push((addr, Some(Ok(vec![target]))));
-            return;
-        }
         self.addresses.push((addr.clone(), None));
         let (tx, rx) = channel();
         let (ctx, options) = (ctx.clone(), self.options());

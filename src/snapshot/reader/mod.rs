@@ -89,14 +89,8 @@ pub fn read_file(path: &Path, progress: &dyn Progress) -> Result<HeapSnapshot, R
 
 /// [`read_file`] with the size from which plain files are read by two threads (tests force it).
 pub fn read_file_with(path: &Path, progress: &dyn Progress, parallel_from: u64) -> Result<HeapSnapshot, ReadError> {
-    let io = |e: std::io::Error| ReadError {
-        kind: ReadErrorKind::Io(e),
-        section: Section::TopLevel,
-        offset: 0,
-        decompressed: false,
-    };
-    let mut file = File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
+    let mut file = File::open(path).map_err(open_error)?;
+    let meta = file.metadata().map_err(open_error)?;
     if !meta.is_file() {
         // A pipe, FIFO or character device (`<(zcat x.gz)`, `/dev/stdin`): it cannot seek and
         // has no size, so it is read once, as a stream (no second thread, no size bound).
@@ -105,7 +99,7 @@ pub fn read_file_with(path: &Path, progress: &dyn Progress, parallel_from: u64) 
     let size = meta.len();
     let mut magic = [0u8; 2];
     let is_gzip = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
-    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(io)?;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(open_error)?;
     if is_gzip || size < parallel_from {
         return read_from(file, Some(size), progress);
     }
@@ -117,14 +111,8 @@ pub fn read_file_with(path: &Path, progress: &dyn Progress, parallel_from: u64) 
 /// real use depends on the two threads' speeds.
 #[doc(hidden)]
 pub fn read_file_taking_edges_over_at(path: &Path, fraction: f64) -> Result<HeapSnapshot, ReadError> {
-    let io = |e: std::io::Error| ReadError {
-        kind: ReadErrorKind::Io(e),
-        section: Section::TopLevel,
-        offset: 0,
-        decompressed: false,
-    };
-    let file = File::open(path).map_err(io)?;
-    let size = file.metadata().map_err(io)?.len();
+    let file = File::open(path).map_err(open_error)?;
+    let size = file.metadata().map_err(open_error)?.len();
     read_in_two(path, size, file, &crate::progress::NoProgress, Split::forced_at(fraction))
 }
 
@@ -162,6 +150,11 @@ fn read_in_two(
             _ => Err(e),
         }
     })
+}
+
+/// An I/O error opening or sizing the file, before any byte is read.
+fn open_error(e: std::io::Error) -> ReadError {
+    ReadError { kind: ReadErrorKind::Io(e), section: Section::TopLevel, offset: 0, decompressed: false }
 }
 
 /// Reads a snapshot from any byte stream, plain or gzip-compressed. `size` is the stream's
