@@ -204,7 +204,8 @@ fn a_ws_address_attaches_where_the_inspector_lists_no_targets() {
     h.get_by_role(Role::TextInput).type_text(&ws);
     h.run_steps(1);
     h.get_by_label("Add").click();
-    h.run_steps(2);
+    wait_until(&mut h, 10, "the address's target", |a| !a.attach.is_busy());
+    assert_eq!(error_text(&h), "");
     h.get_by_label(&format!("ws  {ws}")).click();
     h.run_steps(2);
     h.get_by_label("Attach").click();
