@@ -87,6 +87,7 @@ pub mod jsstr;
 pub mod leaks;
 pub mod merged_paths;
 pub mod names;
+pub mod path_keys;
 pub mod paths;
 pub mod retainers;
 pub mod shallow;
