@@ -188,6 +188,47 @@ fn by_pid_opens_the_inspector_captures_and_closes_it_again() {
     assert_eq!(files_in(dir.path()).len(), 3, "no temporary file is left");
 }
 
+/// What a user does without `--every`: three separate `capture --pid` runs, each its own
+/// inspector session, so V8 numbers the objects anew each time. The leak report cannot follow
+/// them by id; it follows them by their paths, says so, and names the growing `RequestLog`.
+#[test]
+fn separate_captures_of_one_process_make_a_leak_report() {
+    let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start_node(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let pid = server.pid().to_string();
+    let mut files = Vec::new();
+    for k in 1..=3 {
+        let file = dir.path().join(format!("s{k}.heapsnapshot")).display().to_string();
+        capture_ok(&["--pid", &pid, "-o", &file]);
+        files.push(file);
+        if k < 3 {
+            // ~100 kB a step: above the report's 64 KiB floor.
+            for _ in 0..200 {
+                get(server.port, "/leak");
+            }
+        }
+    }
+    let mut args = vec!["leaks"];
+    args.extend(files.iter().map(String::as_str));
+    args.push("--json");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_heapscope")).args(&args).env("HEAPSCOPE_NO_INDEX", "1").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shares = r["matched_by_path"].as_array().unwrap();
+    assert_eq!(shares.len(), 2, "three sessions: objects followed by their paths: {r:#}");
+    assert!(shares.iter().all(|s| s.as_f64().unwrap() > 0.5), "{shares:?}");
+    let first = &r["suspects"][0];
+    let path: Vec<&str> = first["path"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    assert!(path.contains(&"requestLog"), "the first suspect is the request log: {r:#}");
+    // In every snapshot: the array was found at its path in the first one too.
+    let sizes: Vec<u64> = first["retained_size"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert!(sizes.len() == 3 && sizes[0] < sizes[1] && sizes[1] < sizes[2], "{sizes:?}");
+    // The process still serves, with every leak kept.
+    assert!(get(server.port, "/").contains(" 400"));
+}
+
 #[test]
 fn by_address_captures_and_leaves_the_inspector_open() {
     let server = start_node(&["--inspect=127.0.0.1:0"]);

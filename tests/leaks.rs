@@ -14,6 +14,10 @@ use heapscope::snapshot::builder::SnapshotBuilder;
 use heapscope::snapshot::{EdgeType, HeapSnapshot, NodeType};
 use serde_json::Value;
 
+#[path = "support/renumber.rs"]
+mod renumber;
+use renumber::renumbered;
+
 /// The binary with the persisted index off: these tests parse every file (tests/index.rs
 /// tests the index).
 fn heapscope(args: &[&str]) -> Output {
@@ -87,10 +91,8 @@ fn no_leak_control_has_no_suspect_and_asks_for_a_third_snapshot() {
     assert!(text.contains("third snapshot") && text.contains("No leak suspects"), "{text}");
 }
 
-/// Every scenario in `tests/fixtures/leaks/*/scenario.json`: each leak among the first three
-/// suspects (first when it is the only one), each control with no suspect.
-#[test]
-fn leak_scenarios_name_their_holders() {
+/// The scenario folders of `tests/fixtures/leaks`.
+fn scenarios() -> Vec<PathBuf> {
     let dir = fixtures().join("leaks");
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -99,55 +101,100 @@ fn leak_scenarios_name_their_holders() {
         .collect();
     entries.sort();
     assert!(entries.len() >= 12, "only {} scenarios in {}", entries.len(), dir.display());
+    entries
+}
+
+/// A scenario's manifest and its snapshot files, oldest first.
+fn scenario(case: &Path) -> (Value, Vec<PathBuf>) {
+    let manifest: Value = serde_json::from_slice(&std::fs::read(case.join("scenario.json")).unwrap()).unwrap();
+    let files = manifest["snapshots"].as_array().unwrap().iter().map(|f| case.join(f.as_str().unwrap())).collect();
+    (manifest, files)
+}
+
+/// What `report` (`leaks --json`) gets wrong against the scenario's manifest: each leak among
+/// the first three suspects (first when it is the only one), the faster of two first, a control
+/// with no suspect.
+fn misses(manifest: &Value, r: &Value) -> Vec<String> {
     let mut failures = Vec::new();
-    for case in &entries {
-        let manifest: Value = serde_json::from_slice(&std::fs::read(case.join("scenario.json")).unwrap()).unwrap();
-        let files: Vec<String> = manifest["snapshots"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| case.join(f.as_str().unwrap()).display().to_string())
-            .collect();
+    let suspects = r["suspects"].as_array().unwrap();
+    let name = manifest["name"].as_str().unwrap();
+    let expected = manifest["leaks"].as_array().unwrap();
+    if manifest["control"] == true {
+        if !suspects.is_empty() {
+            failures.push(format!("{name}: control, but suspects {:?}", holder_edges(r)));
+        }
+        return failures;
+    }
+    let within = if expected.len() == 1 { 1 } else { 3 };
+    let mut positions = Vec::new();
+    for leak in expected {
+        let accept: Vec<&str> = leak["accept_edges"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let in_path: Vec<&str> = leak
+            .get("accept_path_contains")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        let hit = suspects.iter().take(within).position(|s| {
+            accept.contains(&s["holder"]["edge"].as_str().unwrap())
+                || s["path"].as_array().unwrap().iter().any(|e| in_path.contains(&e.as_str().unwrap()))
+        });
+        match hit {
+            Some(p) => positions.push((leak["rate"].as_str().unwrap_or("").to_string(), p)),
+            None => failures.push(format!(
+                "{name}: {:?} not among the first {within}: {:?}",
+                leak["holder"]["edge"],
+                holder_edges(r)
+            )),
+        }
+    }
+    // Two leaks at different rates: the faster first.
+    if let (Some(fast), Some(slow)) =
+        (positions.iter().find(|p| p.0 == "fast"), positions.iter().find(|p| p.0 == "slow"))
+        && fast.1 > slow.1
+    {
+        failures.push(format!("{name}: the slower leak ranks first: {:?}", holder_edges(r)));
+    }
+    failures
+}
+
+/// Every scenario in `tests/fixtures/leaks/*/scenario.json`: each leak among the first three
+/// suspects (first when it is the only one), each control with no suspect.
+#[test]
+fn leak_scenarios_name_their_holders() {
+    let mut failures = Vec::new();
+    for case in scenarios() {
+        let (manifest, files) = scenario(&case);
+        let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
         let r = leaks_json(&files);
-        let suspects = r["suspects"].as_array().unwrap();
-        let name = manifest["name"].as_str().unwrap();
-        let expected = manifest["leaks"].as_array().unwrap();
-        if manifest["control"] == true {
-            if !suspects.is_empty() {
-                failures.push(format!("{name}: control, but suspects {:?}", holder_edges(&r)));
-            }
-            continue;
+        assert_eq!(r["matched_by_path"], serde_json::json!([]), "one session: objects are followed by id");
+        failures.extend(misses(&manifest, &r));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The same scenarios with the earlier snapshots renumbered as separate profiler sessions (two
+/// `capture --pid` runs) would: the holders are still named, by their paths, and the controls
+/// stay silent.
+#[test]
+fn leak_scenarios_across_profiler_sessions() {
+    let mut failures = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    for case in scenarios() {
+        let (manifest, files) = scenario(&case);
+        let (last, earlier) = files.split_last().unwrap();
+        let mut args: Vec<String> = Vec::new();
+        for (k, f) in earlier.iter().enumerate() {
+            let out = dir.path().join(format!("{}-{k}.heapsnapshot", manifest["name"].as_str().unwrap()));
+            renumbered(f, &out);
+            args.push(out.display().to_string());
         }
-        let within = if expected.len() == 1 { 1 } else { 3 };
-        let mut positions = Vec::new();
-        for leak in expected {
-            let accept: Vec<&str> =
-                leak["accept_edges"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-            let in_path: Vec<&str> = leak
-                .get("accept_path_contains")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
-                .unwrap_or_default();
-            let hit = suspects.iter().take(within).position(|s| {
-                accept.contains(&s["holder"]["edge"].as_str().unwrap())
-                    || s["path"].as_array().unwrap().iter().any(|e| in_path.contains(&e.as_str().unwrap()))
-            });
-            match hit {
-                Some(p) => positions.push((leak["rate"].as_str().unwrap_or("").to_string(), p)),
-                None => failures.push(format!(
-                    "{name}: {:?} not among the first {within}: {:?}",
-                    leak["holder"]["edge"],
-                    holder_edges(&r)
-                )),
-            }
+        args.push(last.display().to_string());
+        let r = leaks_json(&args);
+        let shares = r["matched_by_path"].as_array().unwrap();
+        if shares.len() != earlier.len() {
+            failures.push(format!("{}: not matched by path: {:?}", manifest["name"], r["matched_by_path"]));
         }
-        // Two leaks at different rates: the faster first.
-        if let (Some(fast), Some(slow)) =
-            (positions.iter().find(|p| p.0 == "fast"), positions.iter().find(|p| p.0 == "slow"))
-            && fast.1 > slow.1
-        {
-            failures.push(format!("{name}: the slower leak ranks first: {:?}", holder_edges(&r)));
-        }
+        failures.extend(misses(&manifest, &r));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

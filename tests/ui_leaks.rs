@@ -10,7 +10,9 @@ use heapscope::ui::{Item, View};
 
 #[path = "support/ui_harness.rs"]
 mod ui_harness;
-use ui_harness::{app_with_samples, harness, settle};
+use ui_harness::{app_with_files, app_with_samples, harness, sample, settle};
+#[path = "support/renumber.rs"]
+mod renumber;
 
 #[test]
 fn leaks_view_names_login_users_first_and_its_actions_work() {
@@ -67,4 +69,30 @@ fn leaks_view_names_login_users_first_and_its_actions_work() {
     assert_eq!(h.state().current, Some(last));
     assert_eq!(h.state().base, Some(first_id));
     assert!(h.state().comparison().is_some());
+}
+
+/// The tutorial's snapshots as two separate `capture` runs and a third would leave them (each its
+/// own profiler session, so its own ids): the view still names `loginUsers` first, and says that
+/// it followed the objects by their paths.
+#[test]
+fn leaks_view_follows_objects_by_path_across_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for name in ["s1", "s2"] {
+        let out = dir.path().join(format!("{name}.heapsnapshot"));
+        renumber::renumbered(&sample(&format!("{name}.heapsnapshot.gz")), &out);
+        files.push(out);
+    }
+    files.push(sample("s3.heapsnapshot.gz"));
+    let mut app = app_with_files(&files);
+    app.view = View::Leaks;
+    let mut h = harness(app);
+    settle(&mut h);
+    h.get_by_label_contains("followed by their paths from the root");
+    let ids: Vec<u64> = h.state().snapshots.iter().map(|s| s.id).collect();
+    let report = h.state().leaks.report_for(&ids).unwrap().clone().unwrap();
+    assert_eq!(report.matched_by_path.len(), 2);
+    let top = &report.suspects[0];
+    assert_eq!(top.edge, "loginUsers");
+    h.get_by_label(&format!("loginUsers  {} @{}", top.class_name, top.holder_id));
 }

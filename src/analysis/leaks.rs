@@ -11,11 +11,19 @@
 //!
 //! # Identity
 //!
-//! V8 keeps an object's id for its whole life, so within one process an id seen twice names
-//! the same object (DevTools' Comparison relies on the same fact). Ids are *not* unique across
-//! processes: two runs of one program number their heaps alike. [`check_same_process`] says two
-//! snapshots are of one process when, among the ids both have, nearly all name the same string
-//! (measured: ≥ 99% within a process, 5–62% between two Node.js runs of similar programs).
+//! V8 keeps an object's id for its whole life within one profiler session, so an id seen twice
+//! names the same object (DevTools' Comparison relies on the same fact). Ids are *not* unique
+//! across sessions: each starts numbering again (the inspector clears them when a session
+//! closes), and two runs of one program number their heaps alike. [`same_session`] says two
+//! snapshots continue one session when, among the ids both have, nearly all name the same string
+//! (measured: ≥ 99% within a session, 5–62% between two Node.js runs of similar programs, 6–38%
+//! between two `capture --pid` runs on one process).
+//!
+//! When they do not (two `capture` runs, two Attach… sessions), the earlier snapshots are
+//! renumbered by the paths of their objects from the root ([`path_keys`]): an object gets the id
+//! of the last snapshot's object at the same path. That is done only for snapshots of one
+//! program — the earlier one's scripts all in the last, and at least [`MIN_PATH_MATCH`] of its
+//! objects found — and the report says it was done ([`LeakReport::identity_note`]).
 //!
 //! # The walk (Eclipse MAT's accumulation point, on growth instead of size)
 //!
@@ -64,6 +72,7 @@
 use std::collections::HashMap;
 
 use super::dominator_tree::DominatorChildren;
+use super::path_keys;
 use super::paths::{self, RetainersView};
 use super::{Analysis, RetainedSizes, RetainedView};
 use crate::snapshot::{EdgeType, HeapSnapshot, Location, NodeIdx, NodeType};
@@ -82,6 +91,12 @@ const CHAIN_REPEATS: usize = 3;
 const CHAIN_MAX_PERIOD: usize = 6;
 /// Of two snapshots' shared ids, the share that must name the same string (see the module docs).
 const SAME_PROCESS_SHARE: f64 = 0.9;
+/// Of an earlier snapshot's objects, the share that must be found at the same path in the last
+/// when ids cannot be used ([`path_keys`]). Measured on this project's fixtures: 95–100% of the
+/// objects that survive between snapshots of one program, but 55–92% of all objects between two
+/// programs on one Node.js version, whose Node objects match; the scripts tell those apart
+/// ([`path_keys::program_scripts`]), this share what has no scripts of its own.
+const MIN_PATH_MATCH: f64 = 0.5;
 /// Instances kept per added class, for the views.
 const INSTANCES_PER_CLASS: usize = 200;
 /// Added classes kept per suspect.
@@ -92,14 +107,50 @@ const TOP_CLASSES: usize = 10;
 pub enum LeakError {
     #[error("a leak report needs at least two snapshots of one process (got {0})")]
     TooFew(usize),
-    #[error(
-        "{later} is not a later snapshot of the process that wrote {earlier}: of the {shared} object ids (sampled) \
-         both have, only {same_pct:.0}% name the same object. V8 keeps ids only within one profiler session: \
-         snapshots of another process, or of the same one taken in separate sessions (two `capture` runs, two \
-         Attach… sessions, a reopened DevTools), cannot be matched; take them in one session \
-         (`capture --every N --count K`, one Attach… session, or one DevTools window)"
-    )]
-    DifferentProcess { earlier: String, later: String, shared: usize, same_pct: f64 },
+    #[error("{later} is not a later snapshot of the process that wrote {earlier}: {why}")]
+    DifferentProcess { earlier: String, later: String, why: NotOneProgram },
+}
+
+/// Why two snapshots whose object ids differ are not taken as one program's.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotOneProgram {
+    /// Scripts of the earlier snapshot missing from the later one (the first few, and how many).
+    Scripts { missing: Vec<String>, count: usize },
+    /// The share of the earlier snapshot's objects found at the same path from the root.
+    FewAtSamePaths { matched_pct: f64 },
+    /// Of the ids (sampled) both snapshots have, the share that name the same object: below
+    /// [`SAME_PROCESS_SHARE`], another profiler session.
+    OtherSession { shared: usize, same_pct: f64 },
+}
+
+impl std::fmt::Display for NotOneProgram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const IDS_DIFFER: &str = "their object ids differ (V8 numbers objects per profiler session), and";
+        match self {
+            NotOneProgram::Scripts { missing, count } => {
+                write!(f, "{IDS_DIFFER} the earlier one runs scripts the later one does not ({}", missing.join(", "))?;
+                if *count > missing.len() {
+                    write!(f, ", … {count} in all")?;
+                }
+                f.write_str("): they are snapshots of different programs")
+            }
+            NotOneProgram::FewAtSamePaths { matched_pct } => write!(
+                f,
+                "{IDS_DIFFER} only {matched_pct:.0}% of the earlier one's objects are found at the same path from \
+                 the root (at least {:.0}% are in snapshots of one program): they are snapshots of different \
+                 programs or Node.js versions",
+                MIN_PATH_MATCH * 100.0
+            ),
+            NotOneProgram::OtherSession { shared, same_pct } => write!(
+                f,
+                "of the {shared} object ids (sampled) both have, only {same_pct:.0}% name the same object. V8 keeps \
+                 ids only within one profiler session: snapshots of another process, or of the same one taken in \
+                 separate sessions (two `capture` runs, two Attach… sessions, a reopened DevTools), cannot be \
+                 followed object by object; take them in one session (`capture --every N --count K`, one \
+                 Attach… session, or one DevTools window)"
+            ),
+        }
+    }
 }
 
 /// What is kept of an earlier snapshot: per id, sorted by id.
@@ -116,6 +167,11 @@ pub struct SnapshotSeries {
     /// `(id, hash of the raw name)` of a sample of the nodes, by id; only kept for the latest
     /// snapshot (the next one is checked against it), then dropped.
     names: Vec<(u32, u32)>,
+    /// Each entry's [`path_keys`] key (as `ids`), for when the last snapshot's ids do not match;
+    /// dropped when they do.
+    keys: Vec<u64>,
+    /// [`path_keys::program_scripts`].
+    scripts: Vec<String>,
 }
 
 impl SnapshotSeries {
@@ -124,17 +180,20 @@ impl SnapshotSeries {
         let s = a.snapshot;
         let retained = (0..s.node_count() as NodeIdx).map(|n| a.retained_size.saturated(n)).collect();
         let (entries, names) = (entries_by_node(a), sampled_names(s));
-        SnapshotSeries::sorted(file, a.total_size, &s.node_id, retained, entries, names)
+        let identity = Identity { keys: path_keys::path_keys(s), scripts: path_keys::program_scripts(s) };
+        SnapshotSeries::sorted(file, a.total_size, &s.node_id, retained, entries, names, identity)
     }
 
     /// The compact series of `a`, freeing the snapshot before the sort by id: `leaks` makes it
     /// while the next file is read, and that overlap set the command's peak.
     pub fn of_owned(a: RetainedSizes, file: &str) -> SnapshotSeries {
         let (entries, names) = (entries_by_node(a.view()), sampled_names(&a.snapshot));
+        let identity =
+            Identity { keys: path_keys::path_keys(&a.snapshot), scripts: path_keys::program_scripts(&a.snapshot) };
         let RetainedSizes { mut snapshot, retained_size, total_size, .. } = a;
         let ids = std::mem::take(&mut snapshot.node_id);
         drop(snapshot);
-        SnapshotSeries::sorted(file, total_size, &ids, retained_size, entries, names)
+        SnapshotSeries::sorted(file, total_size, &ids, retained_size, entries, names, identity)
     }
 
     /// The series from per-node columns (`ids[n]`, `retained[n]`, `entries[n]`).
@@ -145,6 +204,7 @@ impl SnapshotSeries {
         retained: Vec<u32>,
         entries: Vec<u32>,
         names: Vec<(u32, u32)>,
+        identity: Identity,
     ) -> SnapshotSeries {
         let order = by_id(ids);
         let permuted = |column: &[u32]| order.iter().map(|&n| column[n as usize]).collect();
@@ -156,6 +216,49 @@ impl SnapshotSeries {
             retained: permuted(&retained),
             entries: permuted(&entries),
             names,
+            keys: order.iter().map(|&n| identity.keys[n as usize]).collect(),
+            scripts: identity.scripts,
+        }
+    }
+
+    /// Renumbers the series with the ids of `last`'s nodes at the same paths from the root
+    /// (`last_keys`: [`path_keys::unique_keys`] of `last`), leaving out entries with no such node;
+    /// the share of the series' nodes kept.
+    fn renumber_by_path(&mut self, last: &HeapSnapshot, last_keys: &[(u64, NodeIdx)]) -> f64 {
+        let mine = path_keys::unique_keys(&std::mem::take(&mut self.keys));
+        let mut kept: Vec<(u32, u32)> = Vec::with_capacity(mine.len().min(last_keys.len()));
+        let (mut i, mut j) = (0, 0);
+        while i < mine.len() && j < last_keys.len() {
+            match mine[i].0.cmp(&last_keys[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    kept.push((last.node_id(last_keys[j].1), mine[i].1));
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        drop(mine);
+        kept.sort_unstable();
+        self.ids = kept.iter().map(|&(id, _)| id).collect();
+        self.retained = kept.iter().map(|&(_, k)| self.retained[k as usize]).collect();
+        self.entries = kept.iter().map(|&(_, k)| self.entries[k as usize]).collect();
+        kept.len() as f64 / self.node_count.max(1) as f64
+    }
+
+    /// Only the sampled names of `s`, to check the next snapshot's ids against.
+    fn probe(s: &HeapSnapshot, file: &str) -> SnapshotSeries {
+        SnapshotSeries {
+            file: file.to_string(),
+            node_count: 0,
+            total_size: 0,
+            ids: Vec::new(),
+            retained: Vec::new(),
+            entries: Vec::new(),
+            names: sampled_names(s),
+            keys: Vec::new(),
+            scripts: Vec::new(),
         }
     }
 
@@ -164,8 +267,19 @@ impl SnapshotSeries {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.ids.capacity() * 4 + self.retained.capacity() * 4 + self.entries.capacity() * 4 + self.names.capacity() * 8
+        self.ids.capacity() * 4
+            + self.retained.capacity() * 4
+            + self.entries.capacity() * 4
+            + self.names.capacity() * 8
+            + self.keys.capacity() * 8
     }
+}
+
+/// What identifies a snapshot's objects without their ids.
+struct Identity {
+    /// [`path_keys::path_keys`], by node.
+    keys: Vec<u64>,
+    scripts: Vec<String>,
 }
 
 /// Node ordinals by ascending id. Ids ascend in node order in some writers (then this is one
@@ -269,8 +383,9 @@ pub fn entry_count(a: RetainedView, n: NodeIdx) -> u32 {
     count
 }
 
-/// Whether `later` is a snapshot of the same process as `earlier` (see the module docs).
-fn check_same_process(earlier: &SnapshotSeries, later: &SnapshotSeries) -> Result<(), LeakError> {
+/// Whether `later` continues the profiler session of `earlier`: its ids name the same objects
+/// (see the module docs).
+fn same_session(earlier: &SnapshotSeries, later: &SnapshotSeries) -> Result<(), NotOneProgram> {
     let (a, b) = (&earlier.names, &later.names);
     let (mut i, mut j, mut shared, mut same) = (0, 0, 0usize, 0usize);
     while i < a.len() && j < b.len() {
@@ -289,32 +404,22 @@ fn check_same_process(earlier: &SnapshotSeries, later: &SnapshotSeries) -> Resul
     if share >= SAME_PROCESS_SHARE {
         Ok(())
     } else {
-        Err(LeakError::DifferentProcess {
-            earlier: earlier.file.clone(),
-            later: later.file.clone(),
-            shared,
-            same_pct: share * 100.0,
-        })
+        Err(NotOneProgram::OtherSession { shared, same_pct: share * 100.0 })
     }
 }
 
-/// Whether `snapshots` (oldest first, with their titles) are of one process: [`check_same_process`]
-/// on each consecutive pair, the rule the leak report applies. For views that follow several
-/// snapshots of one process (the Trends) without making a leak report.
+/// Whether `snapshots` (oldest first, with their titles) are of one profiler session:
+/// [`same_session`] on each consecutive pair. For views that follow objects by id across several
+/// snapshots (the Trends) without making a leak report.
 pub fn check_one_process(snapshots: &[(&HeapSnapshot, &str)]) -> Result<(), LeakError> {
-    let names = |(s, file): &(&HeapSnapshot, &str)| SnapshotSeries {
-        file: file.to_string(),
-        node_count: 0,
-        total_size: 0,
-        ids: Vec::new(),
-        retained: Vec::new(),
-        entries: Vec::new(),
-        names: sampled_names(s),
-    };
     let mut earlier: Option<SnapshotSeries> = None;
-    for later in snapshots.iter().map(names) {
+    for later in snapshots.iter().map(|(s, file)| SnapshotSeries::probe(s, file)) {
         if let Some(prev) = &earlier {
-            check_same_process(prev, &later)?;
+            same_session(prev, &later).map_err(|why| LeakError::DifferentProcess {
+                earlier: prev.file.clone(),
+                later: later.file.clone(),
+                why,
+            })?;
         }
         earlier = Some(later);
     }
@@ -406,9 +511,33 @@ pub struct LeakReport {
     pub suspects: Vec<Suspect>,
     /// The growth a suspect needed (bytes).
     pub threshold: u64,
+    /// Empty when the objects were followed by their ids; else, per earlier snapshot, the share
+    /// of its objects found at the same path from the root in the last ([`path_keys`]), which
+    /// followed them instead (snapshots of separate profiler sessions).
+    pub matched_by_path: Vec<f64>,
 }
 
 impl LeakReport {
+    /// What the report says when it followed objects by their paths, not their ids (the one
+    /// wording for the CLI, the HTML report and the window).
+    pub fn identity_note(&self) -> Option<String> {
+        if self.matched_by_path.is_empty() {
+            return None;
+        }
+        let shares: Vec<String> = self
+            .snapshots
+            .iter()
+            .zip(&self.matched_by_path)
+            .map(|(s, share)| format!("{:.0}% of those of {}", share * 100.0, s.file))
+            .collect();
+        Some(format!(
+            "The snapshots come from separate profiler sessions (V8 numbers objects anew in each), so objects \
+             were followed by their paths from the root, not by id. Found at the same path in the last \
+             snapshot: {}. An object that moved counts as new.",
+            shares.join(", ")
+        ))
+    }
+
     /// With two snapshots, growth that happened once cannot be told from a leak.
     pub fn needs_third_snapshot(&self) -> bool {
         self.snapshots.len() < 3
@@ -416,9 +545,17 @@ impl LeakReport {
 }
 
 /// Snapshots fed in order, the last one finishing the report.
-#[derive(Default)]
 pub struct LeakSession {
     earlier: Vec<SnapshotSeries>,
+    /// Whether every snapshot so far continues the previous one's profiler session
+    /// ([`same_session`]); else objects are matched by their paths ([`path_keys`]).
+    one_session: bool,
+}
+
+impl Default for LeakSession {
+    fn default() -> LeakSession {
+        LeakSession { earlier: Vec::new(), one_session: true }
+    }
 }
 
 impl LeakSession {
@@ -427,23 +564,22 @@ impl LeakSession {
     }
 
     /// Adds a snapshot that is not the last; only its compact series is kept.
-    pub fn push(&mut self, a: RetainedView, file: &str) -> Result<(), LeakError> {
-        self.push_series(SnapshotSeries::of(a, file))
+    pub fn push(&mut self, a: RetainedView, file: &str) {
+        self.push_series(SnapshotSeries::of(a, file));
     }
 
     /// As [`LeakSession::push`], with the snapshot freed as soon as it is read (see
     /// [`SnapshotSeries::of_owned`]).
-    pub fn push_owned(&mut self, a: RetainedSizes, file: &str) -> Result<(), LeakError> {
-        self.push_series(SnapshotSeries::of_owned(a, file))
+    pub fn push_owned(&mut self, a: RetainedSizes, file: &str) {
+        self.push_series(SnapshotSeries::of_owned(a, file));
     }
 
-    fn push_series(&mut self, series: SnapshotSeries) -> Result<(), LeakError> {
+    fn push_series(&mut self, series: SnapshotSeries) {
         if let Some(prev) = self.earlier.last_mut() {
-            check_same_process(prev, &series)?;
+            self.one_session &= same_session(prev, &series).is_ok();
             prev.names = Vec::new();
         }
         self.earlier.push(series);
-        Ok(())
     }
 
     pub fn earlier(&self) -> &[SnapshotSeries] {
@@ -454,27 +590,50 @@ impl LeakSession {
         self.earlier.iter().map(SnapshotSeries::heap_bytes).sum()
     }
 
-    /// The report, with `last` the last snapshot.
-    pub fn finish(self, last: &Analysis, file: &str) -> Result<LeakReport, LeakError> {
+    /// The report, with `last` the last snapshot. When the ids of the snapshots are not of one
+    /// profiler session, every earlier snapshot is renumbered by the paths of its objects
+    /// ([`SnapshotSeries::renumber_by_path`]), if it is of the same program (its scripts are all
+    /// in the last, and [`MIN_PATH_MATCH`] of its objects are found).
+    pub fn finish(mut self, last: &Analysis, file: &str) -> Result<LeakReport, LeakError> {
         if self.earlier.is_empty() {
             return Err(LeakError::TooFew(1));
         }
         let s = &last.snapshot;
-        let order = by_id(&s.node_id);
         if let Some(prev) = self.earlier.last() {
             // The last snapshot's names, checked without keeping a series of it.
-            let probe = SnapshotSeries {
-                file: file.to_string(),
-                node_count: 0,
-                total_size: 0,
-                ids: Vec::new(),
-                retained: Vec::new(),
-                entries: Vec::new(),
-                names: sampled_names(s),
-            };
-            check_same_process(prev, &probe)?;
+            self.one_session &= same_session(prev, &SnapshotSeries::probe(s, file)).is_ok();
         }
-        Ok(report(&self.earlier, last, file, order))
+        let mut matched_by_path = Vec::new();
+        if self.one_session {
+            for e in &mut self.earlier {
+                e.keys = Vec::new();
+            }
+        } else {
+            let last_scripts = path_keys::program_scripts(s);
+            let last_keys = path_keys::unique_keys(&path_keys::path_keys(s));
+            for e in &mut self.earlier {
+                let earlier = e.file.clone();
+                let different = |why| LeakError::DifferentProcess { earlier, later: file.to_string(), why };
+                let missing: Vec<String> =
+                    e.scripts.iter().filter(|x| last_scripts.binary_search(x).is_err()).cloned().collect();
+                if !missing.is_empty() {
+                    let count = missing.len();
+                    return Err(different(NotOneProgram::Scripts {
+                        missing: missing.into_iter().take(3).collect(),
+                        count,
+                    }));
+                }
+                let share = e.renumber_by_path(s, &last_keys);
+                if share < MIN_PATH_MATCH {
+                    return Err(different(NotOneProgram::FewAtSamePaths { matched_pct: share * 100.0 }));
+                }
+                matched_by_path.push(share);
+            }
+        }
+        let order = by_id(&s.node_id);
+        let mut r = report(&self.earlier, last, file, order);
+        r.matched_by_path = matched_by_path;
+        Ok(r)
     }
 }
 
@@ -488,7 +647,7 @@ pub fn analyze(snapshots: &[(&Analysis, &str)]) -> Result<LeakReport, LeakError>
     }
     let mut session = LeakSession::new();
     for (a, f) in rest {
-        session.push(a.retained_view(), f)?;
+        session.push(a.retained_view(), f);
     }
     session.finish(last, last_file)
 }
@@ -829,7 +988,7 @@ fn report(earlier: &[SnapshotSeries], a: &Analysis, file: &str, order: Vec<NodeI
         .map(|e| SnapshotInfo { file: e.file.clone(), node_count: e.node_count, total_size: e.total_size })
         .collect();
     snapshots.push(SnapshotInfo { file: file.to_string(), node_count: a.node_count(), total_size: a.total_size() });
-    LeakReport { snapshots, suspects, threshold }
+    LeakReport { snapshots, suspects, threshold, matched_by_path: Vec::new() }
 }
 
 fn suspect(g: &Growth, h: NodeIdx, point: NodeIdx, how: Found) -> Suspect {

@@ -94,7 +94,7 @@ pub fn build(files: &[PathBuf], progress: bool) -> anyhow::Result<(LeakReport, c
     let mut previous: Option<(RetainedSizes, String)> = None;
     let mut series_of = |previous: Option<(RetainedSizes, String)>| -> anyhow::Result<()> {
         if let Some((a, name)) = previous {
-            session.push_owned(a, &name).map_err(|e| InputError(e.to_string()))?;
+            session.push_owned(a, &name);
             mark("series kept");
         }
         Ok(())
@@ -206,6 +206,7 @@ impl Serialize for JsonReport<'_> {
         m.serialize_entry("snapshots", &snaps)?;
         m.serialize_entry("threshold", &r.threshold)?;
         m.serialize_entry("needs_third_snapshot", &r.needs_third_snapshot())?;
+        m.serialize_entry("matched_by_path", &r.matched_by_path)?;
         let suspects: Vec<JsonSuspect> = r
             .suspects
             .iter()
@@ -254,6 +255,9 @@ pub fn text(r: &LeakReport, top: usize) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if let Some(note) = r.identity_note() {
+        let _ = writeln!(out, "{note}");
+    }
     if r.needs_third_snapshot() {
         let _ = writeln!(
             out,
@@ -361,6 +365,9 @@ pub fn html(r: &LeakReport, top: usize) -> String {
         );
     }
     o.push_str("</p>");
+    if let Some(note) = r.identity_note() {
+        let _ = write!(o, "<p class=\"muted\">{}</p>", esc(&note));
+    }
     if r.needs_third_snapshot() {
         o.push_str("<p class=\"muted\">Only two snapshots: growth that happened once cannot be told from a leak; a third snapshot after the same workload would.</p>");
     }

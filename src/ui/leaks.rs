@@ -107,7 +107,7 @@ fn compute(snapshots: &[(SnapshotId, String, Arc<Analysis>)]) -> Outcome {
     };
     let mut session = LeakSession::new();
     for (_, title, a) in rest {
-        session.push(a.retained_view(), title).map_err(|e| e.to_string())?;
+        session.push(a.retained_view(), title);
     }
     session.finish(last, last_title).map(Arc::new).map_err(|e| e.to_string())
 }
@@ -192,6 +192,9 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
         }
     };
     let (Some(first), Some(last)) = (first, last) else { return };
+    if let Some(note) = report.identity_note() {
+        ui.label(RichText::new(note).weak());
+    }
     if report.needs_third_snapshot() {
         ui.label(
             RichText::new("Two snapshots: growth that happened once cannot be told from a leak. A third snapshot after the same workload would.")
