@@ -42,7 +42,9 @@
 //!    `someMethod → context → originalThing` — the accumulation point is the chain's head;
 //! 3. otherwise `q` is the accumulation point when the growth it holds outside its
 //!    above-threshold children is itself above the threshold: it spreads its growth over many
-//!    small new children (a Map's table, a dictionary's properties, an array's elements);
+//!    small new children (a Map's table, a dictionary's properties, an array's elements), and
+//!    at most half of the new bytes there are V8's own (code, shapes, feedback): V8 compiling
+//!    the functions under a global object spreads growth too (`jit_warmup_under_global`);
 //! 4. a V8-internal accumulation point (a backing store, a `table`) is reported as its JS owner,
 //!    the first program object up its dominator chain; one with no JS owner below the root is
 //!    V8's own bookkeeping (code, feedback, shapes) and is not reported; an accumulation point
@@ -717,6 +719,20 @@ fn is_program_object(a: &Analysis, n: NodeIdx) -> bool {
     }
 }
 
+/// V8's own objects, which grow as it compiles and optimizes: code, shapes, and the `system / …`
+/// internals (feedback vectors, scope infos) but for contexts, which hold the program's variables.
+fn is_v8_bookkeeping(a: &Analysis, n: NodeIdx) -> bool {
+    let s = &a.snapshot;
+    match s.node_type(n) {
+        NodeType::CODE | NodeType::OBJECT_SHAPE => true,
+        NodeType::HIDDEN | NodeType::OBJECT | NodeType::ARRAY => {
+            let name = s.node_name(n);
+            name.starts_with("system /") && name != "system / Context"
+        }
+        _ => false,
+    }
+}
+
 /// The kept facts of the last snapshot's nodes against the earlier ones.
 struct Growth<'a> {
     a: &'a Analysis,
@@ -825,6 +841,27 @@ fn chain_head(keys: &[(u32, String)]) -> Option<usize> {
 /// The accumulation points of the last snapshot's dominator tree (module docs, steps 1–3).
 fn accumulation_points(g: &Growth, tree: &DomTree, threshold: i64) -> Vec<(NodeIdx, Found)> {
     let a = g.a;
+    // Self sizes of the new objects, all and V8's own, summed in dominator preorder: a
+    // subtree's are one subtraction.
+    let mut added_before = vec![(0i64, 0i64); a.node_count() + 1];
+    for n in 0..a.node_count() as NodeIdx {
+        let p = tree.pre[n as usize];
+        if p != u32::MAX && g.is_new(n) {
+            let size = i64::from(a.self_size[n as usize]);
+            added_before[p as usize + 1] = (size, if is_v8_bookkeeping(a, n) { size } else { 0 });
+        }
+    }
+    for k in 1..added_before.len() {
+        added_before[k].0 += added_before[k - 1].0;
+        added_before[k].1 += added_before[k - 1].1;
+    }
+    let added = |h: NodeIdx| match tree.pre[h as usize] {
+        u32::MAX => (0, 0),
+        p => {
+            let (to, from) = (added_before[tree.end[h as usize] as usize], added_before[p as usize]);
+            (to.0 - from.0, to.1 - from.1)
+        }
+    };
     let mut found = Vec::new();
     let mut work = vec![a.snapshot.root()];
     while let Some(p) = work.pop() {
@@ -867,8 +904,18 @@ fn accumulation_points(g: &Growth, tree: &DomTree, threshold: i64) -> Vec<(NodeI
             continue;
         }
         let q = x;
-        let big: i64 = tree.children(q).iter().map(|&c| g.growth(c)).filter(|&gc| gc >= threshold).sum();
-        if g.growth(q) - big >= threshold {
+        let big: Vec<NodeIdx> = tree.children(q).iter().copied().filter(|&c| g.growth(c) >= threshold).collect();
+        let spread = g.growth(q) - big.iter().map(|&c| g.growth(c)).sum::<i64>();
+        // The spread growth must be the program's: V8 compiling code for the functions under
+        // a global object spreads growth too, in code, shapes and feedback; so must at least half
+        // of the new bytes outside the big children not be V8's own.
+        let (mut all, mut v8) = added(q);
+        for &c in &big {
+            let (c_all, c_v8) = added(c);
+            all -= c_all;
+            v8 -= c_v8;
+        }
+        if spread >= threshold && 2 * v8 <= all {
             found.push((q, Found::Spread));
         }
     }
