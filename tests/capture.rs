@@ -503,6 +503,42 @@ fn json_list(port: u16) -> String {
     }
 }
 
+/// A page that leaks detached table rows on a timer, captured by address in three separate runs
+/// (three DevTools sessions): the leak report names the page's array. Chromium kept its ids
+/// across such sessions here, where Node renumbers; when it does renumber (seen after other
+/// clients came and went), the paths follow the objects, Chromium's `@id` names included.
+#[test]
+fn separate_captures_of_a_chromium_page_make_a_leak_report() {
+    let page = "data:text/html,<title>rows</title><script>window.keptRows = []; \
+                setInterval(() => { for (let i = 0; i < 40; i++) { const tr = document.createElement('tr'); \
+                tr.innerHTML = '<td>row ' + keptRows.length + '</td><td>' + 'x'.repeat(200) + '</td>'; \
+                keptRows.push(tr); } }, 50); document.title = 'leakready';</script>";
+    let chromium = start_chromium(page);
+    let addr = format!("127.0.0.1:{}", chromium.port);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !json_list(chromium.port).contains("leakready") {
+        assert!(Instant::now() < deadline, "the page's script did not run");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for k in 1..=3 {
+        std::thread::sleep(Duration::from_millis(1500));
+        let file = dir.path().join(format!("s{k}.heapsnapshot")).display().to_string();
+        capture_ok(&["--inspect", &addr, "--target", "keptRows", "-o", &file]);
+        files.push(file);
+    }
+    let mut args = vec!["leaks"];
+    args.extend(files.iter().map(String::as_str));
+    args.push("--json");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_heapscope")).args(&args).env("HEAPSCOPE_NO_INDEX", "1").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &r["suspects"][0];
+    assert_eq!(first["holder"]["edge"], "keptRows", "{r:#}");
+}
+
 #[test]
 fn a_chromium_page_by_address() {
     let page = "data:text/html,<title>leakpage</title><script>class PageLeak {}; \

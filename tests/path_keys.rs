@@ -78,3 +78,44 @@ fn scripts_tell_programs_apart_where_keys_do_not() {
     let page = snap("leaks/detached_dom_chromium/s1");
     assert!(program_scripts(&page).iter().any(|s| s.ends_with("page.html")), "{:?}", program_scripts(&page));
 }
+
+/// A small heap: root → `(GC roots)`; root → `context_name` (a Chromium script context, its name
+/// with an object id in it) → `rows` Array → elements: two `<tr>`s and `extra` more.
+fn page(context_name: &str, extra: usize) -> (HeapSnapshot, NodeIdx, Vec<NodeIdx>) {
+    use heapscope::snapshot::builder::SnapshotBuilder;
+    use heapscope::snapshot::{EdgeType, NodeType};
+    let mut b = SnapshotBuilder::new();
+    let root = b.node(NodeType::SYNTHETIC, "", 0);
+    let gc = b.node(NodeType::SYNTHETIC, "(GC roots)", 0);
+    b.edge(root, EdgeType::ELEMENT, 1, gc);
+    let context = b.node(NodeType::HIDDEN, context_name, 40);
+    b.edge(root, EdgeType::ELEMENT, 2, context);
+    let rows = b.node(NodeType::OBJECT, "Array", 16);
+    b.edge(context, EdgeType::CONTEXT, "rows", rows);
+    // An unrelated node first shifts every row's index by `extra`; their rank among `<tr>`s stays.
+    let mut trs = Vec::new();
+    for i in 0..extra {
+        let other = b.node(NodeType::OBJECT, "Other", 8);
+        b.edge(rows, EdgeType::ELEMENT, i as u32, other);
+    }
+    for i in 0..2 {
+        let tr = b.node(NodeType::NATIVE, "<tr>", 100);
+        b.edge(rows, EdgeType::ELEMENT, (extra + i) as u32, tr);
+        trs.push(tr);
+    }
+    (b.build(), rows, trs)
+}
+
+#[test]
+fn ids_in_names_and_shifted_indexes_keep_the_keys() {
+    let (a, rows_a, trs_a) = page("system / Context / scope @42053", 0);
+    let (b, rows_b, trs_b) = page("system / Context / scope @50635", 1);
+    let (ka, kb) = (path_keys(&a), path_keys(&b));
+    assert_eq!(ka[rows_a as usize], kb[rows_b as usize], "the id after @ is not part of the name");
+    assert_eq!(ka[trs_a[0] as usize], kb[trs_b[0] as usize], "the first <tr> stays the first <tr>");
+    assert_eq!(ka[trs_a[1] as usize], kb[trs_b[1] as usize]);
+    assert_ne!(kb[trs_b[0] as usize], kb[trs_b[1] as usize]);
+    // Another name is another path.
+    let (c, rows_c, _) = page("system / Context / other @42053", 0);
+    assert_ne!(ka[rows_a as usize], path_keys(&c)[rows_c as usize]);
+}

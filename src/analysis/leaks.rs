@@ -22,8 +22,9 @@
 //! When they do not (two `capture` runs, two Attach… sessions), the earlier snapshots are
 //! renumbered by the paths of their objects from the root ([`path_keys`]): an object gets the id
 //! of the last snapshot's object at the same path. That is done only for snapshots of one
-//! program — the earlier one's scripts all in the last, and at least [`MIN_PATH_MATCH`] of its
-//! objects found — and the report says it was done ([`LeakReport::identity_note`]).
+//! program — the earlier one's scripts all in the last (or, with no scripts, at least
+//! [`MIN_PATH_MATCH`] of its objects found) — and the report says it was done
+//! ([`LeakReport::identity_note`]).
 //!
 //! # The walk (Eclipse MAT's accumulation point, on growth instead of size)
 //!
@@ -93,11 +94,13 @@ const CHAIN_REPEATS: usize = 3;
 const CHAIN_MAX_PERIOD: usize = 6;
 /// Of two snapshots' shared ids, the share that must name the same string (see the module docs).
 const SAME_PROCESS_SHARE: f64 = 0.9;
-/// Of an earlier snapshot's objects, the share that must be found at the same path in the last
-/// when ids cannot be used ([`path_keys`]). Measured on this project's fixtures: 95–100% of the
-/// objects that survive between snapshots of one program, but 55–92% of all objects between two
-/// programs on one Node.js version, whose Node objects match; the scripts tell those apart
-/// ([`path_keys::program_scripts`]), this share what has no scripts of its own.
+/// Of an earlier snapshot with no scripts of its own ([`path_keys::program_scripts`]), the share
+/// of objects that must be found at the same path in the last when ids cannot be used
+/// ([`path_keys`]). The share cannot tell two programs apart: measured on this project's
+/// fixtures, 55–92% of the objects match between two programs on one Node.js version (Node's
+/// own objects), while a Chromium page that re-lays out its DOM keeps only 67–74% between two
+/// of its own snapshots (Blink's layout objects are made anew). So the scripts decide where
+/// there are any, and this share only rejects what is plainly another heap.
 const MIN_PATH_MATCH: f64 = 0.5;
 /// Instances kept per added class, for the views.
 const INSTANCES_PER_CLASS: usize = 200;
@@ -595,7 +598,7 @@ impl LeakSession {
     /// The report, with `last` the last snapshot. When the ids of the snapshots are not of one
     /// profiler session, every earlier snapshot is renumbered by the paths of its objects
     /// ([`SnapshotSeries::renumber_by_path`]), if it is of the same program (its scripts are all
-    /// in the last, and [`MIN_PATH_MATCH`] of its objects are found).
+    /// in the last; without scripts, [`MIN_PATH_MATCH`] of its objects are found).
     pub fn finish(mut self, last: &Analysis, file: &str) -> Result<LeakReport, LeakError> {
         if self.earlier.is_empty() {
             return Err(LeakError::TooFew(1));
@@ -626,7 +629,8 @@ impl LeakSession {
                     }));
                 }
                 let share = e.renumber_by_path(s, &last_keys);
-                if share < MIN_PATH_MATCH {
+                // The scripts tell programs apart; without scripts, the share does.
+                if e.scripts.is_empty() && share < MIN_PATH_MATCH {
                     return Err(different(NotOneProgram::FewAtSamePaths { matched_pct: share * 100.0 }));
                 }
                 matched_by_path.push(share);

@@ -43,10 +43,18 @@ use crate::snapshot::{EdgeType, HeapSnapshot, NodeIdx, StringIdx};
 /// Unreachable nodes, and the key no two snapshots share by accident.
 pub const NO_KEY: u64 = 0;
 
-/// FNV-1a over 64 bits, then a final mix (so a key's low bits are as good as its high ones).
-fn hash_bytes(bytes: &[u8], seed: u64) -> u64 {
+/// FNV-1a over 64 bits of a name without its object ids, then a final mix (so a key's low bits
+/// are as good as its high ones). V8 and Blink write some names with the id of an object in
+/// them (Chromium's `system / Context / scope @42053`), and ids are what differ between
+/// sessions: the digits after an `@` are left out.
+fn hash_name(bytes: &[u8], seed: u64) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    let mut after_at = false;
     for &b in bytes {
+        if after_at && b.is_ascii_digit() {
+            continue;
+        }
+        after_at = b == b'@';
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
     }
     mix(h, 0)
@@ -71,7 +79,7 @@ impl TextHashes<'_> {
     fn of(&mut self, idx: StringIdx) -> u64 {
         let slot = &mut self.hash[idx as usize];
         if *slot == 0 {
-            *slot = hash_bytes(self.s.string(idx).as_bytes(), 1);
+            *slot = hash_name(self.s.string(idx).as_bytes(), 1);
         }
         *slot
     }
