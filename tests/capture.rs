@@ -188,6 +188,17 @@ fn by_pid_opens_the_inspector_captures_and_closes_it_again() {
     assert_eq!(files_in(dir.path()).len(), 3, "no temporary file is left");
 }
 
+/// `heapscope leaks FILES --json`, which must succeed.
+fn leaks_json(files: &[String]) -> serde_json::Value {
+    let mut args = vec!["leaks"];
+    args.extend(files.iter().map(String::as_str));
+    args.push("--json");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_heapscope")).args(&args).env("HEAPSCOPE_NO_INDEX", "1").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// What a user does without `--every`: three separate `capture --pid` runs, each its own
 /// inspector session, so V8 numbers the objects anew each time. The leak report cannot follow
 /// them by id; it follows them by their paths, says so, and names the growing `RequestLog`.
@@ -209,13 +220,7 @@ fn separate_captures_of_one_process_make_a_leak_report() {
             }
         }
     }
-    let mut args = vec!["leaks"];
-    args.extend(files.iter().map(String::as_str));
-    args.push("--json");
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_heapscope")).args(&args).env("HEAPSCOPE_NO_INDEX", "1").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = leaks_json(&files);
     let shares = r["matched_by_path"].as_array().unwrap();
     assert_eq!(shares.len(), 2, "three sessions: objects followed by their paths: {r:#}");
     assert!(shares.iter().all(|s| s.as_f64().unwrap() > 0.5), "{shares:?}");
@@ -478,6 +483,20 @@ fn start_chromium(page: &str) -> Chromium {
 
 /// Chromium's `/json/list` body: read to its Content-Length, as Chromium keeps the connection
 /// open after answering.
+/// Chromium on `page`, once the page's script has set the title `leakready` (its last statement),
+/// and the inspector's address. A page is listed before its script has run (CI saw a snapshot
+/// without the objects, with other captures running beside it).
+fn start_ready_page(page: &str) -> (Chromium, String) {
+    let chromium = start_chromium(page);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !json_list(chromium.port).contains("leakready") {
+        assert!(Instant::now() < deadline, "the page's script did not run");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let addr = format!("127.0.0.1:{}", chromium.port);
+    (chromium, addr)
+}
+
 fn json_list(port: u16) -> String {
     use std::io::{Read, Write};
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -513,13 +532,7 @@ fn separate_captures_of_a_chromium_page_make_a_leak_report() {
                 setInterval(() => { for (let i = 0; i < 40; i++) { const tr = document.createElement('tr'); \
                 tr.innerHTML = '<td>row ' + keptRows.length + '</td><td>' + 'x'.repeat(200) + '</td>'; \
                 keptRows.push(tr); } }, 50); document.title = 'leakready';</script>";
-    let chromium = start_chromium(page);
-    let addr = format!("127.0.0.1:{}", chromium.port);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !json_list(chromium.port).contains("leakready") {
-        assert!(Instant::now() < deadline, "the page's script did not run");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (_chromium, addr) = start_ready_page(page);
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for k in 1..=3 {
@@ -528,13 +541,7 @@ fn separate_captures_of_a_chromium_page_make_a_leak_report() {
         capture_ok(&["--inspect", &addr, "--target", "keptRows", "-o", &file]);
         files.push(file);
     }
-    let mut args = vec!["leaks"];
-    args.extend(files.iter().map(String::as_str));
-    args.push("--json");
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_heapscope")).args(&args).env("HEAPSCOPE_NO_INDEX", "1").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = leaks_json(&files);
     let first = &r["suspects"][0];
     assert_eq!(first["holder"]["edge"], "keptRows", "{r:#}");
 }
@@ -544,15 +551,7 @@ fn a_chromium_page_by_address() {
     let page = "data:text/html,<title>leakpage</title><script>class PageLeak {}; \
                 window.keep = []; for (let i = 0; i < 123; i++) keep.push(new PageLeak()); \
                 document.title = 'leakready';</script>";
-    let chromium = start_chromium(page);
-    let addr = format!("127.0.0.1:{}", chromium.port);
-    // A page is listed before its script has run (CI saw a snapshot without the objects, with
-    // other captures running beside it): wait for the title the script sets last.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !json_list(chromium.port).contains("leakready") {
-        assert!(Instant::now() < deadline, "the page's script did not run");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (_chromium, addr) = start_ready_page(page);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("page.heapsnapshot");
     // The page's URL names it (its title may not be set yet when the page is listed).

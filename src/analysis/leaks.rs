@@ -232,18 +232,7 @@ impl SnapshotSeries {
     fn renumber_by_path(&mut self, last: &HeapSnapshot, last_keys: &[(u64, NodeIdx)]) -> f64 {
         let mine = path_keys::unique_keys(&std::mem::take(&mut self.keys));
         let mut kept: Vec<(u32, u32)> = Vec::with_capacity(mine.len().min(last_keys.len()));
-        let (mut i, mut j) = (0, 0);
-        while i < mine.len() && j < last_keys.len() {
-            match mine[i].0.cmp(&last_keys[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    kept.push((last.node_id(last_keys[j].1), mine[i].1));
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
+        for_each_shared(&mine, last_keys, |&k, &n| kept.push((last.node_id(n), k)));
         drop(mine);
         kept.sort_unstable();
         self.ids = kept.iter().map(|&(id, _)| id).collect();
@@ -388,23 +377,30 @@ pub fn entry_count(a: RetainedView, n: NodeIdx) -> u32 {
     count
 }
 
-/// Whether `later` continues the profiler session of `earlier`: its ids name the same objects
-/// (see the module docs).
-fn same_session(earlier: &SnapshotSeries, later: &SnapshotSeries) -> Result<(), NotOneProgram> {
-    let (a, b) = (&earlier.names, &later.names);
-    let (mut i, mut j, mut shared, mut same) = (0, 0, 0usize, 0usize);
+/// Calls `f` with the values of each key both lists have (each sorted by key, keys unique).
+fn for_each_shared<K: Ord, A, B>(a: &[(K, A)], b: &[(K, B)], mut f: impl FnMut(&A, &B)) {
+    let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                shared += 1;
-                same += usize::from(a[i].1 == b[j].1);
+                f(&a[i].1, &b[j].1);
                 i += 1;
                 j += 1;
             }
         }
     }
+}
+
+/// Whether `later` continues the profiler session of `earlier`: its ids name the same objects
+/// (see the module docs).
+fn same_session(earlier: &SnapshotSeries, later: &SnapshotSeries) -> Result<(), NotOneProgram> {
+    let (mut shared, mut same) = (0usize, 0usize);
+    for_each_shared(&earlier.names, &later.names, |x, y| {
+        shared += 1;
+        same += usize::from(x == y);
+    });
     let share = if shared == 0 { 0.0 } else { same as f64 / shared as f64 };
     if share >= SAME_PROCESS_SHARE {
         Ok(())

@@ -163,20 +163,25 @@ pub fn path_keys(s: &HeapSnapshot) -> Vec<u64> {
                         continue;
                     }
                     let y = s.edge_to(e);
+                    // Not the index: the how-many-th target of its kind among the node's element
+                    // or hidden edges, those to nodes already reached included.
+                    let name = s.edge_name_idx(e);
+                    let ranked = match name {
+                        Some(_) => 0,
+                        None => {
+                            let kind = node_kind(&mut texts, y);
+                            let rank = same_kind.entry(kind).or_insert(0);
+                            *rank += 1;
+                            mix(kind, u64::from(*rank))
+                        }
+                    };
                     let first = !reached.get(y as usize);
                     if !first && !pending.get(y as usize) {
                         continue;
                     }
-                    let label = match s.edge_name_idx(e) {
+                    let label = match name {
                         Some(name) => mix(u64::from(t.0), texts.of(name)),
-                        None => {
-                            // Not the index: the how-many-th target of its kind among the
-                            // node's element or hidden edges.
-                            let kind = node_kind(&mut texts, y);
-                            let rank = same_kind.entry(kind).or_insert(0);
-                            *rank += 1;
-                            mix(u64::from(t.0) | 0x100, mix(kind, u64::from(*rank)))
-                        }
+                        None => mix(u64::from(t.0) | 0x100, ranked),
                     };
                     let by_index = if t.has_string_name() { 0 } else { BY_INDEX };
                     let candidate = (mix(keys[x as usize], label) & !BY_INDEX) | by_index;
