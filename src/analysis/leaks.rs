@@ -114,6 +114,12 @@ pub enum LeakError {
     TooFew(usize),
     #[error("{later} is not a later snapshot of the process that wrote {earlier}: {why}")]
     DifferentProcess { earlier: String, later: String, why: NotOneProgram },
+    /// An earlier snapshot, read again to follow its objects by their paths, is not what it was.
+    #[error("{0} changed while the report was made (it was read again to follow its objects by their paths)")]
+    Changed(String),
+    /// An earlier snapshot could not be read again.
+    #[error("{file}: cannot read it again to follow its objects by their paths: {why}")]
+    ReadAgain { file: String, why: String },
 }
 
 /// Why two snapshots whose object ids differ are not taken as one program's.
@@ -172,11 +178,6 @@ pub struct SnapshotSeries {
     /// `(id, hash of the raw name)` of a sample of the nodes, by id; only kept for the latest
     /// snapshot (the next one is checked against it), then dropped.
     names: Vec<(u32, u32)>,
-    /// Each entry's [`path_keys`] key (as `ids`), for when the last snapshot's ids do not match;
-    /// dropped when they do.
-    keys: Vec<u64>,
-    /// [`path_keys::program_scripts`].
-    scripts: Vec<String>,
 }
 
 impl SnapshotSeries {
@@ -185,20 +186,17 @@ impl SnapshotSeries {
         let s = a.snapshot;
         let retained = (0..s.node_count() as NodeIdx).map(|n| a.retained_size.saturated(n)).collect();
         let (entries, names) = (entries_by_node(a), sampled_names(s));
-        let identity = Identity { keys: path_keys::path_keys(s), scripts: path_keys::program_scripts(s) };
-        SnapshotSeries::sorted(file, a.total_size, &s.node_id, retained, entries, names, identity)
+        SnapshotSeries::sorted(file, a.total_size, &s.node_id, retained, entries, names)
     }
 
     /// The compact series of `a`, freeing the snapshot before the sort by id: `leaks` makes it
     /// while the next file is read, and that overlap set the command's peak.
     pub fn of_owned(a: RetainedSizes, file: &str) -> SnapshotSeries {
         let (entries, names) = (entries_by_node(a.view()), sampled_names(&a.snapshot));
-        let identity =
-            Identity { keys: path_keys::path_keys(&a.snapshot), scripts: path_keys::program_scripts(&a.snapshot) };
         let RetainedSizes { mut snapshot, retained_size, total_size, .. } = a;
         let ids = std::mem::take(&mut snapshot.node_id);
         drop(snapshot);
-        SnapshotSeries::sorted(file, total_size, &ids, retained_size, entries, names, identity)
+        SnapshotSeries::sorted(file, total_size, &ids, retained_size, entries, names)
     }
 
     /// The series from per-node columns (`ids[n]`, `retained[n]`, `entries[n]`).
@@ -209,7 +207,6 @@ impl SnapshotSeries {
         retained: Vec<u32>,
         entries: Vec<u32>,
         names: Vec<(u32, u32)>,
-        identity: Identity,
     ) -> SnapshotSeries {
         let order = by_id(ids);
         let permuted = |column: &[u32]| order.iter().map(|&n| column[n as usize]).collect();
@@ -221,16 +218,27 @@ impl SnapshotSeries {
             retained: permuted(&retained),
             entries: permuted(&entries),
             names,
-            keys: order.iter().map(|&n| identity.keys[n as usize]).collect(),
-            scripts: identity.scripts,
         }
     }
 
-    /// Renumbers the series with the ids of `last`'s nodes at the same paths from the root
-    /// (`last_keys`: [`path_keys::unique_keys`] of `last`), leaving out entries with no such node;
-    /// the share of the series' nodes kept.
-    fn renumber_by_path(&mut self, last: &HeapSnapshot, last_keys: &[(u64, NodeIdx)]) -> f64 {
-        let mine = path_keys::unique_keys(&std::mem::take(&mut self.keys));
+    /// Renumbers the series with the ids of `last`'s nodes at the same paths from the root,
+    /// leaving out entries with no such node; the share of the series' nodes kept. `again` is the
+    /// series' snapshot, read again (its keys are not kept meanwhile: most reports never need
+    /// them); `last_keys` is [`path_keys::unique_keys`] of `last`.
+    fn renumber_by_path(
+        &mut self,
+        again: &HeapSnapshot,
+        last: &HeapSnapshot,
+        last_keys: &[(u64, NodeIdx)],
+    ) -> Result<f64, LeakError> {
+        if again.node_count() != self.node_count {
+            return Err(LeakError::Changed(self.file.clone()));
+        }
+        let mut mine = path_keys::unique_keys(&path_keys::path_keys(again));
+        // Node → entry of the series (ids sorted), checked: a file changed meanwhile is refused.
+        for (_, n) in &mut mine {
+            *n = self.find(again.node_id(*n)).ok_or_else(|| LeakError::Changed(self.file.clone()))? as NodeIdx;
+        }
         let mut kept: Vec<(u32, u32)> = Vec::with_capacity(mine.len().min(last_keys.len()));
         for_each_shared(&mine, last_keys, |&k, &n| kept.push((last.node_id(n), k)));
         drop(mine);
@@ -238,7 +246,7 @@ impl SnapshotSeries {
         self.ids = kept.iter().map(|&(id, _)| id).collect();
         self.retained = kept.iter().map(|&(_, k)| self.retained[k as usize]).collect();
         self.entries = kept.iter().map(|&(_, k)| self.entries[k as usize]).collect();
-        kept.len() as f64 / self.node_count.max(1) as f64
+        Ok(kept.len() as f64 / self.node_count.max(1) as f64)
     }
 
     /// Only the sampled names of `s`, to check the next snapshot's ids against.
@@ -251,8 +259,6 @@ impl SnapshotSeries {
             retained: Vec::new(),
             entries: Vec::new(),
             names: sampled_names(s),
-            keys: Vec::new(),
-            scripts: Vec::new(),
         }
     }
 
@@ -261,19 +267,8 @@ impl SnapshotSeries {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.ids.capacity() * 4
-            + self.retained.capacity() * 4
-            + self.entries.capacity() * 4
-            + self.names.capacity() * 8
-            + self.keys.capacity() * 8
+        self.ids.capacity() * 4 + self.retained.capacity() * 4 + self.entries.capacity() * 4 + self.names.capacity() * 8
     }
-}
-
-/// What identifies a snapshot's objects without their ids.
-struct Identity {
-    /// [`path_keys::path_keys`], by node.
-    keys: Vec<u64>,
-    scripts: Vec<String>,
 }
 
 /// Node ordinals by ascending id. Ids ascend in node order in some writers (then this is one
@@ -545,6 +540,10 @@ impl LeakReport {
     }
 }
 
+/// Gives the `k`-th earlier snapshot again to a visitor ([`LeakSession::finish`]); an error says
+/// why it cannot.
+pub type ReadAgain<'a> = dyn FnMut(usize, &mut dyn FnMut(&HeapSnapshot)) -> Result<(), String> + 'a;
+
 /// Snapshots fed in order, the last one finishing the report.
 pub struct LeakSession {
     earlier: Vec<SnapshotSeries>,
@@ -594,8 +593,10 @@ impl LeakSession {
     /// The report, with `last` the last snapshot. When the ids of the snapshots are not of one
     /// profiler session, every earlier snapshot is renumbered by the paths of its objects
     /// ([`SnapshotSeries::renumber_by_path`]), if it is of the same program (its scripts are all
-    /// in the last; without scripts, [`MIN_PATH_MATCH`] of its objects are found).
-    pub fn finish(mut self, last: &Analysis, file: &str) -> Result<LeakReport, LeakError> {
+    /// in the last; without scripts, [`MIN_PATH_MATCH`] of its objects are found). For that,
+    /// `again(k, visit)` calls `visit` with the `k`-th earlier snapshot, read again (the CLI reads
+    /// the file, the window has it); it is not called when the ids are of one session.
+    pub fn finish(mut self, last: &Analysis, file: &str, again: &mut ReadAgain<'_>) -> Result<LeakReport, LeakError> {
         if self.earlier.is_empty() {
             return Err(LeakError::TooFew(1));
         }
@@ -605,31 +606,14 @@ impl LeakSession {
             self.one_session &= same_session(prev, &SnapshotSeries::probe(s, file)).is_ok();
         }
         let mut matched_by_path = Vec::new();
-        if self.one_session {
-            for e in &mut self.earlier {
-                e.keys = Vec::new();
-            }
-        } else {
+        if !self.one_session {
             let last_scripts = path_keys::program_scripts(s);
             let last_keys = path_keys::unique_keys(&path_keys::path_keys(s));
-            for e in &mut self.earlier {
-                let earlier = e.file.clone();
-                let different = |why| LeakError::DifferentProcess { earlier, later: file.to_string(), why };
-                let missing: Vec<String> =
-                    e.scripts.iter().filter(|x| last_scripts.binary_search(x).is_err()).cloned().collect();
-                if !missing.is_empty() {
-                    let count = missing.len();
-                    return Err(different(NotOneProgram::Scripts {
-                        missing: missing.into_iter().take(3).collect(),
-                        count,
-                    }));
-                }
-                let share = e.renumber_by_path(s, &last_keys);
-                // The scripts tell programs apart; without scripts, the share does.
-                if e.scripts.is_empty() && share < MIN_PATH_MATCH {
-                    return Err(different(NotOneProgram::FewAtSamePaths { matched_pct: share * 100.0 }));
-                }
-                matched_by_path.push(share);
+            for (k, e) in self.earlier.iter_mut().enumerate() {
+                let mut outcome = Err(LeakError::ReadAgain { file: e.file.clone(), why: "not given".into() });
+                again(k, &mut |earlier| outcome = path_match(e, earlier, file, &last_scripts, s, &last_keys))
+                    .map_err(|why| LeakError::ReadAgain { file: e.file.clone(), why })?;
+                matched_by_path.push(outcome?);
             }
         }
         let order = by_id(&s.node_id);
@@ -637,6 +621,32 @@ impl LeakSession {
         r.matched_by_path = matched_by_path;
         Ok(r)
     }
+}
+
+/// [`SnapshotSeries::renumber_by_path`] of `e` (read `again`) against the last snapshot, if they
+/// are of one program: the share of `e`'s objects found.
+fn path_match(
+    e: &mut SnapshotSeries,
+    again: &HeapSnapshot,
+    last_file: &str,
+    last_scripts: &[String],
+    last: &HeapSnapshot,
+    last_keys: &[(u64, NodeIdx)],
+) -> Result<f64, LeakError> {
+    let earlier = e.file.clone();
+    let different = |why| LeakError::DifferentProcess { earlier, later: last_file.to_string(), why };
+    let scripts = path_keys::program_scripts(again);
+    let missing: Vec<String> = scripts.iter().filter(|x| last_scripts.binary_search(x).is_err()).cloned().collect();
+    if !missing.is_empty() {
+        let count = missing.len();
+        return Err(different(NotOneProgram::Scripts { missing: missing.into_iter().take(3).collect(), count }));
+    }
+    let share = e.renumber_by_path(again, last, last_keys)?;
+    // The scripts tell programs apart; without scripts, the share does.
+    if scripts.is_empty() && share < MIN_PATH_MATCH {
+        return Err(different(NotOneProgram::FewAtSamePaths { matched_pct: share * 100.0 }));
+    }
+    Ok(share)
 }
 
 /// Convenience for tests and small inputs: the report over analyses all in memory.
@@ -651,7 +661,10 @@ pub fn analyze(snapshots: &[(&Analysis, &str)]) -> Result<LeakReport, LeakError>
     for (a, f) in rest {
         session.push(a.retained_view(), f);
     }
-    session.finish(last, last_file)
+    session.finish(last, last_file, &mut |k, visit| {
+        visit(&rest[k].0.snapshot);
+        Ok(())
+    })
 }
 
 /// The dominator tree's children lists ([`DominatorChildren`], node order), with preorder
@@ -841,28 +854,9 @@ fn chain_head(keys: &[(u32, String)]) -> Option<usize> {
 /// The accumulation points of the last snapshot's dominator tree (module docs, steps 1–3).
 fn accumulation_points(g: &Growth, tree: &DomTree, threshold: i64) -> Vec<(NodeIdx, Found)> {
     let a = g.a;
-    // Self sizes of the new objects, all and V8's own, summed in dominator preorder: a
-    // subtree's are one subtraction.
-    let mut added_before = vec![(0i64, 0i64); a.node_count() + 1];
-    for n in 0..a.node_count() as NodeIdx {
-        let p = tree.pre[n as usize];
-        if p != u32::MAX && g.is_new(n) {
-            let size = i64::from(a.self_size[n as usize]);
-            added_before[p as usize + 1] = (size, if is_v8_bookkeeping(a, n) { size } else { 0 });
-        }
-    }
-    for k in 1..added_before.len() {
-        added_before[k].0 += added_before[k - 1].0;
-        added_before[k].1 += added_before[k - 1].1;
-    }
-    let added = |h: NodeIdx| match tree.pre[h as usize] {
-        u32::MAX => (0, 0),
-        p => {
-            let (to, from) = (added_before[tree.end[h as usize] as usize], added_before[p as usize]);
-            (to.0 - from.0, to.1 - from.1)
-        }
-    };
     let mut found = Vec::new();
+    // Spread points found: their place in `found`, the node and its big children.
+    let mut spread_regions: Vec<(usize, NodeIdx, Vec<NodeIdx>)> = Vec::new();
     let mut work = vec![a.snapshot.root()];
     while let Some(p) = work.pop() {
         let mut path = vec![p];
@@ -906,20 +900,86 @@ fn accumulation_points(g: &Growth, tree: &DomTree, threshold: i64) -> Vec<(NodeI
         let q = x;
         let big: Vec<NodeIdx> = tree.children(q).iter().copied().filter(|&c| g.growth(c) >= threshold).collect();
         let spread = g.growth(q) - big.iter().map(|&c| g.growth(c)).sum::<i64>();
-        // The spread growth must be the program's: V8 compiling code for the functions under
-        // a global object spreads growth too, in code, shapes and feedback; so must at least half
-        // of the new bytes outside the big children not be V8's own.
-        let (mut all, mut v8) = added(q);
-        for &c in &big {
-            let (c_all, c_v8) = added(c);
-            all -= c_all;
-            v8 -= c_v8;
-        }
-        if spread >= threshold && 2 * v8 <= all {
+        if spread >= threshold {
             found.push((q, Found::Spread));
+            spread_regions.push((found.len() - 1, q, big));
         }
     }
+    // The spread growth must be the program's: V8 compiling code for the functions under a
+    // global object spreads growth too, in code, shapes and feedback; so at least half of the new
+    // bytes outside the big children must not be V8's own.
+    let regions: Vec<(NodeIdx, Vec<NodeIdx>)> = spread_regions.iter().map(|(_, q, big)| (*q, big.clone())).collect();
+    let added = added_in_regions(g, tree, &regions);
+    let mut keep = vec![true; found.len()];
+    for ((at, _, _), (all, v8)) in spread_regions.iter().zip(added) {
+        keep[*at] = 2 * v8 <= all;
+    }
+    let mut kept = keep.into_iter();
+    found.retain(|_| kept.next().unwrap_or(true));
     found
+}
+
+/// Per region (a node's dominator subtree but its listed children's): the self sizes of the new
+/// objects in it, all and V8's own ([`is_v8_bookkeeping`]). One pass over the nodes; a node finds
+/// the regions around it by a binary search among the regions' preorder intervals, which nest
+/// or are apart, and then up the chain of those that enclose it.
+fn added_in_regions(g: &Growth, tree: &DomTree, regions: &[(NodeIdx, Vec<NodeIdx>)]) -> Vec<(i64, i64)> {
+    let interval = |h: NodeIdx| (tree.pre[h as usize], tree.end[h as usize]);
+    let mut order: Vec<usize> = (0..regions.len()).collect();
+    order.sort_by_key(|&i| {
+        let (start, end) = interval(regions[i].0);
+        (start, std::cmp::Reverse(end))
+    });
+    let starts: Vec<u32> = order.iter().map(|&i| interval(regions[i].0).0).collect();
+    // The nearest region before each (in `order`) that encloses it.
+    let mut enclosing = vec![usize::MAX; order.len()];
+    let mut open: Vec<usize> = Vec::new();
+    for k in 0..order.len() {
+        let (start, _) = interval(regions[order[k]].0);
+        while open.last().is_some_and(|&o| interval(regions[order[o]].0).1 <= start) {
+            open.pop();
+        }
+        enclosing[k] = open.last().copied().unwrap_or(usize::MAX);
+        open.push(k);
+    }
+    let excluded: Vec<Vec<(u32, u32)>> = regions
+        .iter()
+        .map(|(_, big)| {
+            let mut v: Vec<(u32, u32)> = big.iter().map(|&c| interval(c)).collect();
+            v.sort_unstable();
+            v
+        })
+        .collect();
+    let mut sums = vec![(0i64, 0i64); regions.len()];
+    let a = g.a;
+    for n in 0..a.node_count() as NodeIdx {
+        let p = tree.pre[n as usize];
+        if p == u32::MAX || !g.is_new(n) {
+            continue;
+        }
+        let mut k = match starts.partition_point(|&start| start <= p) {
+            0 => continue,
+            k => k - 1,
+        };
+        while k != usize::MAX {
+            let i = order[k];
+            let (_, end) = interval(regions[i].0);
+            let big = &excluded[i];
+            let in_big = match big.partition_point(|&(start, _)| start <= p) {
+                0 => false,
+                b => p < big[b - 1].1,
+            };
+            if p < end && !in_big {
+                let size = i64::from(a.self_size[n as usize]);
+                sums[i].0 += size;
+                if is_v8_bookkeeping(a, n) {
+                    sums[i].1 += size;
+                }
+            }
+            k = enclosing[k];
+        }
+    }
+    sums
 }
 
 /// The threshold for the last snapshot (module docs).

@@ -108,7 +108,14 @@ pub fn build(files: &[PathBuf], progress: bool) -> anyhow::Result<(LeakReport, c
     }
     let a = load_with(last, progress, Analysis::run, || series_of(previous))?;
     mark("last loaded");
-    let report = session.finish(&a, &file_name(last)).map_err(|e| InputError(e.to_string()))?;
+    // Only for snapshots of separate profiler sessions: each earlier file is read again, one at
+    // a time, to follow its objects by their paths.
+    let mut again = |k: usize, visit: &mut dyn FnMut(&crate::snapshot::HeapSnapshot)| {
+        let snapshot = crate::snapshot::read_file(&rest[k], &crate::progress::NoProgress).map_err(|e| e.to_string())?;
+        visit(&snapshot);
+        Ok(())
+    };
+    let report = session.finish(&a, &file_name(last), &mut again).map_err(|e| InputError(e.to_string()))?;
     mark("report");
     Ok((report, a))
 }

@@ -109,7 +109,11 @@ fn compute(snapshots: &[(SnapshotId, String, Arc<Analysis>)]) -> Outcome {
     for (_, title, a) in rest {
         session.push(a.retained_view(), title);
     }
-    session.finish(last, last_title).map(Arc::new).map_err(|e| e.to_string())
+    let mut again = |k: usize, visit: &mut dyn FnMut(&crate::snapshot::HeapSnapshot)| {
+        visit(&rest[k].2.snapshot);
+        Ok(())
+    };
+    session.finish(last, last_title, &mut again).map(Arc::new).map_err(|e| e.to_string())
 }
 
 /// The snapshots the report is over, oldest first, as it takes them: the focused ones while two
