@@ -97,7 +97,7 @@ fn attach_by_pid_take_snapshots_detach_and_the_process_still_serves() {
     wait_until(&mut h, 30, "the process list", |a| !a.attach.is_busy());
     // The process is listed by pid, without an inspector (it was started without one).
     let listed = h.state().attach.processes.iter().find(|p| p.pid == pid).cloned();
-    assert_eq!(listed.map(|p| p.inspector), Some(None));
+    assert_eq!(listed.map(|p| (p.inspector, p.unlisted)), Some((None, false)));
     assert!(h.query_all_by_label("no inspector").count() >= 1);
     h.get_by_label(&pid.to_string()).click();
     h.run_steps(2);
@@ -195,6 +195,10 @@ fn a_ws_address_attaches_where_the_inspector_lists_no_targets() {
 
     // By pid the dialog says why not, at once (no signal, no 10 s wait).
     attach_by_pid(&mut h, server.pid());
+    // The list says its inspector is open, though not where.
+    let listed = h.state().attach.processes.iter().find(|p| p.pid == server.pid()).cloned().unwrap();
+    assert_eq!((listed.inspector, listed.unlisted), (None, true));
+    h.get_by_label("open, address unlisted");
     assert!(error_text(&h).contains("--inspect-publish-uid"), "{}", error_text(&h));
     assert!(h.state().attach.session.is_none());
 

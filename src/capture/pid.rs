@@ -281,6 +281,10 @@ pub struct NodeProcess {
     pub command: String,
     /// The address of its inspector (`127.0.0.1:9229`) when one is open.
     pub inspector: Option<String>,
+    /// Started with an inspector that does not answer `/json/list` (`--inspect-publish-uid`
+    /// without `http`): open, but reached only by the `ws://` address Node printed on the
+    /// process's stderr.
+    pub unlisted: bool,
 }
 
 /// The Node and Electron processes this user may attach to (this process excluded), by pid.
@@ -303,7 +307,8 @@ pub fn list_node_processes() -> Vec<NodeProcess> {
             // Only the port its flags name, or all when started with `--inspect=…:0`.
             let all = flags.active && flags.port == 0;
             let inspector = find_inspector(&candidates(&ports, flags, all)).map(|(a, _)| a.to_string());
-            NodeProcess { pid, command, inspector }
+            let unlisted = inspector.is_none() && flags.active && !flags.publishes_http;
+            NodeProcess { pid, command, inspector, unlisted }
         })
         .collect()
 }

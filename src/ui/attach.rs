@@ -522,6 +522,10 @@ fn dialog_ui(
                 }
                 match &p.inspector {
                     Some(a) => ui.label(format!("open on {a}")),
+                    None if p.unlisted => ui.label("open, address unlisted").on_hover_text(
+                        "Started with --inspect-publish-uid without http: add the ws:// address it printed on \
+                         its stderr below",
+                    ),
                     None => ui
                         .label(RichText::new("no inspector").weak())
                         .on_hover_text("Attaching opens it (SIGUSR1) and Detach closes it again"),
