@@ -855,8 +855,9 @@ fn chain_head(keys: &[(u32, String)]) -> Option<usize> {
 fn accumulation_points(g: &Growth, tree: &DomTree, threshold: i64) -> Vec<(NodeIdx, Found)> {
     let a = g.a;
     let mut found = Vec::new();
-    // Spread points found: their place in `found`, the node and its big children.
-    let mut spread_regions: Vec<(usize, NodeIdx, Vec<NodeIdx>)> = Vec::new();
+    // Spread points found: their place in `found`, and their regions (the node, its big children).
+    let mut spread_at: Vec<usize> = Vec::new();
+    let mut regions: Vec<(NodeIdx, Vec<NodeIdx>)> = Vec::new();
     let mut work = vec![a.snapshot.root()];
     while let Some(p) = work.pop() {
         let mut path = vec![p];
@@ -902,17 +903,16 @@ fn accumulation_points(g: &Growth, tree: &DomTree, threshold: i64) -> Vec<(NodeI
         let spread = g.growth(q) - big.iter().map(|&c| g.growth(c)).sum::<i64>();
         if spread >= threshold {
             found.push((q, Found::Spread));
-            spread_regions.push((found.len() - 1, q, big));
+            spread_at.push(found.len() - 1);
+            regions.push((q, big));
         }
     }
     // The spread growth must be the program's: V8 compiling code for the functions under a
     // global object spreads growth too, in code, shapes and feedback; so at least half of the new
     // bytes outside the big children must not be V8's own.
-    let regions: Vec<(NodeIdx, Vec<NodeIdx>)> = spread_regions.iter().map(|(_, q, big)| (*q, big.clone())).collect();
-    let added = added_in_regions(g, tree, &regions);
     let mut keep = vec![true; found.len()];
-    for ((at, _, _), (all, v8)) in spread_regions.iter().zip(added) {
-        keep[*at] = 2 * v8 <= all;
+    for (&at, (all, v8)) in spread_at.iter().zip(added_in_regions(g, tree, &regions)) {
+        keep[at] = 2 * v8 <= all;
     }
     let mut kept = keep.into_iter();
     found.retain(|_| kept.next().unwrap_or(true));
