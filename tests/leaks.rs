@@ -172,6 +172,25 @@ fn leak_scenarios_name_their_holders() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Where V8 also held the growing array from a transient root in the first snapshot (a handle
+/// scope, a compile job's strong roots), the root dominated it there and its owner's retained
+/// size jumped by the array's old bytes once: the array is still the holder named, not its owner
+/// (a prototype; an object that also accepted as a holder), and its growth is what the steps add
+/// up to, not the owner's jump. The manifests' `holder.edge` were written from the programs.
+#[test]
+fn a_transient_root_in_the_first_snapshot_does_not_move_the_holder_up() {
+    for name in ["prototype_shared_array", "typedarray_histogram_snapshots"] {
+        let (manifest, files) = scenario(&fixtures().join("leaks").join(name));
+        let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let r = leaks_json(&files);
+        let first = &r["suspects"][0];
+        assert_eq!(first["holder"]["edge"], manifest["leaks"][0]["holder"]["edge"], "{name}: {:?}", holder_edges(&r));
+        let steps: i64 = first["steps"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).sum();
+        let growth = first["growth"].as_i64().unwrap();
+        assert!((growth - steps).abs() * 20 <= steps, "{name}: growth {growth} against steps adding up to {steps}");
+    }
+}
+
 /// The same scenarios with the earlier snapshots renumbered as separate profiler sessions (two
 /// `capture --pid` runs) would: the holders are still named, by their paths, and the controls
 /// stay silent.

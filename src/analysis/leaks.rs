@@ -175,6 +175,9 @@ pub struct SnapshotSeries {
     /// snapshots small.
     retained: Vec<u32>,
     entries: Vec<u32>,
+    /// Self sizes ([`super::Analysis::self_size`]), kept of the first snapshot only (empty in
+    /// the others): growth counts what an object gained itself ([`Growth::growth`]).
+    self_size: Vec<u32>,
     /// `(id, hash of the raw name)` of a sample of the nodes, by id; only kept for the latest
     /// snapshot (the next one is checked against it), then dropped.
     names: Vec<(u32, u32)>,
@@ -186,26 +189,27 @@ impl SnapshotSeries {
         let s = a.snapshot;
         let retained = (0..s.node_count() as NodeIdx).map(|n| a.retained_size.saturated(n)).collect();
         let (entries, names) = (entries_by_node(a), sampled_names(s));
-        SnapshotSeries::sorted(file, a.total_size, &s.node_id, retained, entries, names)
+        SnapshotSeries::sorted(file, a.total_size, &s.node_id, retained, entries, a.self_size, names)
     }
 
     /// The compact series of `a`, freeing the snapshot before the sort by id: `leaks` makes it
     /// while the next file is read, and that overlap set the command's peak.
     pub fn of_owned(a: RetainedSizes, file: &str) -> SnapshotSeries {
         let (entries, names) = (entries_by_node(a.view()), sampled_names(&a.snapshot));
-        let RetainedSizes { mut snapshot, retained_size, total_size, .. } = a;
+        let RetainedSizes { mut snapshot, retained_size, self_size, total_size, .. } = a;
         let ids = std::mem::take(&mut snapshot.node_id);
         drop(snapshot);
-        SnapshotSeries::sorted(file, total_size, &ids, retained_size, entries, names)
+        SnapshotSeries::sorted(file, total_size, &ids, retained_size, entries, &self_size, names)
     }
 
-    /// The series from per-node columns (`ids[n]`, `retained[n]`, `entries[n]`).
+    /// The series from per-node columns (`ids[n]`, `retained[n]`, `entries[n]`, `self_size[n]`).
     fn sorted(
         file: &str,
         total_size: u64,
         ids: &[u32],
         retained: Vec<u32>,
         entries: Vec<u32>,
+        self_size: &[u32],
         names: Vec<(u32, u32)>,
     ) -> SnapshotSeries {
         let order = by_id(ids);
@@ -217,6 +221,7 @@ impl SnapshotSeries {
             ids: permuted(ids),
             retained: permuted(&retained),
             entries: permuted(&entries),
+            self_size: permuted(self_size),
             names,
         }
     }
@@ -246,6 +251,9 @@ impl SnapshotSeries {
         self.ids = kept.iter().map(|&(id, _)| id).collect();
         self.retained = kept.iter().map(|&(_, k)| self.retained[k as usize]).collect();
         self.entries = kept.iter().map(|&(_, k)| self.entries[k as usize]).collect();
+        if !self.self_size.is_empty() {
+            self.self_size = kept.iter().map(|&(_, k)| self.self_size[k as usize]).collect();
+        }
         Ok(kept.len() as f64 / self.node_count.max(1) as f64)
     }
 
@@ -258,6 +266,7 @@ impl SnapshotSeries {
             ids: Vec::new(),
             retained: Vec::new(),
             entries: Vec::new(),
+            self_size: Vec::new(),
             names: sampled_names(s),
         }
     }
@@ -267,7 +276,8 @@ impl SnapshotSeries {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.ids.capacity() * 4 + self.retained.capacity() * 4 + self.entries.capacity() * 4 + self.names.capacity() * 8
+        (self.ids.capacity() + self.retained.capacity() + self.entries.capacity() + self.self_size.capacity()) * 4
+            + self.names.capacity() * 8
     }
 }
 
@@ -574,8 +584,9 @@ impl LeakSession {
         self.push_series(SnapshotSeries::of_owned(a, file));
     }
 
-    fn push_series(&mut self, series: SnapshotSeries) {
+    fn push_series(&mut self, mut series: SnapshotSeries) {
         if let Some(prev) = self.earlier.last_mut() {
+            series.self_size = Vec::new();
             self.one_session &= same_session(prev, &series).is_ok();
             prev.names = Vec::new();
         }
@@ -752,19 +763,59 @@ struct Growth<'a> {
     earlier: &'a [SnapshotSeries],
     /// Per last-snapshot node: its position in the first snapshot's series (`u32::MAX`: new).
     base: Vec<u32>,
+    tree: &'a DomTree,
+    /// The bytes added since the first snapshot — a new object's self size, an old one's gain
+    /// (an array's or a Map's backing store grows into a new object, whose size the shallow-size
+    /// transfer gives to its owner) — summed in dominator-tree preorder: a node's subtree holds
+    /// `[end] - [pre]` of them.
+    new_bytes_before: Vec<u64>,
 }
 
-impl Growth<'_> {
+impl<'a> Growth<'a> {
+    fn new(a: &'a Analysis, earlier: &'a [SnapshotSeries], base: Vec<u32>, tree: &'a DomTree) -> Growth<'a> {
+        let mut new_bytes_before = vec![0u64; a.node_count() + 1];
+        let then = &earlier[0].self_size;
+        for ((&p, &b), &now) in tree.pre.iter().zip(&base).zip(a.self_size.iter()) {
+            if p == u32::MAX {
+                continue;
+            }
+            new_bytes_before[p as usize + 1] = u64::from(match b {
+                u32::MAX => now,
+                i => now.saturating_sub(then.get(i as usize).copied().unwrap_or(now)),
+            });
+        }
+        for i in 1..new_bytes_before.len() {
+            new_bytes_before[i] += new_bytes_before[i - 1];
+        }
+        Growth { a, earlier, base, tree, new_bytes_before }
+    }
+
     fn is_new(&self, n: NodeIdx) -> bool {
         self.base[n as usize] == u32::MAX
     }
 
-    /// Retained size now minus in the first snapshot (0 there when new).
+    /// What `n` holds of the heap's growth: its retained size now minus in the first snapshot (0
+    /// there when new), but no more than the bytes added in its dominator subtree since the first
+    /// snapshot (new objects, and what old ones gained). The bound matters where the dominator tree itself changed: an
+    /// array held in the first snapshot also by a transient root (`(Handle scope)`, a compile
+    /// job's `(Strong roots)`) is dominated by the root there and by its owner later, so the
+    /// owner's retained size jumps by the array's old bytes once; they are not new, and the walk
+    /// must not take that jump for growth of the owner's own (a prototype named instead of its
+    /// `history` array, found by the third set of unseen scenarios). It also keeps the bytes a
+    /// new head of a rope or chain already held before out of its growth.
     fn growth(&self, n: NodeIdx) -> i64 {
         let now = self.a.retained_size[n as usize] as i64;
-        match self.base[n as usize] {
+        let diff = match self.base[n as usize] {
             u32::MAX => now,
             i => now - i64::from(self.earlier[0].retained[i as usize]),
+        };
+        match self.tree.pre[n as usize] {
+            u32::MAX => diff,
+            p => {
+                let end = self.tree.end[n as usize] as usize;
+                let added = self.new_bytes_before[end] - self.new_bytes_before[p as usize];
+                diff.min(added as i64)
+            }
         }
     }
 
@@ -1006,8 +1057,8 @@ fn report(earlier: &[SnapshotSeries], a: &Analysis, file: &str, order: Vec<NodeI
         }
     }
     drop(order);
-    let g = Growth { a, earlier, base };
     let tree = DomTree::build(a);
+    let g = Growth::new(a, earlier, base, &tree);
     let many = earlier.len() + 1 >= 3;
 
     // Accumulation points, then their JS owners.

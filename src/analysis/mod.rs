@@ -361,6 +361,8 @@ pub struct RetainedSizes {
     /// Saturated ([`saturated`]), as the series keeps them: half the bytes of the exact column,
     /// held while the next file is read.
     pub retained_size: Vec<u32>,
+    /// [`Analysis::self_size`]: the leak report keeps the first snapshot's.
+    pub self_size: Column<u32>,
     /// `HeapSnapshot.totalSize`, from the exact root retained size.
     pub total_size: u64,
 }
@@ -368,12 +370,12 @@ pub struct RetainedSizes {
 impl RetainedSizes {
     /// The passes [`Analysis::run`] runs up to retained sizes, and no others.
     pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<RetainedSizes, Cancelled> {
-        let Passes { snapshot, retainers, retained_size: exact, .. } =
+        let Passes { snapshot, retainers, retained_size: exact, self_size, .. } =
             run_passes(snapshot, Scope::RetainedOnly, progress)?;
         let total_size = exact[snapshot.root() as usize] + snapshot.extra_native_bytes().unwrap_or(0);
         let retained_size = exact.iter().map(|&r| saturated(r)).collect();
         progress.report(Phase::Done, 1.0);
-        Ok(RetainedSizes { snapshot, first_retainer: retainers.first_retainer, retained_size, total_size })
+        Ok(RetainedSizes { snapshot, first_retainer: retainers.first_retainer, retained_size, self_size, total_size })
     }
 
     /// Borrowed, as the leak report reads it (the same shape as [`Analysis::retained_view`]).
@@ -382,6 +384,7 @@ impl RetainedSizes {
             snapshot: &self.snapshot,
             first_retainer: &self.first_retainer,
             retained_size: RetainedColumn::Saturated(&self.retained_size),
+            self_size: &self.self_size,
             total_size: self.total_size,
         }
     }
@@ -420,6 +423,8 @@ pub struct RetainedView<'a> {
     /// [`retainers::Retainers::first_retainer`]: node `n` has `[n + 1] - [n]` retainers.
     pub first_retainer: &'a [u32],
     pub retained_size: RetainedColumn<'a>,
+    /// Self sizes after the shallow-size transfer ([`Analysis::self_size`]).
+    pub self_size: &'a [u32],
     /// `HeapSnapshot.totalSize`: root retained size + `extra_native_bytes`.
     pub total_size: u64,
 }
@@ -527,6 +532,7 @@ impl Analysis {
             snapshot: &self.snapshot,
             first_retainer: &self.retainers.first_retainer,
             retained_size: RetainedColumn::Exact(&self.retained_size),
+            self_size: &self.self_size,
             total_size: self.total_size(),
         }
     }
