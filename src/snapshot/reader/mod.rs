@@ -314,6 +314,7 @@ fn parse<R: Read>(
                         let mut cols = NodeColumns::with_capacity(h, budget);
                         let chunk = (1 << 14) / h.node_fields.len() * h.node_fields.len();
                         lx.uint_array(chunk, &mut |w, c| cols.feed(h, w, &c), &mut |w| ctx.tick(w))?;
+                        cols.spill_ids();
                         nodes = Some(cols);
                     } else {
                         let (values, offset) = read_raw(lx, ctx)?;
@@ -529,12 +530,13 @@ fn parse<R: Read>(
     };
     ctx.progress.report(Phase::Reading, 1.0);
 
+    let node_id = nodes.take_ids();
     Ok(HeapSnapshot {
         node_types: h.node_types,
         edge_types: h.edge_types,
         node_type: nodes.node_type.into(),
         node_name: nodes.name.into(),
-        node_id: nodes.id.into(),
+        node_id,
         node_self_size: nodes.self_size.into(),
         first_edge: nodes.first_edge.into(),
         node_detachedness: nodes.detachedness.into(),
