@@ -55,6 +55,27 @@ fn find_all(snapshot: &HeapSnapshot, wanted: &[&str]) -> Vec<Vec<u32>> {
 }
 
 impl FilterNames {
+    /// The nodes whose edges the filter reads by name: native contexts (`hidden`) and
+    /// `(map descriptors)` arrays. Found in one pass before the distances, so that the BFS reads
+    /// no node's name and the names' pages can go meanwhile (see [`calculate_with`]).
+    pub fn filtered_nodes(&self, snapshot: &HeapSnapshot) -> BitVec {
+        let mut bits = BitVec::new(snapshot.node_count());
+        for n in 0..snapshot.node_count() as NodeIdx {
+            if self.is_native_context(snapshot, n) || self.is_map_descriptors(snapshot, n) {
+                bits.set(n as usize);
+            }
+        }
+        bits
+    }
+
+    fn is_native_context(&self, snapshot: &HeapSnapshot, n: NodeIdx) -> bool {
+        snapshot.node_type(n) == NodeType::HIDDEN && self.native_context.contains(&snapshot.node_name_idx(n))
+    }
+
+    fn is_map_descriptors(&self, snapshot: &HeapSnapshot, n: NodeIdx) -> bool {
+        snapshot.node_type(n) == NodeType::ARRAY && self.map_descriptors.contains(&snapshot.node_name_idx(n))
+    }
+
     pub fn find(snapshot: &HeapSnapshot) -> FilterNames {
         let mut found = find_all(snapshot, &["sloppy_function_map", "system / NativeContext", "(map descriptors)"]);
         FilterNames {
@@ -67,16 +88,36 @@ impl FilterNames {
 
 /// Distances of every node; `ignored` nodes are never entered.
 pub fn calculate(snapshot: &HeapSnapshot, ephemerons: &EphemeronNames, ignored: Option<&BitVec>) -> Vec<i32> {
-    calculate_with(snapshot, &FilterNames::find(snapshot), ephemerons, ignored)
+    calculate_with(snapshot, &FilterNames::find(snapshot), ephemerons, Known::default(), ignored)
 }
 
-/// [`calculate`] with the filter's names found already.
+/// What the first passes found that spares the distances reading names: the WeakMap entries'
+/// edges ([`super::essential::EssentialEdges`]) and the filtered nodes
+/// ([`FilterNames::filtered_nodes`]). With both, the BFS reads only those edges' and nodes' names,
+/// and neither names column need be resident during the pass (the edge names are most of a
+/// snapshot's bytes after the edges themselves).
+#[derive(Clone, Copy, Default)]
+pub struct Known<'a> {
+    pub ephemeron_edges: Option<&'a BitVec>,
+    pub filtered_nodes: Option<&'a BitVec>,
+}
+
+/// What the filter of `JSHeapSnapshot.calculateDistances` reads besides the graph.
+struct Filter<'a> {
+    names: &'a FilterNames,
+    ephemerons: &'a EphemeronNames,
+    known: Known<'a>,
+}
+
+/// [`calculate`] with the filter's names found already, and what else is [`Known`].
 pub fn calculate_with(
     snapshot: &HeapSnapshot,
     names: &FilterNames,
     ephemerons: &EphemeronNames,
+    known: Known<'_>,
     ignored: Option<&BitVec>,
 ) -> Vec<i32> {
+    let filter = Filter { names, ephemerons, known };
     let n = snapshot.node_count();
     let mut distances = vec![NO_DISTANCE; n];
     // First in, first out, as DevTools' `nodesToVisit` array read from the front; a ring buffer
@@ -95,18 +136,17 @@ pub fn calculate_with(
         }
     }
     let had_user_roots = !queue.is_empty();
-    bfs(snapshot, names, ephemerons, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
+    bfs(snapshot, &filter, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
     distances[root as usize] = if had_user_roots { BASE_SYSTEM_DISTANCE } else { 0 };
     queue.clear();
     queue.push_back(root);
-    bfs(snapshot, names, ephemerons, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
+    bfs(snapshot, &filter, ignored, &mut pending_ephemerons, &mut distances, &mut queue);
     distances
 }
 
 fn bfs<'s>(
     snapshot: &'s HeapSnapshot,
-    names: &FilterNames,
-    ephemerons: &EphemeronNames,
+    filter: &Filter<'_>,
     ignored: Option<&BitVec>,
     pending: &mut HashSet<&'s str>,
     distances: &mut [i32],
@@ -114,10 +154,12 @@ fn bfs<'s>(
 ) {
     while let Some(node) = queue.pop_front() {
         let distance = distances[node as usize] + 1;
-        let node_type = snapshot.node_type(node);
-        let name = snapshot.node_name_idx(node);
-        let is_native_context = node_type == NodeType::HIDDEN && names.native_context.contains(&name);
-        let is_map_descriptors = node_type == NodeType::ARRAY && names.map_descriptors.contains(&name);
+        let (is_native_context, is_map_descriptors) =
+            if filter.known.filtered_nodes.is_none_or(|bits| bits.get(node as usize)) {
+                (filter.names.is_native_context(snapshot, node), filter.names.is_map_descriptors(snapshot, node))
+            } else {
+                (false, false)
+            };
         for e in snapshot.edges(node) {
             let t = snapshot.edge_type(e);
             if t == EdgeType::WEAK {
@@ -130,7 +172,7 @@ fn bfs<'s>(
             if ignored.is_some_and(|ig| ig.get(child as usize)) {
                 continue;
             }
-            if !follows(snapshot, names, ephemerons, pending, e, t, is_native_context, is_map_descriptors) {
+            if !follows(snapshot, filter, pending, e, t, is_native_context, is_map_descriptors) {
                 continue;
             }
             distances[child as usize] = distance;
@@ -139,31 +181,38 @@ fn bfs<'s>(
     }
 }
 
-/// The filter of `JSHeapSnapshot.calculateDistances`.
-#[allow(clippy::too_many_arguments)]
+/// The filter of `JSHeapSnapshot.calculateDistances`. An edge's name is read only where the
+/// filter needs it: from a native context, a `(map descriptors)` array, or a possible WeakMap
+/// entry.
 fn follows<'s>(
     snapshot: &'s HeapSnapshot,
-    names: &FilterNames,
-    ephemerons: &EphemeronNames,
+    filter: &Filter<'_>,
     pending: &mut HashSet<&'s str>,
     e: u32,
     t: EdgeType,
     is_native_context: bool,
     is_map_descriptors: bool,
 ) -> bool {
-    let raw = snapshot.edge_name_or_index(e);
-    if is_native_context && t.has_string_name() && names.sloppy_function_map.contains(&raw) {
+    if is_native_context
+        && t.has_string_name()
+        && filter.names.sloppy_function_map.contains(&snapshot.edge_name_or_index(e))
+    {
         return false;
     }
     if is_map_descriptors {
-        let index = if t.has_string_name() { parse_int(&snapshot.edge_name(e)) } else { f64::from(raw) };
+        let index = if t.has_string_name() {
+            parse_int(&snapshot.edge_name(e))
+        } else {
+            f64::from(snapshot.edge_name_or_index(e))
+        };
         // `index < 2 || index % 3 !== 1`; NaN fails the first test and passes the second.
         return index < 2.0 || index % 3.0 != 1.0;
     }
     if t == EdgeType::INTERNAL
-        && let Some(eph) = ephemerons.get(raw)
+        && filter.known.ephemeron_edges.is_none_or(|bits| bits.get(e as usize))
+        && let Some(eph) = filter.ephemerons.get(snapshot.edge_name_or_index(e))
     {
-        let duplicated_part = &snapshot.string(raw)[eph.duplicated_part_start..];
+        let duplicated_part = &snapshot.string(snapshot.edge_name_or_index(e))[eph.duplicated_part_start..];
         if !pending.remove(duplicated_part) {
             pending.insert(duplicated_part);
             return false;

@@ -24,6 +24,9 @@
 //! Memory: parent, ancestor (reused as the DFS edge cursor), label and semi together in one
 //! 16-byte record per vertex, plus `vertex` (4 bytes): 20 bytes a node, freed on return except
 //! `vertex`, which the retained-size sum needs (LT's fallback adds dom and two bucket arrays).
+//! Semi-NCA's dominators are read out into the records' own memory ([`dominators_in_place`]).
+//! The DFS reads the forward edges and the semi-dominator pass the reverse index, each 4 bytes
+//! an edge; [`DominatorInput::after_dfs`] lets the caller swap one for the other in memory.
 
 use super::Cancelled;
 use super::bits::BitVec;
@@ -40,6 +43,10 @@ pub struct DominatorInput<'a> {
     pub retainer_node: &'a [NodeIdx],
     /// Essential bit of each retainer slot (the essential bit of the slot's edge).
     pub essential_retainer: &'a BitVec,
+    /// Called once the DFS is done, before the first read of `retainer_node`: the forward edges
+    /// are not read after it, so their pages can go and the reverse index's come in (at 4.6 GB
+    /// the two are 0.68 GB each, and only one need be resident beside the scratch).
+    pub after_dfs: &'a dyn Fn(),
     /// Polled every [`CANCEL_CHECK_EVERY`] vertices: at a gigabyte this pass runs over a second,
     /// and a cancelled load must not wait for it.
     pub is_cancelled: &'a dyn Fn() -> bool,
@@ -70,7 +77,8 @@ const REPORT_LIMIT: usize = 100;
 /// Per-vertex state of Lengauer–Tarjan, kept together: the algorithm reads a vertex's parent,
 /// ancestor, label and semi-dominator at once, so one cache line serves all four (on the
 /// 12-million-node snapshots this is what the pass waits for).
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 struct Vertex {
     parent: u32,
     /// Forest link for `eval`; during the DFS, the next edge to examine.
@@ -168,12 +176,13 @@ pub fn compute(input: &DominatorInput<'_>) -> Result<DominatorTree, Cancelled> {
     for x in v_.iter_mut() {
         x.ancestor = 0;
     }
+    (input.after_dfs)();
     if still_unreachable_count == 0 {
         // Every vertex hangs in a real DFS tree (the root's, or an orphan's under the root):
         // Semi-NCA computes the same dominators as Lengauer–Tarjan without buckets, in the
         // per-vertex records (12 bytes a node less, and faster).
-        let dominator = semi_nca(input, &mut v_, &vertex, n, r)?;
-        drop(v_);
+        semi_nca(input, &mut v_, &vertex, n, r)?;
+        let dominator = dominators_in_place(v_, r);
         let mut dfs_order = vertex;
         dfs_order.remove(0);
         dfs_order.truncate(n as usize);
@@ -303,14 +312,8 @@ fn semi_dominator(input: &DominatorInput<'_>, v_: &mut [Vertex], w: u32, root_se
 /// increasing DFS order). Equal to Lengauer–Tarjan's result on any DFS tree.
 ///
 /// Works in place: after the semi-dominator pass `ancestor` holds each vertex's DFS number and
-/// `parent` becomes the immediate dominator. Returns dominators as node ordinals.
-fn semi_nca(
-    input: &DominatorInput<'_>,
-    v_: &mut [Vertex],
-    vertex: &[u32],
-    n: u32,
-    r: u32,
-) -> Result<Vec<NodeIdx>, Cancelled> {
+/// `parent` becomes the immediate dominator ([`dominators_in_place`] reads them out).
+fn semi_nca(input: &DominatorInput<'_>, v_: &mut [Vertex], vertex: &[u32], n: u32, r: u32) -> Result<(), Cancelled> {
     let mut stack: Vec<u32> = Vec::new();
     let root_semi = v_[r as usize].semi;
     for i in (2..=n).rev() {
@@ -336,12 +339,24 @@ fn semi_nca(
         }
         v_[w].parent = d;
     }
-    let mut dominator = vec![0; v_.len() - 1];
-    for (ordinal, d) in dominator.iter_mut().enumerate() {
-        let p = v_[ordinal + 1].parent;
-        *d = if ordinal as u32 + 1 == r || p == 0 { r - 1 } else { p - 1 };
+    Ok(())
+}
+
+/// The immediate dominators [`semi_nca`] left in the records' `parent`, as node ordinals, in the
+/// records' own memory: a new column beside them would be 4 bytes a node more at the pass's peak
+/// (the records are 16). Record `v` (1-based) is four words, `parent` first, so the word for node
+/// ordinal `o` is read from index `4 (o + 1)` before index `o` is written: never overwritten
+/// first.
+fn dominators_in_place(v_: Vec<Vertex>, r: u32) -> Vec<NodeIdx> {
+    let node_count = v_.len() - 1;
+    let mut words: Vec<u32> = bytemuck::cast_vec(v_);
+    for ordinal in 0..node_count {
+        let p = words[4 * (ordinal + 1)];
+        words[ordinal] = if ordinal as u32 + 1 == r || p == 0 { r - 1 } else { p - 1 };
     }
-    Ok(dominator)
+    words.truncate(node_count);
+    words.shrink_to_fit();
+    words
 }
 
 /// Retained sizes: each node's self size plus those of the nodes it dominates.
@@ -450,6 +465,7 @@ mod tests {
                 first_retainer: &ret.first_retainer,
                 retainer_node: &ret.retainer_node,
                 essential_retainer: &ret.essential,
+                after_dfs: &|| {},
                 is_cancelled,
             })
         };

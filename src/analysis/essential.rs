@@ -53,7 +53,24 @@ pub fn page_owned(snapshot: &HeapSnapshot) -> BitVec {
 
 /// One bit per edge: does it count for dominators.
 pub fn essential_edges(snapshot: &HeapSnapshot, page_owned: &BitVec, ephemerons: &EphemeronNames) -> BitVec {
+    essential_and_ephemeron_edges(snapshot, page_owned, ephemerons).essential
+}
+
+/// The essential edges, and on the way the internal edges named like a WeakMap entry (the
+/// distances' filter reads only those edges' names then: see `distances::calculate_with`).
+pub struct EssentialEdges {
+    pub essential: BitVec,
+    pub ephemeron: BitVec,
+}
+
+/// [`essential_edges`], and the edges of WeakMap entries ([`EssentialEdges`]).
+pub fn essential_and_ephemeron_edges(
+    snapshot: &HeapSnapshot,
+    page_owned: &BitVec,
+    ephemerons: &EphemeronNames,
+) -> EssentialEdges {
     let mut bits = BitVec::new(snapshot.edge_count());
+    let mut ephemeron = BitVec::new(snapshot.edge_count());
     let root = snapshot.root();
     for n in 0..snapshot.node_count() as NodeIdx {
         let from_page = page_owned.get(n as usize);
@@ -61,9 +78,11 @@ pub fn essential_edges(snapshot: &HeapSnapshot, page_owned: &BitVec, ephemerons:
             let t = snapshot.edge_type(e);
             if t == EdgeType::INTERNAL
                 && let Some(eph) = ephemerons.get(snapshot.edge_name_or_index(e))
-                && eph.table_id == Some(u64::from(snapshot.node_id(n)))
             {
-                continue;
+                ephemeron.set(e as usize);
+                if eph.table_id == Some(u64::from(snapshot.node_id(n))) {
+                    continue;
+                }
             }
             if t == EdgeType::WEAK {
                 continue;
@@ -83,5 +102,5 @@ pub fn essential_edges(snapshot: &HeapSnapshot, page_owned: &BitVec, ephemerons:
             bits.set(e as usize);
         }
     }
-    bits
+    EssentialEdges { essential: bits, ephemeron }
 }

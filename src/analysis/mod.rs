@@ -56,16 +56,21 @@
 //!
 //! Columns the passes have finished with go to unnamed files and are read back through mappings
 //! ([`Column::spilled`]), as Eclipse MAT keeps its indexes on disk: their bytes are then page
-//! cache the kernel can drop and read again, not this process's heap. Node ids and names, edge
-//! names and the strings' text go first (4 + 4 bytes a node, 4 an edge, the text); the names are
-//! mapped in at once ([`Column::populate`]) for the first passes and let go once class names and
-//! the Statistics' name scan are done, the text is let go after the first scans of every string,
-//! and the ids stay out (only WeakMap entries read them). The self sizes and distances go as soon
-//! as they are computed; the reverse index while its chain waits. Two waits keep big things apart:
-//! class names (which bring strings' pages back) wait until the reverse index is written out, and
-//! the dominators wait for the class names, so that the names and the dominators' scratch are
-//! never resident together; the dominators read the reverse index back for their pass only. With
-//! glibc's malloc, freed blocks of a MiB and more go back to the kernel ([`crate::rss::malloc`]).
+//! cache the kernel can drop and read again, not this process's heap. The node ids go as soon as
+//! the reader has all nodes; node and edge names, the strings' text and the constructor
+//! locations as soon as it is done (4 + 4 bytes a node, 4 an edge, the text, 16 a location). The
+//! names are mapped in at once ([`Column::populate`]) for the first passes and let go once the
+//! essential edges have found the WeakMap entries' edges and the distances' filtered nodes are
+//! known (the distances then read only those names), the text after the first scans of every
+//! string; class names and the Statistics' name scan bring back the pages they read, and let
+//! them go again. The ids stay out (only WeakMap entries read them). The self sizes and distances
+//! go as soon as they are computed; the reverse index (both columns) while its chain waits.
+//! Waits keep big things apart: class names (which bring names and text back) wait until the
+//! reverse index is written out, and the dominators run after both chains, so that the names and
+//! the dominators' scratch are never resident together. The dominators read the edges (spilled
+//! while the first chain waits) for their DFS and the reverse index for the rest, one at a time.
+//! With glibc's malloc, freed blocks of a MiB and more go back to the kernel
+//! ([`crate::rss::malloc`]).
 //! Measured (BENCHMARKS.md, "Memory"): peak 0.93–0.96× a 59 MB file, 0.87× a 326 MB one, 0.81× a
 //! 1.14 GB one (1.41×, 1.24×, 1.20× in memory), for 1.2–1.4× the in-memory time.
 
@@ -249,22 +254,49 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     // Those were the last scans of every string until class names: while the reverse index is
     // built beside the distances, the text need not be resident.
     snapshot.release_text_pages();
-    // With spilling on, the dominators wait until the per-node chain is done with the names (it
-    // says so on this channel, or by ending): the names' pages and the dominators' scratch are
-    // then never resident at once, which is where the peak was (1.22x a 1 GB file, 0.90x now).
-    let (names_done, wait_for_names) = std::sync::mpsc::channel::<()>();
     // And class names wait until the reverse index is built and written out: class names bring
     // back the strings' pages, and those beside the index being built made the peak (60 MB
     // against 56 at a 59 MB file; 907 MB at 1 GB).
     let (reverse_spilled, wait_for_reverse) = std::sync::mpsc::channel::<()>();
+    // The distances wait for the WeakMap entries' edges, found with the essential edges: then
+    // they read no other edge's name (nor, with the filtered nodes found first, any node's), and
+    // the names (4 bytes an edge and a node) need not be resident beside the reverse index being
+    // built, where the peak was (3.1 GB at 4.6 GB).
+    let (ephemeron_edges_found, wait_for_ephemeron_edges) = std::sync::mpsc::channel::<bits::BitVec>();
+    // The dominators' input, given the forward edges' release for between their two phases.
+    let dominators_of = |snapshot: &HeapSnapshot,
+                         essential_edges: &bits::BitVec,
+                         retainers: &retainers::Retainers,
+                         after_dfs: &dyn Fn()|
+     -> Result<dominators::DominatorTree, Cancelled> {
+        progress.report(Phase::Dominators, 0.0);
+        let tree = dominators::compute(&dominators::DominatorInput {
+            root: snapshot.root(),
+            first_edge: &snapshot.first_edge,
+            edges: snapshot.edge_column(),
+            essential_edge: essential_edges,
+            first_retainer: &retainers.first_retainer,
+            retainer_node: &retainers.retainer_node,
+            essential_retainer: &retainers.essential,
+            after_dfs,
+            is_cancelled: &|| progress.is_cancelled(),
+        })?;
+        retainers.first_retainer.release_resident_pages();
+        retainers.retainer_node.release_resident_pages();
+        trace.mark("dominators");
+        Ok(tree)
+    };
     // Two independent chains, one per core: the dominator chain (flags, essential edges,
     // retainers, Lengauer–Tarjan) and the per-node chain (shallow sizes, distances, class
-    // names). Progress is reported from the first, the longer one.
+    // names). Progress is reported from the first, the longer one. With spilling on, the
+    // dominators run after both: the names' pages and the dominators' scratch are then never
+    // resident at once, which is where the peak was (1.22x a 1 GB file, 0.90x then), and the
+    // edge column can move to a file (written while the first chain waits) and leave memory while
+    // the dominators read the reverse index.
     let (chain_a, chain_b) = std::thread::scope(|scope_| {
         let b = scope_.spawn(|| -> Result<_, Cancelled> {
-            // Owned here, so that the channel closes when this chain ends, however it ends.
-            let names_done = names_done;
-            let wait_for_reverse = wait_for_reverse;
+            // Owned here, so that the channels close when this chain ends, however it ends.
+            let (wait_for_reverse, wait_for_ephemeron_edges) = (wait_for_reverse, wait_for_ephemeron_edges);
             // Read again only by retained sizes, Summary rows and statistics, after dominators.
             let self_size = Column::from(shallow::transferred_self_sizes(&snapshot, &dom, raw_self_size))
                 .spilled(spill_dir.as_deref());
@@ -273,8 +305,18 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             if scope == Scope::RetainedOnly {
                 return Ok((self_size, None));
             }
-            let distance = Column::from(distances::calculate_with(&snapshot, &distance_filter, &ephemerons, None))
-                .spilled(spill_dir.as_deref());
+            let ephemeron_edges = wait_for_ephemeron_edges.recv().ok();
+            let filtered_nodes = distance_filter.filtered_nodes(&snapshot);
+            if ephemeron_edges.is_some() {
+                snapshot.release_name_pages();
+            }
+            trace.mark("B: waited for the WeakMap entries");
+            let known =
+                distances::Known { ephemeron_edges: ephemeron_edges.as_ref(), filtered_nodes: Some(&filtered_nodes) };
+            let distance =
+                Column::from(distances::calculate_with(&snapshot, &distance_filter, &ephemerons, known, None))
+                    .spilled(spill_dir.as_deref());
+            drop((ephemeron_edges, filtered_nodes));
             trace.mark("B: distances");
             check(progress)?;
             if spill_dir.is_some() {
@@ -287,16 +329,17 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             let statistics = statistics::scan(&snapshot, &dom.renamed, &self_size);
             snapshot.release_cold_pages();
             self_size.release_resident_pages();
-            let _ = names_done.send(());
             trace.mark("B: statistics' names");
             Ok((self_size, Some(Naming { distance, interface_definitions, classes, statistics })))
         });
         let a = (|| -> Result<_, Cancelled> {
-            // Owned here, so that the channel closes when this chain ends, however it ends.
-            let reverse_spilled = reverse_spilled;
+            // Owned here, so that the channels close when this chain ends, however it ends.
+            let (reverse_spilled, ephemeron_edges_found) = (reverse_spilled, ephemeron_edges_found);
             progress.report(Phase::Flags, 0.0);
             let page_owned = essential::page_owned(&snapshot);
-            let essential_edges = essential::essential_edges(&snapshot, &page_owned, &ephemerons);
+            let essential::EssentialEdges { essential: essential_edges, ephemeron } =
+                essential::essential_and_ephemeron_edges(&snapshot, &page_owned, &ephemerons);
+            let _ = ephemeron_edges_found.send(ephemeron);
             trace.mark("A: flags and essential edges");
             check(progress)?;
             progress.report(Phase::Retainers, 0.0);
@@ -309,34 +352,38 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             if scope == Scope::Full {
                 let reverse = std::mem::take(&mut retainers.retainer_node);
                 retainers.retainer_node = reverse.spilled(spill_dir.as_deref());
+                let first = std::mem::take(&mut retainers.first_retainer);
+                retainers.first_retainer = first.spilled(spill_dir.as_deref());
                 trace.mark("A: spilled the reverse index");
             }
             let _ = reverse_spilled.send(());
-            if spill_dir.is_some() {
-                let _ = wait_for_names.recv();
-                trace.mark("A: waited for the names");
+            if spill_dir.is_none() {
+                let tree = dominators_of(&snapshot, &essential_edges, &retainers, &|| ())?;
+                return Ok((page_owned, essential_edges, retainers, Dominators::Done(tree)));
             }
-            retainers.retainer_node.populate();
-            progress.report(Phase::Dominators, 0.0);
-            let tree = dominators::compute(&dominators::DominatorInput {
-                root: snapshot.root(),
-                first_edge: &snapshot.first_edge,
-                edges: snapshot.edge_column(),
-                essential_edge: &essential_edges,
-                first_retainer: &retainers.first_retainer,
-                retainer_node: &retainers.retainer_node,
-                essential_retainer: &retainers.essential,
-                is_cancelled: &|| progress.is_cancelled(),
-            })?;
-            retainers.retainer_node.release_resident_pages();
-            trace.mark("A: dominators");
-            Ok((page_owned, retainers, tree))
+            let edges = snapshot.spill_copy_of_edges(spill_dir.as_deref());
+            trace.mark("A: wrote the edges");
+            Ok((page_owned, essential_edges, retainers, Dominators::After(edges)))
         })();
         // A panic on the other thread is a bug; re-raise it here.
         let b = b.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         (a, b)
     });
-    let (page_owned, retainers, tree) = chain_a?;
+    let (page_owned, essential_edges, retainers, dominators) = chain_a?;
+    let tree = match dominators {
+        Dominators::Done(tree) => tree,
+        Dominators::After(edges) => {
+            snapshot.adopt_spilled_edges(edges);
+            retainers.retainer_node.release_resident_pages();
+            let after_dfs = || {
+                snapshot.release_edge_pages();
+                retainers.first_retainer.populate();
+                retainers.retainer_node.populate();
+            };
+            dominators_of(&snapshot, &essential_edges, &retainers, &after_dfs)?
+        }
+    };
+    drop(essential_edges);
     let (self_size, naming) = chain_b?;
     check(progress)?;
 
@@ -346,6 +393,13 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     trace.mark("retained sizes");
     check(progress)?;
     Ok(Passes { snapshot, dom, page_owned, retainers, self_size, tree, retained_size, naming, trace })
+}
+
+/// The dominator chain's end: the tree, or (with spilling) the edge column's file copy for the
+/// dominators to run after both chains.
+enum Dominators {
+    Done(dominators::DominatorTree),
+    After(Option<crate::snapshot::column::SpillCopy>),
 }
 
 /// What an earlier snapshot of a leak report needs ([`leaks::SnapshotSeries`]): ids and names,

@@ -39,6 +39,12 @@ pub fn spill_dir() -> Option<std::path::PathBuf> {
 /// Columns smaller than this are not worth a file of their own ([`Column::spilled`]).
 pub const SPILL_MIN_BYTES: usize = 1 << 20;
 
+/// A column's values written to a file and mapped ([`Column::spill_copy`]), not yet in its place.
+pub struct SpillCopy {
+    shared: SharedBytes,
+    len: usize,
+}
+
 /// A read-only column of `T`: a `Vec<T>`, or `T`s inside a [`SharedBytes`] (a mapped file).
 pub struct Column<T: Pod> {
     /// The first element: into `owner`'s `Vec` buffer or its shared bytes (never moved while
@@ -109,10 +115,20 @@ impl<T: Pod> Column<T> {
     /// small (under [`SPILL_MIN_BYTES`]), already a view, or the file cannot be written (a full
     /// disk costs memory, never the data).
     pub fn spilled(self, dir: Option<&std::path::Path>) -> Column<T> {
+        let copy = self.spill_copy(dir);
+        self.replaced_by(copy)
+    }
+
+    /// The first half of [`Column::spilled`]: this column's values written to an unnamed file in
+    /// `dir` and mapped (no page of it resident yet), while the column is still read elsewhere —
+    /// a pass that shares the column can write the copy while another thread reads it, and
+    /// [`Column::replaced_by`] swaps it in once the column is no longer shared. `None` where
+    /// [`Column::spilled`] would keep the column as it is.
+    pub fn spill_copy(&self, dir: Option<&std::path::Path>) -> Option<SpillCopy> {
         let bytes: &[u8] = bytemuck::cast_slice(self.as_slice());
-        let Some(dir) = dir else { return self };
+        let dir = dir?;
         if self.is_mapped() || bytes.len() < SPILL_MIN_BYTES {
-            return self;
+            return None;
         }
         let written = (|| -> std::io::Result<SharedBytes> {
             use std::io::Write;
@@ -123,8 +139,14 @@ impl<T: Pod> Column<T> {
             file.write_all(bytes)?;
             SharedBytes::map(&file)
         })();
-        match written.ok().and_then(|shared| shared.column(0..bytes.len())) {
-            Some(column) => column,
+        written.ok().map(|shared| SpillCopy { shared, len: bytes.len() })
+    }
+
+    /// This column replaced by its [`Column::spill_copy`] (the heap copy freed); the column itself
+    /// if there is none, or if the copy is not of this column's size.
+    pub fn replaced_by(self, copy: Option<SpillCopy>) -> Column<T> {
+        match copy.filter(|c| c.len == std::mem::size_of_val(self.as_slice())) {
+            Some(c) => c.shared.column(0..c.len).unwrap_or(self),
             None => self,
         }
     }

@@ -175,20 +175,44 @@ impl HeapSnapshot {
 
     /// Moves the columns that only the first passes read — node ids (read for ephemeron tables
     /// only), node and edge names and the strings' text (read by DOM state, distances, essential
-    /// edges, class names and statistics, then only by views) — out of the heap into files in `dir`
+    /// edges, class names and statistics, then only by views), the constructor locations (read
+    /// by class names, then by views) — out of the heap into files in `dir`
     /// ([`Column::spilled`]); a view reads them back through the page cache. Their pages come
     /// into this process as passes read them; [`HeapSnapshot::release_cold_pages`] lets them go
     /// again, so that they are not resident while the dominators' scratch is.
     pub fn spill_cold_columns(&mut self, dir: Option<&std::path::Path>) {
         let (ids, names, edge_names) = (&mut self.node_id, &mut self.node_name, &mut self.edge_name_or_index);
-        let strings = &mut self.strings;
+        let (strings, locations) = (&mut self.strings, &mut self.locations);
         // The edge names are most of the bytes: written on a second thread.
         std::thread::scope(|scope| {
             scope.spawn(|| *edge_names = std::mem::take(edge_names).spilled(dir));
             *ids = std::mem::take(ids).spilled(dir);
             *names = std::mem::take(names).spilled(dir);
             strings.spill_text(dir);
+            *locations = std::mem::take(locations).spilled(dir);
         });
+    }
+
+    /// The edge targets and types written to a file ([`Column::spill_copy`]) while the passes
+    /// still share the snapshot: the dominators' DFS is their last full read, and the
+    /// semi-dominator pass after it reads the reverse index instead. Swapped in by
+    /// [`HeapSnapshot::adopt_spilled_edges`], the column's pages can go while that pass's are
+    /// resident ([`HeapSnapshot::release_edge_pages`]).
+    pub fn spill_copy_of_edges(&self, dir: Option<&std::path::Path>) -> Option<column::SpillCopy> {
+        self.edge_to_and_type.spill_copy(dir)
+    }
+
+    /// The edge column replaced by its file copy ([`HeapSnapshot::spill_copy_of_edges`]), its
+    /// pages mapped in at once for the passes that read it all.
+    pub fn adopt_spilled_edges(&mut self, copy: Option<column::SpillCopy>) {
+        self.edge_to_and_type = std::mem::take(&mut self.edge_to_and_type).replaced_by(copy);
+        self.edge_to_and_type.populate();
+    }
+
+    /// Drops the resident pages of the edge column if it is spilled (see
+    /// [`HeapSnapshot::spill_copy_of_edges`]); they come back from the page cache where read.
+    pub fn release_edge_pages(&self) {
+        self.edge_to_and_type.release_resident_pages();
     }
 
     /// Maps the pages of the spilled names back in at once ([`Column::populate`]), for passes
@@ -205,9 +229,18 @@ impl HeapSnapshot {
         self.strings.release_text_pages();
     }
 
+    /// Drops the resident pages of the spilled node and edge names (see
+    /// [`HeapSnapshot::spill_cold_columns`]): the passes after the essential edges read few of
+    /// them until class names.
+    pub fn release_name_pages(&self) {
+        self.node_name.release_resident_pages();
+        self.edge_name_or_index.release_resident_pages();
+    }
+
     /// Drops the resident pages of the spilled columns ([`HeapSnapshot::spill_cold_columns`]):
     /// a pass that needs them again faults them back in from the page cache.
     pub fn release_cold_pages(&self) {
+        self.locations.release_resident_pages();
         self.node_id.release_resident_pages();
         self.node_name.release_resident_pages();
         self.edge_name_or_index.release_resident_pages();
