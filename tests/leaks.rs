@@ -188,6 +188,9 @@ fn a_transient_root_in_the_first_snapshot_does_not_move_the_holder_up() {
         let steps: i64 = first["steps"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).sum();
         let growth = first["growth"].as_i64().unwrap();
         assert!((growth - steps).abs() * 20 <= steps, "{name}: growth {growth} against steps adding up to {steps}");
+        // Held from a stack frame: the path names V8's root categories, not their slot numbers.
+        let path: Vec<&str> = first["path"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(path[path.len() - 2..], ["(Stack roots)", "(GC roots)"], "{name}: {path:?}");
     }
 }
 

@@ -481,7 +481,8 @@ pub struct Suspect {
     pub class_name: String,
     /// The edge that holds the holder: the first edge of `path`.
     pub edge: String,
-    /// Edge names from the holder up to a root along DevTools' shortest retainer path.
+    /// Edge names from the holder up to a root along DevTools' shortest retainer path; a numbered
+    /// slot of one of V8's synthetic root categories is named by the category (`(Stack roots)`).
     pub path: Vec<String>,
     /// The holder's retained size per snapshot (`None` where it did not exist yet).
     pub retained_size: Vec<Option<u64>>,
@@ -1153,7 +1154,21 @@ fn suspect(g: &Growth, h: NodeIdx, point: NodeIdx, how: Found) -> Suspect {
     let a = g.a;
     let s = &a.snapshot;
     let sp = paths::shortest_path(a, &RetainersView::new(), h);
-    let path: Vec<String> = sp.edges.iter().map(|r| s.edge_name(r.edge).into_owned()).collect();
+    // An index into one of V8's root categories says nothing ("latency ← 31 ← 7"); the category
+    // does ("latency ← (Stack roots) ← (GC roots)").
+    let path: Vec<String> = sp
+        .edges
+        .iter()
+        .map(|r| {
+            let name = s.edge_name(r.edge);
+            let category = s.node_type(r.node) == NodeType::SYNTHETIC && s.node_name(r.node).starts_with('(');
+            if category && name.bytes().all(|b| b.is_ascii_digit()) {
+                s.node_name(r.node).to_string()
+            } else {
+                name.into_owned()
+            }
+        })
+        .collect();
     let kind = match how {
         Found::Chain => SuspectKind::Chain,
         _ if s.node_name(h) == "system / Context" => SuspectKind::Closure,

@@ -242,7 +242,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     // folder, the columns only the first passes read go to files first (see "Spilling" above).
     let spill_dir = crate::snapshot::column::spill_dir();
     snapshot.spill_cold_columns(spill_dir.as_deref());
-    // The names are read by both chains' first passes; let go once the second chain is done.
+    // The names are read by both chains' first passes; let go before the distances (below).
     snapshot.populate_cold_pages();
     trace.mark("spilled cold columns");
     let dom = domstate::propagate(&snapshot, detachedness);
