@@ -110,6 +110,8 @@ fn a_spilled_analysis_is_the_same_analysis() {
         let big = |len: usize| len * 4 >= heapscope::snapshot::column::SPILL_MIN_BYTES;
         let reverse = &spilled.retainers.retainer_node;
         assert_eq!(reverse.is_mapped(), big(reverse.len()), "{what}: the reverse index");
+        let first = &spilled.retainers.first_retainer;
+        assert_eq!(first.is_mapped(), big(first.len()), "{what}: the reverse index's offsets");
         assert_eq!(spilled.self_size.is_mapped(), big(spilled.node_count()), "{what}: self sizes");
         assert_eq!(spilled.distance.is_mapped(), big(spilled.node_count()), "{what}: distances");
         spilled_any |= reverse.is_mapped();
