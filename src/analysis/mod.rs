@@ -71,8 +71,9 @@
 //! while the first chain waits) for their DFS and the reverse index for the rest, one at a time.
 //! With glibc's malloc, freed blocks of a MiB and more go back to the kernel
 //! ([`crate::rss::malloc`]).
-//! Measured (BENCHMARKS.md, "Memory"): peak 0.93–0.96× a 59 MB file, 0.87× a 326 MB one, 0.81× a
-//! 1.14 GB one (1.41×, 1.24×, 1.20× in memory), for 1.2–1.4× the in-memory time.
+//! Measured (BENCHMARKS.md, "Memory"): peak 0.87× a 59 MB file, 0.78–0.79× a 326 MB one, 0.71× a
+//! 1.14 GB one and 0.593× a 4.6 GB one (1.41×, 1.24×, 1.20× in memory), for 1.2–1.4× the
+//! in-memory time up to 1 GB.
 
 pub mod aggregates;
 pub mod bits;
