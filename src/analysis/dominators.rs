@@ -30,14 +30,15 @@
 
 use super::Cancelled;
 use super::bits::BitVec;
-use crate::snapshot::NodeIdx;
+use crate::snapshot::{EdgePacking, NodeIdx};
 
 /// The graph as the dominator pass sees it (all borrowed from the snapshot and analyses).
 pub struct DominatorInput<'a> {
     pub root: NodeIdx,
     pub first_edge: &'a [u32],
-    /// Packed targets and types (`snapshot::pack_edge`).
+    /// Packed targets and types, packed by `edge_packing`.
     pub edges: &'a [u32],
+    pub edge_packing: EdgePacking,
     pub essential_edge: &'a BitVec,
     pub first_retainer: &'a [u32],
     pub retainer_node: &'a [NodeIdx],
@@ -120,7 +121,7 @@ pub fn compute(input: &DominatorInput<'_>) -> Result<DominatorTree, Cancelled> {
                 if !input.essential_edge.get(e as usize) {
                     continue;
                 }
-                let w = (input.edges[e as usize] & 0x0FFF_FFFF) + 1;
+                let w = input.edge_packing.target(input.edges[e as usize]) + 1;
                 let wi = w as usize;
                 if v_[wi].semi == 0 {
                     v_[wi].parent = v;
@@ -461,6 +462,7 @@ mod tests {
                 root: s.root(),
                 first_edge: &s.first_edge,
                 edges: s.edge_column(),
+                edge_packing: s.edge_packing(),
                 essential_edge: &essential_edges,
                 first_retainer: &ret.first_retainer,
                 retainer_node: &ret.retainer_node,

@@ -275,6 +275,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             root: snapshot.root(),
             first_edge: &snapshot.first_edge,
             edges: snapshot.edge_column(),
+            edge_packing: snapshot.edge_packing(),
             essential_edge: essential_edges,
             first_retainer: &retainers.first_retainer,
             retainer_node: &retainers.retainer_node,
@@ -376,10 +377,13 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
         Dominators::After(edges) => {
             snapshot.adopt_spilled_edges(edges);
             retainers.retainer_node.release_resident_pages();
+            trace.mark("adopted the edges' copy");
             let after_dfs = || {
+                trace.mark("dominators' DFS");
                 snapshot.release_edge_pages();
                 retainers.first_retainer.populate();
                 retainers.retainer_node.populate();
+                trace.mark("reverse index in");
             };
             dominators_of(&snapshot, &essential_edges, &retainers, &after_dfs)?
         }

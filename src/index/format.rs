@@ -34,7 +34,7 @@ use crate::analysis::retainers::Retainers;
 use crate::analysis::{Analysis, Statistics};
 use crate::snapshot::types::{EDGE_TYPE_NAMES, NODE_TYPE_NAMES};
 use crate::snapshot::{
-    Column, EdgeType, HeapSnapshot, Location, MAX_EDGE_TYPES, MAX_NODES, SharedBytes, StringTable, Text, TypeTable,
+    Column, EdgePacking, EdgeType, HeapSnapshot, Location, MAX_EDGE_TYPES, SharedBytes, StringTable, Text, TypeTable,
 };
 
 use super::SnapshotKey;
@@ -43,7 +43,9 @@ use super::SnapshotKey;
 pub const MAGIC: [u8; 8] = *b"HSINDEX\0";
 /// Raised whenever the layout or the meaning of a section changes: an index of another version
 /// is ignored and rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+// 2: edge type codes packed in as few top bits as the file's declared types need
+// (`EdgePacking`), not always 4.
 const HEADER_LEN: usize = 64;
 /// No index is shorter than its header (an empty file is not mapped).
 pub const MIN_LEN: u64 = HEADER_LEN as u64;
@@ -651,7 +653,13 @@ fn read_sections(bytes: &SharedBytes, entries: &[Entry]) -> Result<Analysis, Ind
     let r = SectionReader { bytes, entries };
 
     let meta: Meta = serde_json::from_slice(&r.column::<u8>(Kind::Meta, None)?).map_err(|_| invalid("meta"))?;
-    if meta.node_count == 0 || meta.node_count > MAX_NODES || meta.edge_count > u64::from(u32::MAX) {
+    let code_count = usize::from(meta.edge_type_code_count);
+    let codes: [u8; MAX_EDGE_TYPES] = meta.edge_type_codes.try_into().map_err(|_| invalid("edge type codes"))?;
+    if code_count > MAX_EDGE_TYPES {
+        return Err(invalid("edge type codes"));
+    }
+    let edge_packing = EdgePacking::for_type_count(code_count);
+    if meta.node_count == 0 || meta.node_count > edge_packing.max_nodes() || meta.edge_count > u64::from(u32::MAX) {
         return Err(invalid("node or edge count"));
     }
     let (n, e) = (meta.node_count as usize, meta.edge_count as usize);
@@ -660,11 +668,6 @@ fn read_sections(bytes: &SharedBytes, entries: &[Entry]) -> Result<Analysis, Ind
     }
     let node_types = TypeTable::from_names(&NODE_TYPE_NAMES, meta.node_types).ok_or(invalid("node types"))?;
     let edge_types = TypeTable::from_names(&EDGE_TYPE_NAMES, meta.edge_types).ok_or(invalid("edge types"))?;
-    let code_count = usize::from(meta.edge_type_code_count);
-    let codes: [u8; MAX_EDGE_TYPES] = meta.edge_type_codes.try_into().map_err(|_| invalid("edge type codes"))?;
-    if code_count > MAX_EDGE_TYPES {
-        return Err(invalid("edge type codes"));
-    }
 
     let node_type = r.column::<u8>(Kind::NodeType, Some(n))?;
     let node_name = r.column::<u32>(Kind::NodeName, Some(n))?;
@@ -683,8 +686,8 @@ fn read_sections(bytes: &SharedBytes, entries: &[Entry]) -> Result<Analysis, Ind
     // Targets in range, type codes declared, and string names in the string table.
     let named: Vec<bool> = codes.iter().map(|&c| EdgeType(c).has_string_name()).collect();
     let bad_edge = edge_to_and_type.iter().zip(&edge_name_or_index).any(|(&x, &name)| {
-        let code = (x >> 28) as usize;
-        (x & 0x0FFF_FFFF) as usize >= n || code >= code_count || (named[code] && name as usize >= strings.len())
+        let code = usize::from(edge_packing.code(x));
+        edge_packing.target(x) as usize >= n || code >= code_count || (named[code] && name as usize >= strings.len())
     });
     if bad_edge || codes[..code_count].iter().any(|&c| usize::from(c) >= edge_types.len()) {
         return Err(invalid("edges"));
@@ -824,6 +827,7 @@ fn read_sections(bytes: &SharedBytes, entries: &[Entry]) -> Result<Analysis, Ind
         edge_to_and_type,
         edge_type_codes: codes,
         edge_type_code_count: meta.edge_type_code_count,
+        edge_packing,
         strings,
         locations,
         root: meta.root,

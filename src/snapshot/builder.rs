@@ -158,8 +158,9 @@ impl SnapshotBuilder {
             cursor[f as usize] += 1;
         }
         let edge_name_or_index = order.iter().map(|&i| self.edge_name[i as usize]).collect();
+        let edge_packing = super::EdgePacking::for_type_count(super::types::EDGE_TYPE_NAMES.len());
         let edge_to_and_type =
-            order.iter().map(|&i| super::pack_edge(self.edge_to[i as usize], self.edge_type[i as usize])).collect();
+            order.iter().map(|&i| edge_packing.pack(self.edge_to[i as usize], self.edge_type[i as usize])).collect();
         let mut locations = self.locations;
         locations.reverse();
         locations.sort_by_key(|l| l.node);
@@ -178,6 +179,7 @@ impl SnapshotBuilder {
             // The builder packs canonical codes: the identity map.
             edge_type_codes: std::array::from_fn(|i| i as u8),
             edge_type_code_count: super::types::EDGE_TYPE_NAMES.len() as u8,
+            edge_packing,
             strings: self.strings,
             locations: locations.into(),
             root: 0,

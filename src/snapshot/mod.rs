@@ -16,13 +16,15 @@
 //! [`HeapSnapshot`] keeps one `Vec` per field, indexed by ordinal, and nothing per node on the
 //! heap. Per node: type (1 byte), name, id, self size, first edge (4 bytes each) and, for
 //! snapshots that have it, detachedness (1 byte): 18 bytes. Per edge: name or index (4 bytes) and
-//! the target ordinal with the type in its top 4 bits (4 bytes): 8 bytes. Strings live in one
+//! the target ordinal with the type in its top bits (4 bytes): 8 bytes. Strings live in one
 //! arena ([`StringTable`]).
 //!
-//! The packing bounds a snapshot to 2^28 − 1 nodes (a file of about 20 GB) and 16 edge types; the
-//! reader says so if a file exceeds either. The 4 bits hold the *file's* edge type code, mapped
-//! to the canonical type by a 16-entry table ([`HeapSnapshot::edge_type`]), so a file may use all
-//! 16 codes although the canonical table also reserves DevTools' synthetic `invisible`.
+//! The type bits hold the *file's* edge type code, mapped to the canonical type by a 16-entry
+//! table ([`HeapSnapshot::edge_type`]), so a file may use all 16 codes although the canonical
+//! table also reserves DevTools' synthetic `invisible`. They are as few as the file's declared
+//! types need ([`EdgePacking`]): V8 declares 7, so 3 bits, and a V8 file may have 2^29 − 1 nodes
+//! (about 50 GB of file at a real heap's density); a file declaring 9 to 16 types, 2^28 − 1. The
+//! reader says so if a file exceeds its bound or declares more than 16 types.
 
 pub mod builder;
 pub mod column;
@@ -43,17 +45,50 @@ pub use types::{EdgeType, NodeType, TypeTable};
 /// A node's row in the columns (see the module docs).
 pub type NodeIdx = u32;
 
-/// Most nodes a snapshot may have (targets share a `u32` with the edge type).
-pub const MAX_NODES: u64 = (1 << 28) - 1;
-/// Most edge types (canonical codes fit in 4 bits).
+/// Most edge types a file may declare (packed codes fit in 4 bits).
 pub const MAX_EDGE_TYPES: usize = 16;
 
-/// An edge's target ordinal and packed type code (an index into the snapshot's
-/// `edge_type_codes`) in one `u32`.
-#[inline]
-pub fn pack_edge(to: NodeIdx, code: u8) -> u32 {
-    debug_assert!(u64::from(to) <= MAX_NODES && usize::from(code) < MAX_EDGE_TYPES);
-    (to & 0x0FFF_FFFF) | (u32::from(code) << 28)
+/// How an edge's target ordinal and its packed type code (an index into the snapshot's
+/// `edge_type_codes`) share one `u32`: the code in the top bits, as many as the file's declared
+/// edge type count needs, the target in the rest. Fewer type bits, more nodes: V8's 7 types take
+/// 3 bits and leave 29 for targets, which a 28.6 GB snapshot of a real heap (298M nodes) needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EdgePacking {
+    /// Where the type code starts (31 for one or two types, 28 for 9 to 16).
+    shift: u32,
+}
+
+impl EdgePacking {
+    /// The packing for a file declaring `count` edge types (at most [`MAX_EDGE_TYPES`]).
+    pub fn for_type_count(count: usize) -> EdgePacking {
+        debug_assert!(count <= MAX_EDGE_TYPES);
+        // Bits to hold the largest code, `count - 1`; at least one.
+        let bits = (usize::BITS - count.saturating_sub(1).leading_zeros()).max(1);
+        EdgePacking { shift: 32 - bits }
+    }
+
+    /// Most nodes a snapshot packed so may have (targets below the type bits).
+    pub fn max_nodes(self) -> u64 {
+        (1u64 << self.shift) - 1
+    }
+
+    #[inline]
+    pub fn pack(self, to: NodeIdx, code: u8) -> u32 {
+        debug_assert!(u64::from(to) <= self.max_nodes() && u32::from(code) < (1 << (32 - self.shift)));
+        to | (u32::from(code) << self.shift)
+    }
+
+    /// The target ordinal of a packed edge.
+    #[inline]
+    pub fn target(self, packed: u32) -> NodeIdx {
+        packed & ((1u32 << self.shift) - 1)
+    }
+
+    /// The packed type code of a packed edge.
+    #[inline]
+    pub fn code(self, packed: u32) -> u8 {
+        (packed >> self.shift) as u8
+    }
 }
 /// An edge's row in the columns.
 pub type EdgeIdx = u32;
@@ -86,8 +121,11 @@ pub struct HeapSnapshot {
     /// Empty when the snapshot has no `detachedness` field (older V8).
     pub(crate) node_detachedness: Column<u8>,
     pub(crate) edge_name_or_index: Column<u32>,
-    /// Target ordinal in the low 28 bits, packed type code in the top 4 ([`pack_edge`]).
+    /// Target ordinal and packed type code, packed by `edge_packing`.
     pub(crate) edge_to_and_type: Column<u32>,
+    /// How `edge_to_and_type` is packed: [`EdgePacking::for_type_count`] of
+    /// `edge_type_code_count`.
+    pub(crate) edge_packing: EdgePacking,
     /// The canonical edge type of each packed code (the file's own codes, in the reader).
     pub(crate) edge_type_codes: [u8; MAX_EDGE_TYPES],
     /// How many packed codes are declared (the file's edge type count).
@@ -277,13 +315,13 @@ impl HeapSnapshot {
 
     #[inline]
     pub fn edge_type(&self, e: EdgeIdx) -> EdgeType {
-        EdgeType(self.edge_type_codes[(self.edge_to_and_type[e as usize] >> 28) as usize])
+        EdgeType(self.edge_type_codes[usize::from(self.edge_type_code(e))])
     }
 
     /// The edge's packed type code, as the file numbered its types.
     #[inline]
     pub(crate) fn edge_type_code(&self, e: EdgeIdx) -> u8 {
-        (self.edge_to_and_type[e as usize] >> 28) as u8
+        self.edge_packing.code(self.edge_to_and_type[e as usize])
     }
 
     pub fn edge_type_name(&self, e: EdgeIdx) -> &str {
@@ -292,7 +330,12 @@ impl HeapSnapshot {
 
     #[inline]
     pub fn edge_to(&self, e: EdgeIdx) -> NodeIdx {
-        self.edge_to_and_type[e as usize] & 0x0FFF_FFFF
+        self.edge_packing.target(self.edge_to_and_type[e as usize])
+    }
+
+    /// How [`HeapSnapshot::edge_column`] packs targets and type codes.
+    pub fn edge_packing(&self) -> EdgePacking {
+        self.edge_packing
     }
 
     /// The packed target-and-type column, for passes that walk every edge.

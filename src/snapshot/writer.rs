@@ -61,18 +61,19 @@ fn invalid_input(message: String) -> io::Error {
 /// writes the snapshot itself ([`write_snapshot`]).
 ///
 /// Refused (`InvalidInput`) when the result would have more nodes or edges than the reader takes
-/// ([`super::MAX_NODES`], 2³² − 2 edges), so a file it writes always loads.
+/// ([`super::EdgePacking::max_nodes`] for the snapshot's edge types, 2³² − 2 edges), so a file it
+/// writes always loads.
 pub fn write_replicated(snapshot: &HeapSnapshot, copies: u32, out: impl Write) -> io::Result<()> {
     if copies == 0 {
         return Err(invalid_input("at least one copy".into()));
     }
     let layout = Copies { nodes: snapshot.node_count() as u64, root: snapshot.root(), copies };
     let edge_count = snapshot.edge_count() as u64 * u64::from(copies);
-    if layout.node_count() > super::MAX_NODES || edge_count >= u64::from(u32::MAX) {
+    let max_nodes = snapshot.edge_packing().max_nodes();
+    if layout.node_count() > max_nodes || edge_count >= u64::from(u32::MAX) {
         return Err(invalid_input(format!(
-            "{copies} copies would have {} nodes and {edge_count} edges; the reader takes at most {} nodes and 2^32 - 2 edges",
+            "{copies} copies would have {} nodes and {edge_count} edges; the reader takes at most {max_nodes} nodes and 2^32 - 2 edges",
             layout.node_count(),
-            super::MAX_NODES
         )));
     }
     if !snapshot.has_node_sizes() {

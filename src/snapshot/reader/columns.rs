@@ -263,7 +263,7 @@ impl EdgeColumns {
             self.field += 1;
             if self.field == ef {
                 self.field = 0;
-                self.to.push(crate::snapshot::pack_edge(self.rec_to, self.rec_code));
+                self.to.push(h.edge_packing.pack(self.rec_to, self.rec_code));
                 self.note_name(h, self.rec_type, self.rec_name, self.rec_name_offset, edge);
             }
         }
@@ -299,8 +299,8 @@ impl EdgeColumns {
             let name = rec[l.name_at];
             self.note_name(h, code, name, chunk.offset_of(r * ef + l.name_at), edge);
             self.name_or_index.push(name);
-            // `t` indexes `edge_type_map`, which has at most 16 entries.
-            self.to.push(crate::snapshot::pack_edge(ordinal, t as u8));
+            // `t` indexes `edge_type_map` (checked above), whose length sets the packing.
+            self.to.push(h.edge_packing.pack(ordinal, t as u8));
         }
         self.values += whole as u64;
         Ok(())

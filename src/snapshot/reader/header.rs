@@ -94,6 +94,8 @@ pub(super) struct Header {
     pub(super) edge_type_map: Vec<u8>,
     /// `edge_type_map` as the snapshot keeps it (packed code → canonical code).
     pub(super) edge_type_codes: [u8; crate::snapshot::MAX_EDGE_TYPES],
+    /// How the edge column packs targets and this file's type codes.
+    pub(super) edge_packing: crate::snapshot::EdgePacking,
     pub(super) node_count: u64,
     pub(super) edge_count: u64,
     pub(super) root_index: u64,
@@ -182,21 +184,23 @@ pub(super) fn resolve_header(raw: RawHeader) -> Result<Header, ReadErrorKind> {
         .iter()
         .map(|n| edge_types.code_for(n).ok_or_else(|| header_error("more than 255 edge types")))
         .collect::<Result<Vec<u8>, _>>()?;
-    if raw.node_count > crate::snapshot::MAX_NODES || raw.edge_count >= u64::from(u32::MAX) {
-        return Err(ReadErrorKind::TooLarge(format!(
-            "{} nodes and {} edges; at most {} nodes and 2^32 - 1 edges are supported",
-            raw.node_count,
-            raw.edge_count,
-            crate::snapshot::MAX_NODES
-        )));
-    }
-    // The file's codes are what the edge column packs (4 bits), so the limit is on the file's
-    // count: DevTools' synthetic "invisible" in the canonical table takes none of them.
+    // The file's codes are what the edge column packs, so the limits are on the file's count:
+    // DevTools' synthetic "invisible" in the canonical table takes none of them.
     if edge_type_map.len() > crate::snapshot::MAX_EDGE_TYPES {
         return Err(header_error(format!(
             "{} edge types; at most {} are supported",
             edge_type_map.len(),
             crate::snapshot::MAX_EDGE_TYPES
+        )));
+    }
+    let edge_packing = crate::snapshot::EdgePacking::for_type_count(edge_type_map.len());
+    if raw.node_count > edge_packing.max_nodes() || raw.edge_count >= u64::from(u32::MAX) {
+        return Err(ReadErrorKind::TooLarge(format!(
+            "{} nodes and {} edges; at most {} nodes (with {} edge types) and 2^32 - 2 edges are supported",
+            raw.node_count,
+            raw.edge_count,
+            edge_packing.max_nodes(),
+            edge_type_map.len()
         )));
     }
     let mut edge_type_codes = [0u8; crate::snapshot::MAX_EDGE_TYPES];
@@ -235,6 +239,7 @@ pub(super) fn resolve_header(raw: RawHeader) -> Result<Header, ReadErrorKind> {
         edge_types,
         node_type_map,
         edge_type_map,
+        edge_packing,
         edge_type_codes,
         node_count: raw.node_count,
         edge_count: raw.edge_count,
