@@ -99,6 +99,11 @@ pub fn run(file: &Path, base: Option<&Path>) -> anyhow::Result<Value> {
     let peak = peak_rss_bytes();
     out["peak_rss_bytes"] = json!(peak);
     out["peak_rss_per_file_byte"] = json!(round3(peak as f64 / (file_bytes as f64).max(1.0)));
+    // A peak measured with columns the spill folder had no room for is not the design's peak.
+    if let Some(shortfall) = crate::snapshot::column::take_spill_shortfall() {
+        out["spill_shortfall_bytes"] = json!(shortfall.bytes);
+        out["spill_shortfall"] = json!(shortfall.to_string());
+    }
     Ok(out)
 }
 

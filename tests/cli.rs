@@ -533,3 +533,36 @@ fn sixteen_edge_types_load_and_seventeen_do_not() {
     let err = bad_input(text.replace(v8, &format!("{v8}{}", extra(10))).as_bytes());
     assert!(err.contains("17 edge types; at most 16 are supported"), "{err}");
 }
+
+/// A spill folder that cannot be written costs memory, never the load: the Summary is the one
+/// computed with spilling off, and stderr says how much stayed in memory and where it could not
+/// go (a user near the machine's memory must know why the peak is higher). With a folder that
+/// works, nothing is said. (On the target's disk: a spill folder on `tmpfs` is not used at all.)
+#[test]
+fn a_spill_folder_that_cannot_be_written_is_said_and_the_load_goes_on() {
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let blocker = scratch.path().join("not-a-folder");
+    std::fs::write(&blocker, b"a file where the cache folder would be").unwrap();
+    let file = sample("s3.heapsnapshot.gz");
+    let summary = |env: (&str, &Path)| {
+        Command::new(env!("CARGO_BIN_EXE_heapscope"))
+            .args(["summary", &file, "--json", "--no-index"])
+            .env("XDG_CACHE_HOME", env.1)
+            .env_remove("HEAPSCOPE_NO_SPILL")
+            .env(env.0, "1")
+            .output()
+            .unwrap()
+    };
+    let blocked = summary(("HEAPSCOPE_NO_INDEX", &blocker.join("cache")));
+    let in_memory = summary(("HEAPSCOPE_NO_SPILL", scratch.path()));
+    let spilled = summary(("HEAPSCOPE_NO_INDEX", scratch.path()));
+    for o in [&blocked, &in_memory, &spilled] {
+        assert!(o.status.success(), "{}", stderr(o));
+    }
+    assert_eq!(stdout(&blocked), stdout(&in_memory));
+    assert_eq!(stdout(&spilled), stdout(&in_memory));
+    let said = stderr(&blocked);
+    assert!(said.contains("stayed in memory") && said.contains("not-a-folder"), "{said}");
+    assert!(!stderr(&spilled).contains("stayed in memory"), "{}", stderr(&spilled));
+    assert!(scratch.path().join("heapscope/spill").is_dir(), "the working folder was used");
+}

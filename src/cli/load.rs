@@ -149,7 +149,11 @@ pub fn load_with<T>(
         let path = if is_stdin(path) { PathBuf::from(shown(path)) } else { path.to_path_buf() };
         if error.is_cancelled() { LoadError::Cancelled } else { LoadError::Read { path, error } }
     })?;
-    Ok(analyse(snapshot, progress).map_err(LoadError::from)?)
+    let analysis = analyse(snapshot, progress).map_err(LoadError::from)?;
+    if let Some(shortfall) = crate::snapshot::column::take_spill_shortfall() {
+        eprintln!("heapscope: {}: {shortfall}", shown(path));
+    }
+    Ok(analysis)
 }
 
 /// Loads two snapshots at once, one per thread.

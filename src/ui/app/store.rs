@@ -233,6 +233,10 @@ impl App {
                     let secs = job.started.elapsed().as_secs_f32();
                     let how = if from_index { " (from its index)" } else { "" };
                     self.status = format!("Loaded {} in {secs:.1} s{how}", job.path.display());
+                    // Said where it stays: the memory it cost may be what the user runs short of.
+                    if let Some(shortfall) = crate::snapshot::column::take_spill_shortfall() {
+                        self.status.push_str(&format!("; {shortfall}"));
+                    }
                     // Only files that loaded go into Recent.
                     self.recent.add(&job.path);
                     let analysis = Arc::new(*analysis);
