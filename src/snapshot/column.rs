@@ -55,12 +55,8 @@ impl std::fmt::Display for SpillShortfall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mb = self.bytes as f64 / 1e6;
         let size = if mb >= 1000.0 { format!("{:.1} GB", mb / 1000.0) } else { format!("{mb:.0} MB") };
-        write!(
-            f,
-            "{size} of columns stayed in memory: they could not be written to {} ({})",
-            self.dir.display(),
-            self.error
-        )
+        // The reason first: a status line cut at the window's edge keeps it.
+        write!(f, "{size} of columns stayed in memory ({}, spilling to {})", self.error, self.dir.display())
     }
 }
 

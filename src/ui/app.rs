@@ -363,7 +363,8 @@ impl App {
                 ui.ctx().request_repaint_after(NOTICE_FOR);
             } else if !self.status.is_empty() {
                 ui.separator();
-                ui.label(RichText::new(&self.status).weak());
+                // Whole on hover: a long status (a path, a spill shortfall) is cut at the edge.
+                ui.label(RichText::new(&self.status).weak()).on_hover_text(&self.status);
             }
         });
     }
