@@ -419,3 +419,25 @@ fn growth_shared_by_two_indexes_names_the_index_not_the_context() {
     );
     assert_eq!(edges.first().copied(), Some("ordersById"), "{r:#?}");
 }
+
+/// `heapscope diff` across profiler sessions: the Comparison matches by id (DevTools' rule, its
+/// output unchanged), so stderr says why every object shows as deleted and new and points to the
+/// leak report; of one session it says nothing.
+#[test]
+fn diff_across_profiler_sessions_says_the_ids_cannot_be_matched() {
+    let dir = tempfile::tempdir().unwrap();
+    let [s2, s3] = ["s2", "s3"]
+        .map(|s| Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-snapshots").join(format!("{s}.heapsnapshot.gz")));
+    // (The tutorial's s1 is numbered nearly 1, 3, 5, … in node order already: renumber s2.)
+    let renumbered_s2 = dir.path().join("s2.heapsnapshot");
+    renumbered(&s2, &renumbered_s2);
+    let text = |p: &Path| p.display().to_string();
+    let separate = heapscope(&["diff", &text(&renumbered_s2), &text(&s3), "--json"]);
+    let one = heapscope(&["diff", &text(&s2), &text(&s3), "--json"]);
+    assert!(separate.status.success() && one.status.success());
+    let said = String::from_utf8_lossy(&separate.stderr);
+    assert!(said.contains("do not name the same objects") && said.contains("heapscope leaks"), "{said}");
+    assert!(!String::from_utf8_lossy(&one.stderr).contains("do not name the same objects"));
+    // The JSON keeps DevTools' shape: stdout is the Comparison only.
+    serde_json::from_slice::<Value>(&separate.stdout).expect("JSON on stdout");
+}

@@ -102,6 +102,11 @@ pub struct Comparison {
     pub grown: Vec<GrownObject>,
     /// The definitions the base was re-classified with (the current snapshot's).
     pub interface_definitions_used: Vec<InterfaceDefinition>,
+    /// Why the two snapshots' ids do not name the same objects, when they do not
+    /// ([`super::leaks::check_one_process`]: separate profiler sessions, or two programs). The
+    /// Comparison matches by id as DevTools' does, so it then shows every object as deleted and
+    /// new; the views say so rather than show a heap that seems replaced.
+    pub ids_differ: Option<String>,
 }
 
 /// The members of every row of `aggs`, each row's sorted by id: `(starts, nodes)`.
@@ -185,6 +190,12 @@ pub fn aggregates_under(
     (std::sync::Arc::new(aggs), Some(reclassified))
 }
 
+/// What the CLI and the window say when [`Comparison::ids_differ`] is set (with the reason: on
+/// stderr after it, in the window on hover).
+pub const IDS_DIFFER: &str = "These snapshots' ids do not name the same objects: the Comparison matches by id, as \
+     DevTools' does, so here its New, Deleted and Grown objects pair unrelated objects. The leak report \
+     (`heapscope leaks`, the Leaks view) follows the objects of one program by their paths from the root.";
+
 /// Compares `current` against `base`.
 pub fn compare(base: &Analysis, current: &Analysis) -> Comparison {
     let definitions = current.interface_definitions.clone();
@@ -216,7 +227,13 @@ pub fn compare(base: &Analysis, current: &Analysis) -> Comparison {
             classes.push(d);
         }
     }
-    Comparison { classes, grown: grown_survivors(base, current), interface_definitions_used: definitions }
+    let ids_differ = super::leaks::check_one_process(&[(&base.snapshot, "base"), (&current.snapshot, "current")])
+        .err()
+        .map(|e| match e {
+            super::leaks::LeakError::DifferentProcess { why, .. } => why.to_string(),
+            other => other.to_string(),
+        });
+    Comparison { classes, grown: grown_survivors(base, current), interface_definitions_used: definitions, ids_differ }
 }
 
 /// Objects with the same id in both snapshots whose self or retained size grew.

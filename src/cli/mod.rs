@@ -275,6 +275,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Diff { base, file, json: as_json, csv, top }) => {
             let (b, a) = load::load_pair(&base, &file, progress)?;
             let cmp = crate::analysis::diff::compare(&b, &a);
+            if let Some(why) = &cmp.ids_differ {
+                eprintln!("heapscope: {} Why: {why}.", crate::analysis::diff::IDS_DIFFER);
+            }
             if csv {
                 print_with(|out| export::write_csv(out, &export::diff_table(&cmp)))?;
             } else if as_json {

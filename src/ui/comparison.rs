@@ -321,6 +321,10 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
     else {
         return;
     };
+    if let Some(why) = &cmp.ids_differ {
+        ui.label(RichText::new(crate::analysis::diff::IDS_DIFFER).color(ui.visuals().warn_fg_color))
+            .on_hover_text(format!("Why: {why}."));
+    }
     let size_delta: i64 = cmp.classes.iter().map(|d| d.size_delta()).sum();
     let grown_bytes: i64 = cmp.grown.iter().map(|g| g.self_growth().max(0)).sum();
     ui.label(format!(
