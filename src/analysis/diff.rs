@@ -104,8 +104,8 @@ pub struct Comparison {
     pub interface_definitions_used: Vec<InterfaceDefinition>,
     /// Why the two snapshots' ids do not name the same objects, when they do not
     /// ([`super::leaks::check_one_process`]: separate profiler sessions, or two programs). The
-    /// Comparison matches by id as DevTools' does, so it then shows every object as deleted and
-    /// new; the views say so rather than show a heap that seems replaced.
+    /// Comparison matches by id as DevTools' does, so its New, Deleted and Grown objects then
+    /// pair unrelated objects; the views say so rather than show a heap that seems replaced.
     pub ids_differ: Option<String>,
 }
 
