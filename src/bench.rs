@@ -102,7 +102,7 @@ pub fn run(file: &Path, base: Option<&Path>) -> anyhow::Result<Value> {
     // A peak measured with columns the spill folder had no room for is not the design's peak.
     if let Some(shortfall) = crate::snapshot::column::take_spill_shortfall() {
         out["spill_shortfall_bytes"] = json!(shortfall.bytes);
-        out["spill_shortfall"] = json!(shortfall.to_string());
+        out["spill_shortfall"] = json!(crate::analysis::format::spill_shortfall(&shortfall));
     }
     Ok(out)
 }

@@ -11,6 +11,7 @@
 //! zero; [`fixed`] does the same (Rust's `{:.1}` would round half to even).
 
 use super::distances::BASE_SYSTEM_DISTANCE;
+use crate::snapshot::column::SpillShortfall;
 
 pub fn distance_ui(distance: i64) -> String {
     if distance >= 0 && distance < i64::from(BASE_SYSTEM_DISTANCE) { distance.to_string() } else { "\u{2212}".into() }
@@ -108,6 +109,12 @@ pub fn bytes(bytes: f64) -> String {
     }
     let mb = kb / 1000.0;
     if mb < 100.0 { format!("{}MB", number(mb, 1)) } else { format!("{}MB", number(mb, 0)) }
+}
+
+/// What a load says when spill files could not be written ([`SpillShortfall`]): the reason
+/// first, so that a status line cut at the window's edge keeps it.
+pub fn spill_shortfall(s: &SpillShortfall) -> String {
+    format!("{} of columns stayed in memory ({}, spilling to {})", bytes(s.bytes as f64), s.error, s.dir.display())
 }
 
 /// `toPercentString`.

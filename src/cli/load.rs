@@ -151,7 +151,7 @@ pub fn load_with<T>(
     })?;
     let analysis = analyse(snapshot, progress).map_err(LoadError::from)?;
     if let Some(shortfall) = crate::snapshot::column::take_spill_shortfall() {
-        eprintln!("heapscope: {}: {shortfall}", shown(path));
+        eprintln!("heapscope: {}: {}", shown(path), crate::analysis::format::spill_shortfall(&shortfall));
     }
     Ok(analysis)
 }

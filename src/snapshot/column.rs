@@ -43,21 +43,13 @@ static SHORTFALL: std::sync::Mutex<Option<SpillShortfall>> = std::sync::Mutex::n
 /// folder that cannot be created): the load still succeeds, but its peak memory is higher by
 /// `bytes`, which a user opening a snapshot near the machine's memory must be told (a 28.6 GB
 /// snapshot peaked at 0.652× its size, not 0.529×, with 16 GB free for its 18 GB of spill files).
+/// Worded for the user by `analysis::format::spill_shortfall`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpillShortfall {
     pub bytes: u64,
     pub dir: std::path::PathBuf,
     /// The last error met.
     pub error: String,
-}
-
-impl std::fmt::Display for SpillShortfall {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mb = self.bytes as f64 / 1e6;
-        let size = if mb >= 1000.0 { format!("{:.1} GB", mb / 1000.0) } else { format!("{mb:.0} MB") };
-        // The reason first: a status line cut at the window's edge keeps it.
-        write!(f, "{size} of columns stayed in memory ({}, spilling to {})", self.error, self.dir.display())
-    }
 }
 
 /// What the spills since the last call could not write, if anything; starts counting anew. The

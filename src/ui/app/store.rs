@@ -235,7 +235,7 @@ impl App {
                     self.status = format!("Loaded {} in {secs:.1} s{how}", job.path.display());
                     // Said where it stays: the memory it cost may be what the user runs short of.
                     if let Some(shortfall) = crate::snapshot::column::take_spill_shortfall() {
-                        self.status.push_str(&format!("; {shortfall}"));
+                        self.status.push_str(&format!("; {}", crate::analysis::format::spill_shortfall(&shortfall)));
                     }
                     // Only files that loaded go into Recent.
                     self.recent.add(&job.path);
