@@ -14,6 +14,14 @@
 //! id) whose shallow or retained size grew contributes nothing to any Comparison column. In the
 //! tutorial, `loginUsers` grows from 6,291,544 B to 12,583,000 B under the same id: exactly the
 //! leak. [`Comparison::grown`] lists such objects, largest shallow growth first.
+//!
+//! **Snapshots of separate profiler sessions** (two `capture --pid` runs, two Attach… sessions,
+//! a reopened DevTools) number their objects anew: matched by id, every object would seem
+//! deleted and new, and survivors would pair unrelated objects. When the ids do not name the
+//! same objects ([`super::leaks::check_one_process`]), objects are paired by their path keys
+//! instead ([`super::path_keys`]: a key from one shortest path from the root, unique in its
+//! snapshot), as the leak report follows them; an object without a unique key pairs with none.
+//! [`Comparison::matching`] says which was done and how many objects were paired.
 
 use super::Analysis;
 use super::aggregates::{self, Aggregates};
@@ -51,7 +59,7 @@ impl ClassDiff {
     }
 }
 
-/// A surviving object (same id in both snapshots) that grew.
+/// A surviving object (paired by id, or by path key: [`Matching`]) that grew.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GrownObject {
     pub id: u32,
@@ -102,31 +110,94 @@ pub struct Comparison {
     pub grown: Vec<GrownObject>,
     /// The definitions the base was re-classified with (the current snapshot's).
     pub interface_definitions_used: Vec<InterfaceDefinition>,
-    /// Why the two snapshots' ids do not name the same objects, when they do not
-    /// ([`super::leaks::check_one_process`]: separate profiler sessions, or two programs). The
-    /// Comparison matches by id as DevTools' does, so its New, Deleted and Grown objects then
-    /// pair unrelated objects; the views say so rather than show a heap that seems replaced.
-    pub ids_differ: Option<String>,
+    /// How objects of the two snapshots were paired.
+    pub matching: Matching,
 }
 
-/// The members of every row of `aggs`, each row's sorted by id: `(starts, nodes)`.
-fn members_by_id(a: &Analysis, aggs: &Aggregates, classes: &Classification) -> (Vec<u32>, Vec<NodeIdx>) {
+/// How a [`Comparison`] pairs an object of the base with one of the current snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Matching {
+    /// By V8's object id, as DevTools' Comparison does: the snapshots are of one profiler session.
+    Ids,
+    /// By path key, because the ids do not name the same objects.
+    Paths {
+        /// Why the ids do not ([`super::leaks::check_one_process`]: separate profiler sessions,
+        /// or two programs).
+        why: String,
+        /// Objects of the base's Summary (self size > 0) paired with one of the current one's.
+        paired: u64,
+        /// Objects of the base's Summary.
+        objects: u64,
+    },
+}
+
+impl Matching {
+    /// What a paired object has in both snapshots, as the views say it.
+    pub fn pairs_by(&self) -> &'static str {
+        match self {
+            Matching::Ids => "same id",
+            Matching::Paths { .. } => "same path from the root",
+        }
+    }
+}
+
+/// What pairs a node with a node of the other snapshot: its id, or its unique path key.
+enum PairKeys {
+    Ids,
+    /// Per node, its path key if no other node of its snapshot has it, else [`UNPAIRED`].
+    Paths(Vec<u64>),
+}
+
+/// The key of a node that pairs with nothing.
+const UNPAIRED: u64 = 0;
+
+impl PairKeys {
+    fn of_paths(a: &Analysis) -> PairKeys {
+        let mut keys = vec![UNPAIRED; a.node_count()];
+        for (key, n) in super::path_keys::unique_keys(&super::path_keys::path_keys(&a.snapshot)) {
+            keys[n as usize] = key;
+        }
+        PairKeys::Paths(keys)
+    }
+
+    /// Never [`UNPAIRED`] for an id (`id + 1`); path keys are never 0 but [`path_keys::NO_KEY`]
+    /// (unreachable), which pairs with nothing either.
+    ///
+    /// [`path_keys::NO_KEY`]: super::path_keys::NO_KEY
+    #[inline]
+    fn of(&self, a: &Analysis, n: NodeIdx) -> u64 {
+        match self {
+            PairKeys::Ids => u64::from(a.snapshot.node_id(n)) + 1,
+            PairKeys::Paths(keys) => keys[n as usize],
+        }
+    }
+}
+
+/// The members of every row of `aggs`, each row's sorted by pairing key (the unpaired first):
+/// `(starts, nodes)`.
+fn members_by_key(
+    a: &Analysis,
+    aggs: &Aggregates,
+    classes: &Classification,
+    keys: &PairKeys,
+) -> (Vec<u32>, Vec<NodeIdx>) {
     let (starts, mut nodes) = aggs.group_members(classes, &a.self_size);
     for w in starts.windows(2) {
-        nodes[w[0] as usize..w[1] as usize].sort_unstable_by_key(|&n| a.snapshot.node_id(n));
+        nodes[w[0] as usize..w[1] as usize].sort_unstable_by_key(|&n| keys.of(a, n));
     }
     (starts, nodes)
 }
 
-/// `calculateDiffForClass`.
-fn diff_class(
-    base: &Analysis,
-    base_members: &[NodeIdx],
-    current: &Analysis,
-    members: &[NodeIdx],
-    key: &str,
-    name: &str,
-) -> Option<ClassDiff> {
+/// The two sides of a [`diff_class`]: a snapshot, how its nodes pair, and a row's members
+/// ([`members_by_key`]).
+struct Side<'a> {
+    a: &'a Analysis,
+    keys: &'a PairKeys,
+    members: &'a [NodeIdx],
+}
+
+/// `calculateDiffForClass`, pairing by `keys` (DevTools: by id); and how many pairs it found.
+fn diff_class(base: Side<'_>, current: Side<'_>, key: &str, name: &str) -> (Option<ClassDiff>, u64) {
     let mut d = ClassDiff {
         key: key.to_string(),
         name: name.to_string(),
@@ -137,28 +208,39 @@ fn diff_class(
         added: Vec::new(),
         deleted: Vec::new(),
     };
-    let (mut i, mut j) = (0, 0);
-    while i < base_members.len() && j < members.len() {
-        let a = base.snapshot.node_id(base_members[i]);
-        let b = current.snapshot.node_id(members[j]);
+    let (bm, cm) = (base.members, current.members);
+    // The unpaired sort first.
+    let mut i = bm.iter().take_while(|&&n| base.keys.of(base.a, n) == UNPAIRED).count();
+    let mut j = cm.iter().take_while(|&&n| current.keys.of(current.a, n) == UNPAIRED).count();
+    d.deleted.extend_from_slice(&bm[..i]);
+    d.added.extend_from_slice(&cm[..j]);
+    let mut pairs = 0u64;
+    while i < bm.len() && j < cm.len() {
+        let a = base.keys.of(base.a, bm[i]);
+        let b = current.keys.of(current.a, cm[j]);
         if a < b {
-            d.deleted.push(base_members[i]);
+            d.deleted.push(bm[i]);
             i += 1;
         } else if a > b {
-            d.added.push(members[j]);
+            d.added.push(cm[j]);
             j += 1;
         } else {
+            pairs += 1;
             i += 1;
             j += 1;
         }
     }
-    d.deleted.extend_from_slice(&base_members[i..]);
-    d.added.extend_from_slice(&members[j..]);
+    d.deleted.extend_from_slice(&bm[i..]);
+    d.added.extend_from_slice(&cm[j..]);
+    if matches!(base.keys, PairKeys::Paths(_)) {
+        d.deleted.sort_unstable_by_key(|&n| base.a.snapshot.node_id(n));
+        d.added.sort_unstable_by_key(|&n| current.a.snapshot.node_id(n));
+    }
     d.deleted_count = d.deleted.len() as u32;
     d.new_count = d.added.len() as u32;
-    d.freed_size = d.deleted.iter().map(|&n| u64::from(base.self_size[n as usize])).sum();
-    d.alloc_size = d.added.iter().map(|&n| u64::from(current.self_size[n as usize])).sum();
-    (d.new_count > 0 || d.deleted_count > 0).then_some(d)
+    d.freed_size = d.deleted.iter().map(|&n| u64::from(base.a.self_size[n as usize])).sum();
+    d.alloc_size = d.added.iter().map(|&n| u64::from(current.a.self_size[n as usize])).sum();
+    ((d.new_count > 0 || d.deleted_count > 0).then_some(d), pairs)
 }
 
 /// `a`'s Summary rows with its objects classified by `definitions` (another snapshot's interface
@@ -190,84 +272,109 @@ pub fn aggregates_under(
     (std::sync::Arc::new(aggs), Some(reclassified))
 }
 
-/// What the CLI and the window say when [`Comparison::ids_differ`] is set (with the reason: on
-/// stderr after it, in the window on hover).
-pub const IDS_DIFFER: &str = "These snapshots' ids do not name the same objects: the Comparison matches by id, as \
-     DevTools' does, so here its New, Deleted and Grown objects pair unrelated objects. The leak report \
-     (`heapscope leaks`, the Leaks view) follows the objects of one program by their paths from the root.";
+/// What the CLI and the window say when the Comparison pairs objects by their paths
+/// ([`Matching::Paths`]; the reason after it on stderr, in the window on hover).
+pub fn paired_by_paths_text(paired: u64, objects: u64) -> String {
+    use super::format::count;
+    format!(
+        "These snapshots' ids do not name the same objects, so objects are paired by their paths from the root: \
+         {} of the base's {} objects were found at the same path. An object that moved to another path counts as \
+         deleted and new.",
+        count(paired),
+        count(objects)
+    )
+}
 
 /// Compares `current` against `base`.
 pub fn compare(base: &Analysis, current: &Analysis) -> Comparison {
-    let definitions = current.interface_definitions.clone();
-    let (base_aggs, reclassified) = aggregates_under(base, &definitions);
-    let base_classes = reclassified.as_ref().unwrap_or(&base.classes);
-    let current_aggs = &current.aggregates;
-    let (bstarts, bnodes) = members_by_id(base, &base_aggs, base_classes);
-    let (cstarts, cnodes) = members_by_id(current, current_aggs, &current.classes);
-    let slice = |starts: &[u32], nodes: &'_ [NodeIdx], i: usize| -> Vec<NodeIdx> {
-        nodes[starts[i] as usize..starts[i + 1] as usize].to_vec()
-    };
-    let mut classes = Vec::new();
-    for (i, row) in base_aggs.rows.iter().enumerate() {
-        let base_members = slice(&bstarts, &bnodes, i);
-        let (members, name) = match current_aggs.row_by_key(&row.key) {
-            Some(k) => (slice(&cstarts, &cnodes, k), current_aggs.rows[k].name.as_str()),
-            None => (Vec::new(), row.name.as_str()),
-        };
-        if let Some(d) = diff_class(base, &base_members, current, &members, &row.key, name) {
-            classes.push(d);
-        }
-    }
-    for (k, row) in current_aggs.rows.iter().enumerate() {
-        if base_aggs.row_by_key(&row.key).is_some() {
-            continue;
-        }
-        let members = slice(&cstarts, &cnodes, k);
-        if let Some(d) = diff_class(base, &[], current, &members, &row.key, &row.name) {
-            classes.push(d);
-        }
-    }
     let ids_differ = super::leaks::check_one_process(&[(&base.snapshot, "base"), (&current.snapshot, "current")])
         .err()
         .map(|e| match e {
             super::leaks::LeakError::DifferentProcess { why, .. } => why.to_string(),
             other => other.to_string(),
         });
-    Comparison { classes, grown: grown_survivors(base, current), interface_definitions_used: definitions, ids_differ }
+    let (base_keys, keys) = match ids_differ {
+        Some(_) => std::thread::scope(|scope| {
+            let b = scope.spawn(|| PairKeys::of_paths(base));
+            let c = PairKeys::of_paths(current);
+            (b.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), c)
+        }),
+        None => (PairKeys::Ids, PairKeys::Ids),
+    };
+    let definitions = current.interface_definitions.clone();
+    let (base_aggs, reclassified) = aggregates_under(base, &definitions);
+    let base_classes = reclassified.as_ref().unwrap_or(&base.classes);
+    let current_aggs = &current.aggregates;
+    let (bstarts, bnodes) = members_by_key(base, &base_aggs, base_classes, &base_keys);
+    let (cstarts, cnodes) = members_by_key(current, current_aggs, &current.classes, &keys);
+    fn slice<'a>(starts: &[u32], nodes: &'a [NodeIdx], i: usize) -> &'a [NodeIdx] {
+        &nodes[starts[i] as usize..starts[i + 1] as usize]
+    }
+    let mut classes = Vec::new();
+    let mut paired = 0u64;
+    for (i, row) in base_aggs.rows.iter().enumerate() {
+        let base_side = Side { a: base, keys: &base_keys, members: slice(&bstarts, &bnodes, i) };
+        let (members, name) = match current_aggs.row_by_key(&row.key) {
+            Some(k) => (slice(&cstarts, &cnodes, k), current_aggs.rows[k].name.as_str()),
+            None => (&[][..], row.name.as_str()),
+        };
+        let (d, pairs) = diff_class(base_side, Side { a: current, keys: &keys, members }, &row.key, name);
+        paired += pairs;
+        classes.extend(d);
+    }
+    for (k, row) in current_aggs.rows.iter().enumerate() {
+        if base_aggs.row_by_key(&row.key).is_some() {
+            continue;
+        }
+        let current_side = Side { a: current, keys: &keys, members: slice(&cstarts, &cnodes, k) };
+        let (d, _) = diff_class(Side { a: base, keys: &base_keys, members: &[] }, current_side, &row.key, &row.name);
+        classes.extend(d);
+    }
+    let matching = match ids_differ {
+        Some(why) => Matching::Paths { why, paired, objects: bnodes.len() as u64 },
+        None => Matching::Ids,
+    };
+    let grown = grown_survivors(base, &base_keys, current, &keys);
+    Comparison { classes, grown, interface_definitions_used: definitions, matching }
 }
 
-/// Objects with the same id in both snapshots whose self or retained size grew.
-pub fn grown_survivors(base: &Analysis, current: &Analysis) -> Vec<GrownObject> {
-    let by_id = |a: &Analysis| {
-        let mut v: Vec<(u32, NodeIdx)> = (0..a.node_count() as NodeIdx).map(|n| (a.snapshot.node_id(n), n)).collect();
+/// Paired objects (same id, or same path key) whose self or retained size grew.
+fn grown_survivors(base: &Analysis, base_keys: &PairKeys, current: &Analysis, keys: &PairKeys) -> Vec<GrownObject> {
+    /// `(key, node)` of every node that has a key, by key.
+    fn by_key<K: Ord + Copy>(a: &Analysis, key: impl Fn(NodeIdx) -> K, has: impl Fn(K) -> bool) -> Vec<(K, NodeIdx)> {
+        let mut v: Vec<(K, NodeIdx)> =
+            (0..a.node_count() as NodeIdx).map(|n| (key(n), n)).filter(|&(k, _)| has(k)).collect();
         v.sort_unstable();
         v
-    };
-    let (old, new) = (by_id(base), by_id(current));
+    }
     let mut grown = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < old.len() && j < new.len() {
-        match old[i].0.cmp(&new[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                let (b, c) = (old[i].1, new[j].1);
-                let g = GrownObject {
-                    id: old[i].0,
-                    node: c,
-                    base_node: b,
-                    self_before: u64::from(base.self_size[b as usize]),
-                    self_after: u64::from(current.self_size[c as usize]),
-                    retained_before: base.retained_size[b as usize],
-                    retained_after: current.retained_size[c as usize],
-                };
-                // Visible in both Summaries (self size > 0), or DevTools already counts it as New.
-                if g.self_before > 0 && g.self_after > 0 && (g.self_growth() > 0 || g.retained_growth() > 0) {
-                    grown.push(g);
-                }
-                i += 1;
-                j += 1;
-            }
+    let mut add = |&b: &NodeIdx, &c: &NodeIdx| {
+        let g = GrownObject {
+            id: current.snapshot.node_id(c),
+            node: c,
+            base_node: b,
+            self_before: u64::from(base.self_size[b as usize]),
+            self_after: u64::from(current.self_size[c as usize]),
+            retained_before: base.retained_size[b as usize],
+            retained_after: current.retained_size[c as usize],
+        };
+        // Visible in both Summaries (self size > 0), or DevTools already counts it as New.
+        if g.self_before > 0 && g.self_after > 0 && (g.self_growth() > 0 || g.retained_growth() > 0) {
+            grown.push(g);
+        }
+    };
+    match (base_keys, keys) {
+        (PairKeys::Paths(old), PairKeys::Paths(new)) => {
+            let (old, new) = (
+                by_key(base, |n| old[n as usize], |k| k != UNPAIRED),
+                by_key(current, |n| new[n as usize], |k| k != UNPAIRED),
+            );
+            super::leaks::for_each_shared(&old, &new, &mut add);
+        }
+        // (Ids: 4-byte keys, half the memory.)
+        _ => {
+            let ids = |a: &Analysis| by_key(a, |n| a.snapshot.node_id(n), |_| true);
+            super::leaks::for_each_shared(&ids(base), &ids(current), &mut add);
         }
     }
     grown.sort_by(|a, b| {

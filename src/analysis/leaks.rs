@@ -383,7 +383,7 @@ pub fn entry_count(a: RetainedView, n: NodeIdx) -> u32 {
 }
 
 /// Calls `f` with the values of each key both lists have (each sorted by key, keys unique).
-fn for_each_shared<K: Ord, A, B>(a: &[(K, A)], b: &[(K, B)], mut f: impl FnMut(&A, &B)) {
+pub(super) fn for_each_shared<K: Ord, A, B>(a: &[(K, A)], b: &[(K, B)], mut f: impl FnMut(&A, &B)) {
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {

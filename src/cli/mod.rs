@@ -275,8 +275,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Diff { base, file, json: as_json, csv, top }) => {
             let (b, a) = load::load_pair(&base, &file, progress)?;
             let cmp = crate::analysis::diff::compare(&b, &a);
-            if let Some(why) = &cmp.ids_differ {
-                eprintln!("heapscope: {} Why: {why}.", crate::analysis::diff::IDS_DIFFER);
+            if let crate::analysis::diff::Matching::Paths { why, paired, objects } = &cmp.matching {
+                eprintln!(
+                    "heapscope: {} Why the ids do not: {why}.",
+                    crate::analysis::diff::paired_by_paths_text(*paired, *objects)
+                );
             }
             if csv {
                 print_with(|out| export::write_csv(out, &export::diff_table(&cmp)))?;

@@ -150,7 +150,8 @@ pub fn diff(base: &Analysis, a: &Analysis, cmp: &Comparison, top: usize) -> Stri
     let size_delta: i64 = cmp.classes.iter().map(|d| d.size_delta()).sum();
     let _ = writeln!(
         out,
-        "\nGrown objects (same id in both snapshots, larger now; DevTools' Comparison counts none of this):"
+        "\nGrown objects ({} in both snapshots, larger now; DevTools' Comparison counts none of this):",
+        cmp.matching.pairs_by()
     );
     if cmp.grown.is_empty() {
         let _ = writeln!(out, "  none");

@@ -2,8 +2,8 @@
 //! cannot see.
 //!
 //! Rows are the engine's [`ClassDiff`]s; a class expands into its new objects (in the current
-//! snapshot) and its deleted ones (in the base). Below, the surviving objects that grew (same id,
-//! larger now), largest growth first.
+//! snapshot) and its deleted ones (in the base). Below, the surviving objects that grew (paired by
+//! id, or by path when the ids differ; larger now), largest growth first.
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use super::rows::{OBJECT_ACTIONS, RowKey, object_label_ui, object_menu_ui, right
 use super::summary::edge_children;
 use super::tree::{ColumnSpec, TreeModel, TreeState, hash_of, tree_grid_ui};
 use crate::analysis::Analysis;
-use crate::analysis::diff::{Comparison, GrowthKind};
+use crate::analysis::diff::{self, Comparison, GrowthKind, Matching};
 use crate::analysis::format::{bytes, count, distance_ui, signed, signed_bytes};
 use crate::analysis::jsstr::cmp_utf16;
 use crate::analysis::trends::{ClassTrends, ObjectTrends};
@@ -321,9 +321,9 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
     else {
         return;
     };
-    if let Some(why) = &cmp.ids_differ {
-        ui.label(RichText::new(crate::analysis::diff::IDS_DIFFER).color(ui.visuals().warn_fg_color))
-            .on_hover_text(format!("Why: {why}."));
+    if let Matching::Paths { why, paired, objects } = &cmp.matching {
+        ui.label(RichText::new(diff::paired_by_paths_text(*paired, *objects)).color(ui.visuals().warn_fg_color))
+            .on_hover_text(format!("Why the ids do not: {why}."));
     }
     let size_delta: i64 = cmp.classes.iter().map(|d| d.size_delta()).sum();
     let grown_bytes: i64 = cmp.grown.iter().map(|g| g.self_growth().max(0)).sum();
@@ -415,7 +415,11 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
     });
     ui.separator();
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(format!("Grown objects: {} survivors larger than in the base (same id)", count(cmp.grown.len() as u64))).strong())
+        ui.label(RichText::new(format!(
+            "Grown objects: {} survivors larger than in the base ({})",
+            count(cmp.grown.len() as u64),
+            cmp.matching.pairs_by()
+        )).strong())
             .on_hover_text("DevTools' Comparison matches objects by id and counts only new and deleted ones; an object that exists in both snapshots and grew (a cache, a session map) is invisible there.");
         ui.separator();
         let before = view.grown_filter;
