@@ -15,7 +15,9 @@ score() {  # DIR MANIFEST_JSON
 import json, sys
 m = json.load(open(sys.argv[1])); d = json.load(sys.stdin); sus = d["suspects"]
 def match(x, l):
-    return x["holder"].get("edge") in l.get("accept_edges", []) or any(p in x["path"] for p in l.get("accept_path_contains", []))
+    return (x["holder"].get("edge") in l.get("accept_edges", [])
+            or any(p in x["path"] for p in l.get("accept_path_contains", []))
+            or any(x["holder"].get("name", "").startswith(p) for p in l.get("accept_holder_name_starts_with", [])))
 name = m.get("name", sys.argv[2])
 if m.get("control"):
     print(f"{name}\tcontrol\t{len(sus)} suspect(s)")

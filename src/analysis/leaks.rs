@@ -500,6 +500,12 @@ pub struct Suspect {
     pub location: Option<Location>,
     /// Where the growth accumulates (the holder itself, or a backing store it owns).
     pub accumulation_point: NodeIdx,
+    /// The objects from the holder down the dominator tree to the accumulation point, the holder
+    /// excluded (empty when the point is the holder), each with the field that holds it where one
+    /// does: what of the holder grows, such as a Map's `table (array)`, or Window's
+    /// `EventTargetData` → … → `HeapVectorBacking<BasicMember<RegisteredEventListener, …` of
+    /// event listeners.
+    pub within: Vec<String>,
 }
 
 /// One snapshot of the report.
@@ -543,6 +549,22 @@ impl LeakReport {
              snapshot: {}. An object that moved counts as new.",
             shares.join(", ")
         ))
+    }
+
+    /// What the report says when it has no suspect (the one wording for the CLI, the HTML report
+    /// and the window). It says how the heap itself went: "nothing grew" alone read as false
+    /// where the heap grew by megabytes that no holder the report can follow gained at every
+    /// step.
+    pub fn no_suspects_text(&self) -> String {
+        use super::format::bytes;
+        let heap: Vec<String> = self.snapshots.iter().map(|s| bytes(s.total_size as f64)).collect();
+        format!(
+            "No leak suspects: no object held {} or more of new growth from the first snapshot to the last{}. \
+             The heap went {}.",
+            bytes(self.threshold as f64),
+            if self.needs_third_snapshot() { "" } else { ", gaining at every step" },
+            heap.join(" → ")
+        )
     }
 
     /// With two snapshots, growth that happened once cannot be told from a leak.
@@ -725,7 +747,8 @@ impl DomTree {
     }
 }
 
-/// A program object a user can name: not V8's machinery (code, shapes, internal arrays, roots).
+/// A program object a user can name: not V8's machinery (code, shapes, internal arrays, roots),
+/// nor the embedder's C++ internals ([`is_cpp_internal`]).
 fn is_program_object(a: &Analysis, n: NodeIdx) -> bool {
     let s = &a.snapshot;
     let t = s.node_type(n);
@@ -733,15 +756,36 @@ fn is_program_object(a: &Analysis, n: NodeIdx) -> bool {
         return false;
     }
     match t {
-        NodeType::OBJECT | NodeType::NATIVE => {
+        NodeType::OBJECT => {
             let name = s.node_name(n);
             !name.starts_with("system /") || name == "system / Context"
+        }
+        NodeType::NATIVE => {
+            let name = s.node_name(n);
+            (!name.starts_with("system /") || name == "system / Context") && !is_cpp_internal(name)
         }
         NodeType::CLOSURE | NodeType::REGEXP | NodeType::STRING | NodeType::CONS_STRING | NodeType::SLICED_STRING => {
             true
         }
         _ => false,
     }
+}
+
+/// A native object the embedder names by its C++ type: Blink's garbage-collected internals
+/// (`blink::EventTargetData`, `blink::HeapVectorBacking<…>`) are written under their qualified
+/// class names (cppgc's `NameProvider`), or as `InternalNode` where a build hides them, while
+/// what a page's code can touch is named as the page sees it (`<div>`, `Window / …`,
+/// `EventListener`). Like V8's backing stores, such an accumulation point is reported as the
+/// object that owns it: a `resize` listener added to `window` at every step grows Window's
+/// `blink::HeapVectorBacking` of listeners, a new object in each snapshot, which no report can
+/// follow, under Window, which the page's code named.
+fn is_cpp_internal(name: &str) -> bool {
+    if name == "InternalNode" {
+        return true;
+    }
+    // `namespace::…`: an identifier, then `::`, before any space or template argument.
+    let head = name.split([' ', '<']).next().unwrap_or("");
+    head.find("::").is_some_and(|i| i > 0 && head[..i].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
 }
 
 /// V8's own objects, which grow as it compiles and optimizes: code, shapes, and the `system / …`
@@ -1150,6 +1194,21 @@ fn report(earlier: &[SnapshotSeries], a: &Analysis, file: &str, order: Vec<NodeI
     LeakReport { snapshots, suspects, threshold, matched_by_path: Vec::new() }
 }
 
+/// The field a Proxy's hidden edge is: V8 writes a `JSProxy`'s fields without names, as hidden
+/// edges numbered by slot after its map (`properties_or_hash`, `target`, `handler`: V8's
+/// `js-proxy.tq`), so what a program keeps by setting properties through a Proxy, held by the
+/// Proxy's target, would read `1 ← sessionState`.
+fn proxy_field(s: &HeapSnapshot, from: NodeIdx, e: crate::snapshot::EdgeIdx) -> Option<&'static str> {
+    if s.edge_type(e) != EdgeType::HIDDEN || s.node_name(from) != "system / JSProxy" {
+        return None;
+    }
+    match s.edge_name_or_index(e) {
+        1 => Some("target"),
+        2 => Some("handler"),
+        _ => None,
+    }
+}
+
 fn suspect(g: &Growth, h: NodeIdx, point: NodeIdx, how: Found) -> Suspect {
     let a = g.a;
     let s = &a.snapshot;
@@ -1164,6 +1223,8 @@ fn suspect(g: &Growth, h: NodeIdx, point: NodeIdx, how: Found) -> Suspect {
             let category = s.node_type(r.node) == NodeType::SYNTHETIC && s.node_name(r.node).starts_with('(');
             if category && name.bytes().all(|b| b.is_ascii_digit()) {
                 s.node_name(r.node).to_string()
+            } else if let Some(field) = proxy_field(s, r.node, r.edge) {
+                field.to_string()
             } else {
                 name.into_owned()
             }
@@ -1198,7 +1259,67 @@ fn suspect(g: &Growth, h: NodeIdx, point: NodeIdx, how: Found) -> Suspect {
         kind,
         location,
         accumulation_point: point,
+        within: within(a, h, point),
     }
+}
+
+/// A C++ type name without its namespaces, cut at [`WITHIN_NAME_CHARS`]: Blink's run to 300
+/// characters of `cppgc::internal::` (`blink::HeapVectorBacking<cppgc::internal::BasicMember<
+/// blink::RegisteredEventListener, …>>` reads `HeapVectorBacking<BasicMember<
+/// RegisteredEventListener, …`). Other names pass unchanged but for the cut.
+fn short_type_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut word = String::new();
+    let mut rest = name;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else if c == ':' && rest.starts_with(':') && !word.is_empty() {
+            // `word::`: a namespace (or enclosing class), dropped.
+            rest = &rest[1..];
+            word.clear();
+        } else {
+            out.push_str(&word);
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&word);
+    match out.char_indices().nth(WITHIN_NAME_CHARS) {
+        Some((i, _)) => format!("{}…", &out[..i]),
+        None => out,
+    }
+}
+
+/// How much of a type's name [`Suspect::within`] keeps.
+const WITHIN_NAME_CHARS: usize = 64;
+
+/// [`Suspect::within`]: the dominator chain from `point` up to (not including) `holder`, top
+/// down; empty if `holder` does not dominate `point`.
+fn within(a: &Analysis, holder: NodeIdx, point: NodeIdx) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut x = point;
+    while x != holder {
+        let name = a.display_name(x);
+        // (A Map's table has no name of its own: its class says what it is.)
+        let name = short_type_name(if name.is_empty() { a.class_name(x) } else { &name });
+        let d = a.dominator[x as usize];
+        if d == x {
+            return Vec::new();
+        }
+        // The field that holds it, where one does: `table (array)`.
+        let s = &a.snapshot;
+        let field = s.edges(d).find(|&e| s.edge_to(e) == x && s.edge_type(e).has_string_name());
+        chain.push(match field {
+            Some(e) if name.starts_with('(') => format!("{} {name}", s.edge_name(e)),
+            Some(e) => format!("{} ({name})", s.edge_name(e)),
+            None => name,
+        });
+        x = d;
+    }
+    chain.reverse();
+    chain
 }
 
 /// Fills each suspect's added objects and their classes (MemLab's clusters of objects new since

@@ -196,6 +196,8 @@ struct JsonSuspect<'a> {
     top_classes: Vec<JsonClass<'a>>,
     kind: &'static str,
     location: Option<JsonLocation>,
+    /// What of the holder grows ([`Suspect::within`]).
+    within: &'a [String],
 }
 
 impl Serialize for JsonReport<'_> {
@@ -233,6 +235,7 @@ impl Serialize for JsonReport<'_> {
                     .collect(),
                 kind: s.kind.as_str(),
                 location: s.location.map(|l| JsonLocation { script_id: l.script_id, line: l.line, column: l.column }),
+                within: &s.within,
             })
             .collect();
         m.serialize_entry("suspects", &suspects)?;
@@ -272,12 +275,7 @@ pub fn text(r: &LeakReport, top: usize) -> String {
         );
     }
     if r.suspects.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nNo leak suspects (nothing grew by {} or more from the first snapshot to the last{}).",
-            bytes(r.threshold as f64),
-            if r.needs_third_snapshot() { "" } else { ", growing at every step" }
-        );
+        let _ = writeln!(out, "\n{}", r.no_suspects_text());
         return out;
     }
     for (i, s) in r.suspects.iter().take(top).enumerate() {
@@ -291,6 +289,9 @@ pub fn text(r: &LeakReport, top: usize) -> String {
             let _ = writeln!(out, "     {} × {} ({})", count(c.added), c.name, bytes(c.size as f64));
         }
         let _ = writeln!(out, "   path: {}", path_text(s));
+        if !s.within.is_empty() {
+            let _ = writeln!(out, "   grows in: {}", s.within.join(" → "));
+        }
         if let Some(l) = s.location {
             let _ = writeln!(out, "   at script {} line {} column {}", l.script_id, l.line + 1, l.column + 1);
         }
@@ -379,8 +380,7 @@ pub fn html(r: &LeakReport, top: usize) -> String {
         o.push_str("<p class=\"muted\">Only two snapshots: growth that happened once cannot be told from a leak; a third snapshot after the same workload would.</p>");
     }
     if r.suspects.is_empty() {
-        let _ =
-            write!(o, "<p><b>No leak suspects</b> (nothing grew by {} or more).</p>", esc(&bytes(r.threshold as f64)));
+        let _ = write!(o, "<p><b>{}</b></p>", esc(&r.no_suspects_text()));
     }
     for (i, s) in r.suspects.iter().take(top).enumerate() {
         let _ = write!(

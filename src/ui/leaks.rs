@@ -206,7 +206,7 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
         );
     }
     if report.suspects.is_empty() {
-        ui.label(format!("No leak suspects: nothing grew by {} or more.", bytes(report.threshold as f64)));
+        ui.label(report.no_suspects_text());
         return;
     }
     let selected = match &app.selection {
@@ -258,6 +258,10 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
                     });
                     let path = format!("{} · {}", s.kind.as_str(), s.path.join(" <- "));
                     ui.add(egui::Label::new(RichText::new(path).monospace().weak()).wrap());
+                    if !s.within.is_empty() {
+                        let within = format!("grows in: {}", s.within.join(" -> "));
+                        ui.add(egui::Label::new(RichText::new(within).monospace().weak()).wrap());
+                    }
                 });
                 sparkline(ui, s);
                 ui.label(signed_bytes(s.growth));
