@@ -18,7 +18,9 @@ use heapscope::ui::{App, View};
 
 #[path = "support/ui_harness.rs"]
 mod ui_harness;
-use ui_harness::{app_with, harness, sample, samples, settle};
+use ui_harness::{app_with, app_with_files, harness, sample, samples, settle};
+#[path = "support/renumber.rs"]
+mod renumber;
 
 /// `heapscope summary FILE --json`'s classes: key → (name, count, self_size).
 fn cli_summary(file: &Path) -> HashMap<String, (String, u64, u64)> {
@@ -213,4 +215,34 @@ fn two_snapshots_have_no_trend_column_but_a_hint() {
     settle(&mut h);
     assert!(h.query_by_label("Trend").is_none());
     h.get_by_label_contains("open 3 or more snapshots of one process");
+}
+
+/// Three snapshots of one program from separate profiler sessions (three `capture --pid` runs:
+/// the middle one numbered anew): classes need no ids, so their trends are drawn, with each
+/// file's own Summary numbers; the grown objects' trends, found by id, are not.
+#[test]
+fn separate_sessions_of_one_program_chart_classes_but_not_objects_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let s2 = dir.path().join("s2.heapsnapshot");
+    renumber::renumbered(&sample("s2.heapsnapshot.gz"), &s2);
+    let files = vec![sample("s1.heapsnapshot.gz"), s2.clone(), sample("s3.heapsnapshot.gz")];
+    let mut h = harness(app_with_files(&files));
+    settle(&mut h);
+    let per_file = cli_summary(&s2);
+    let key = per_file.iter().find(|(_, c)| c.0 == "{username}").map(|(k, _)| k.clone()).unwrap();
+    h.get_by_label("Trend of {username}").hover();
+    h.run();
+    let (_, count2, size2) = &per_file[&key];
+    h.get_by_label_contains(&format!(
+        "Snapshot 2: s2: {} objects, shallow {} B",
+        thousands(*count2),
+        thousands(*size2)
+    ));
+
+    h.get_by_label("Comparison").click();
+    settle(&mut h);
+    h.get_by_label("Trend of {username}");
+    let (cmp, _, _) = h.state().comparison().unwrap();
+    let grown = cmp.grown.first().expect("grown survivors, paired by path").id;
+    assert!(h.query_by_label(&format!("Trend of @{grown}")).is_none(), "an object trend across sessions");
 }

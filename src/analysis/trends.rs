@@ -32,7 +32,11 @@
 //!
 //! Whether the snapshots are of one process is the leak report's rule
 //! ([`super::leaks::check_one_process`]); the order is the caller's (the window's order of
-//! loading, which the Leaks view uses too).
+//! loading, which the Leaks view uses too). Class trends need no ids: snapshots of separate
+//! profiler sessions (three `capture --pid` runs), whose ids name other objects, still chart
+//! their classes when they are of one program by the leak report's rule for that (every script
+//! of the earlier snapshot is in the later one, [`super::path_keys::program_scripts`]); object
+//! trends, found by id, are then not drawn ([`ClassTrends::ids_follow_objects`]).
 
 use std::collections::HashMap;
 
@@ -65,6 +69,9 @@ pub struct ClassTrends {
     retained_size: Vec<u64>,
     /// Row of each key, for [`ClassTrends::by_key`].
     index: HashMap<String, u32>,
+    /// Whether the snapshots are of one profiler session, so that an id names one object in all
+    /// of them and [`ObjectTrends`] can follow it; false for separate sessions of one program.
+    pub ids_follow_objects: bool,
 }
 
 /// One class's series, oldest snapshot first.
@@ -99,15 +106,26 @@ impl ClassTrends {
             return Err(TrendsError::TooFew(snapshots.len()));
         }
         let heaps: Vec<_> = snapshots.iter().map(|(a, t)| (&a.snapshot, *t)).collect();
-        leaks::check_one_process(&heaps)?;
-        Ok(ClassTrends::build_unchecked(snapshots))
+        let one_session = match leaks::check_one_process(&heaps) {
+            Ok(()) => true,
+            Err(e) => {
+                one_program(&heaps).map_err(|_| e)?;
+                false
+            }
+        };
+        let mut t = ClassTrends::build_unchecked(snapshots);
+        t.ids_follow_objects = one_session;
+        Ok(t)
     }
 
     /// [`ClassTrends::build`] without the checks (any number of snapshots, any processes).
     pub fn build_unchecked(snapshots: &[(&Analysis, &str)]) -> ClassTrends {
         let n = snapshots.len();
-        let mut t =
-            ClassTrends { snapshots: snapshots.iter().map(|s| s.1.to_string()).collect(), ..Default::default() };
+        let mut t = ClassTrends {
+            snapshots: snapshots.iter().map(|s| s.1.to_string()).collect(),
+            ids_follow_objects: true,
+            ..Default::default()
+        };
         let Some((newest, _)) = snapshots.last() else { return t };
         let definitions = &newest.interface_definitions;
         // Newest first, so its rows come first and name the classes.
@@ -161,6 +179,19 @@ impl ClassTrends {
     pub fn by_key(&self, key: &str) -> Option<ClassTrend<'_>> {
         self.index.get(key).map(|&i| self.get(i as usize))
     }
+}
+
+/// Whether snapshots whose ids differ are of one program: each one's scripts are all in the next
+/// (the leak report's rule for renumbering by path, [`leaks`]); a snapshot without scripts of its
+/// own cannot tell, and is not taken for one.
+fn one_program(heaps: &[(&crate::snapshot::HeapSnapshot, &str)]) -> Result<(), ()> {
+    let scripts: Vec<Vec<String>> = heaps.iter().map(|(s, _)| super::path_keys::program_scripts(s)).collect();
+    for w in scripts.windows(2) {
+        if w[0].is_empty() || w[0].iter().any(|x| w[1].binary_search(x).is_err()) {
+            return Err(());
+        }
+    }
+    Ok(())
 }
 
 /// Per object id, its self and retained size in each snapshot (0 where it does not exist, and

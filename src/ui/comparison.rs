@@ -348,8 +348,12 @@ pub fn comparison_ui(app: &mut App, ui: &mut Ui) {
         super::trends::Status::Ready(t) => Some(t.clone()),
         _ => None,
     };
-    let object_trends =
-        if trends.is_some() { super::trends::object_trends(app, &cmp, base_id, current_id, ui.ctx()) } else { None };
+    // (Found by id: not across profiler sessions.)
+    let object_trends = if trends.as_ref().is_some_and(|t| t.ids_follow_objects) {
+        super::trends::object_trends(app, &cmp, base_id, current_id, ui.ctx())
+    } else {
+        None
+    };
     let view = &mut app.comparison;
     ui.horizontal_wrapped(|ui| {
         let rows = view.tree.rows();
