@@ -195,6 +195,14 @@ fn a_window_listener_list_is_reported_as_window_and_what_of_it_grows() {
     assert!(within.last().is_some_and(|w| w.contains("RegisteredEventListener")), "{within:?}");
     // The page's closures keep the dialogs they were made for: the added objects are detached DOM.
     assert_eq!(first["kind"], "detached_dom");
+    // The text and the HTML report say it too.
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let out = heapscope(&["leaks", &files[0], &files[1], &files[2], "--html", html.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("grows in: EventTargetData"), "{text}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Grows in: <code>EventTargetData"), "the HTML report");
 }
 
 /// Where V8 also held the growing array from a transient root in the first snapshot (a handle

@@ -407,7 +407,11 @@ pub fn html(r: &LeakReport, top: usize) -> String {
                 esc(&bytes(c.size as f64))
             );
         }
-        let _ = write!(o, "</table><p>Retainer path: <code>{}</code></p></div>", esc(&path_text(s)));
+        let _ = write!(o, "</table><p>Retainer path: <code>{}</code></p>", esc(&path_text(s)));
+        if !s.within.is_empty() {
+            let _ = write!(o, "<p>Grows in: <code>{}</code></p>", esc(&s.within.join(" → ")));
+        }
+        o.push_str("</div>");
     }
     o.push_str("<p class=\"muted\">Made by heapscope leaks.</p></body></html>\n");
     o
