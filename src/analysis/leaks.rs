@@ -670,7 +670,7 @@ fn path_match(
     let earlier = e.file.clone();
     let different = |why| LeakError::DifferentProcess { earlier, later: last_file.to_string(), why };
     let scripts = path_keys::program_scripts(again);
-    let missing: Vec<String> = scripts.iter().filter(|x| last_scripts.binary_search(x).is_err()).cloned().collect();
+    let missing: Vec<String> = path_keys::missing_scripts(&scripts, last_scripts).into_iter().cloned().collect();
     if !missing.is_empty() {
         let count = missing.len();
         return Err(different(NotOneProgram::Scripts { missing: missing.into_iter().take(3).collect(), count }));

@@ -266,3 +266,9 @@ pub fn program_scripts(s: &HeapSnapshot) -> Vec<String> {
     names.dedup();
     names
 }
+
+/// The scripts of `earlier` that `later` does not have (both [`program_scripts`]): none when the
+/// two can be snapshots of one program.
+pub fn missing_scripts<'a>(earlier: &'a [String], later: &[String]) -> Vec<&'a String> {
+    earlier.iter().filter(|x| later.binary_search(x).is_err()).collect()
+}

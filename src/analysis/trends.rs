@@ -187,7 +187,7 @@ impl ClassTrends {
 fn one_program(heaps: &[(&crate::snapshot::HeapSnapshot, &str)]) -> Result<(), ()> {
     let scripts: Vec<Vec<String>> = heaps.iter().map(|(s, _)| super::path_keys::program_scripts(s)).collect();
     for w in scripts.windows(2) {
-        if w[0].is_empty() || w[0].iter().any(|x| w[1].binary_search(x).is_err()) {
+        if w[0].is_empty() || !super::path_keys::missing_scripts(&w[0], &w[1]).is_empty() {
             return Err(());
         }
     }
