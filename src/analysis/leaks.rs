@@ -508,6 +508,15 @@ pub struct Suspect {
     pub within: Vec<String>,
 }
 
+impl Suspect {
+    /// The edge that holds the holder where it names something: not an index, which Blink's and
+    /// V8's unnamed slots get (Window's `5` for its Document), and which a view then leaves for
+    /// the holder's own name.
+    pub fn named_edge(&self) -> Option<&str> {
+        (!self.edge.is_empty() && !self.edge.bytes().all(|b| b.is_ascii_digit())).then_some(self.edge.as_str())
+    }
+}
+
 /// One snapshot of the report.
 #[derive(Clone, Debug)]
 pub struct SnapshotInfo {
@@ -899,6 +908,26 @@ fn surviving_series(g: &Growth, h: NodeIdx) -> Option<Vec<Option<u64>>> {
     }
 }
 
+/// Whether `h`, an object new in the last snapshot, is a collection replaced by a grown copy
+/// (`state.items = [...state.items, x]`, the immutable update of web stores; Node's
+/// `diagnostics_channel` does it to a Channel's `_subscribers` at every `subscribe()`): held by a
+/// named slot (a property, a variable, an internal field) of its immediate dominator, an object
+/// present in every snapshot whose retained size grows (at every step, with three snapshots or
+/// more). Such a holder is reported as that slot, with its owner's steps
+/// ([`surviving_series`]): it is a new object only because the code replaces it.
+fn replaced_by_a_grown_copy(g: &Growth, h: NodeIdx, many: bool) -> bool {
+    let (a, s) = (g.a, &g.a.snapshot);
+    let owner = a.dominator[h as usize];
+    if owner == h || owner == s.root() || !is_program_object(a, owner) {
+        return false;
+    }
+    let named_slot = s.edges(owner).any(|e| s.edge_to(e) == h && s.edge_type(e).has_string_name());
+    let series = g.series(owner);
+    named_slot
+        && series.iter().all(Option::is_some)
+        && if many { grows_every_step(&series) } else { series[series.len() - 1] > series[0] }
+}
+
 /// Whether a series grows at every step, each step by a fair share of the mean (module docs).
 fn grows_every_step(series: &[Option<u64>]) -> bool {
     if series.iter().any(Option::is_none) || series.len() < 2 {
@@ -1153,7 +1182,8 @@ fn report(earlier: &[SnapshotSeries], a: &Analysis, file: &str, order: Vec<NodeI
             let Some(born) = series.iter().position(Option::is_some) else { return false };
             let seen = &series[born..];
             if seen.len() < 2 || seen.iter().any(Option::is_none) {
-                return false;
+                // A collection replaced by a grown copy is new at every step, yet its slot is not.
+                return seen.len() == 1 && replaced_by_a_grown_copy(&g, h, many);
             }
             if many && born > 0 {
                 return grows_every_step(seen);

@@ -145,7 +145,10 @@ pub fn run(args: LeaksArgs, progress: bool) -> anyhow::Result<()> {
 fn holder_label(s: &Suspect) -> String {
     // A dictionary's DevTools name lists its keys: the class is shorter and as telling.
     let name = if s.name.is_empty() || s.name.chars().count() > 40 { s.class_name.as_str() } else { s.name.as_str() };
-    if s.edge.is_empty() { format!("{name} @{}", s.holder_id) } else { format!("{} ({name} @{})", s.edge, s.holder_id) }
+    match s.named_edge() {
+        None => format!("{name} @{}", s.holder_id),
+        Some(edge) => format!("{edge} ({name} @{})", s.holder_id),
+    }
 }
 
 // ---- JSON: the keys, streamed by serde (no Value tree) ----
@@ -387,7 +390,7 @@ pub fn html(r: &LeakReport, top: usize) -> String {
             o,
             "<div class=\"s\"><h2>#{} <code>{}</code> — {} grew {}</h2>{}<p>Class <code>{}</code> @{}; retained {}; added {} objects ({}).</p>",
             i + 1,
-            esc(if s.edge.is_empty() { &s.class_name } else { &s.edge }),
+            esc(s.named_edge().unwrap_or(&s.class_name)),
             s.kind.as_str(),
             esc(&signed_bytes(s.growth)),
             chart(s),

@@ -351,7 +351,7 @@ impl DemoPanel {
                     match report.suspects.first() {
                         Some(s) => {
                             app.push(Command::Select(Item::Node { snapshot: current, node: s.holder }));
-                            let name = if s.edge.is_empty() { &s.class_name } else { &s.edge };
+                            let name = s.named_edge().unwrap_or(&s.class_name);
                             app.demo.steps.push(format!(
                                 "First suspect: {name} ({} @{}), {}; its retainers are shown below",
                                 s.class_name,

@@ -228,7 +228,7 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
             ui.end_row();
             for (i, s) in report.suspects.iter().enumerate() {
                 let open = app.leaks.expanded.contains(&(i, usize::MAX));
-                let label = if s.edge.is_empty() { s.class_name.clone() } else { s.edge.clone() };
+                let label = s.named_edge().unwrap_or(&s.class_name).to_string();
                 ui.vertical(|ui| {
                     ui.set_width(holder_width);
                     let resp = ui.add(egui::Button::selectable(
