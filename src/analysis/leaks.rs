@@ -765,13 +765,10 @@ fn is_program_object(a: &Analysis, n: NodeIdx) -> bool {
         return false;
     }
     match t {
-        NodeType::OBJECT => {
+        NodeType::OBJECT | NodeType::NATIVE => {
             let name = s.node_name(n);
-            !name.starts_with("system /") || name == "system / Context"
-        }
-        NodeType::NATIVE => {
-            let name = s.node_name(n);
-            (!name.starts_with("system /") || name == "system / Context") && !is_cpp_internal(name)
+            (!name.starts_with("system /") || name == "system / Context")
+                && !(t == NodeType::NATIVE && is_cpp_internal(name))
         }
         NodeType::CLOSURE | NodeType::REGEXP | NodeType::STRING | NodeType::CONS_STRING | NodeType::SLICED_STRING => {
             true

@@ -228,13 +228,16 @@ pub fn leaks_ui(app: &mut App, ui: &mut Ui) {
             ui.end_row();
             for (i, s) in report.suspects.iter().enumerate() {
                 let open = app.leaks.expanded.contains(&(i, usize::MAX));
-                let label = s.named_edge().unwrap_or(&s.class_name).to_string();
+                // The edge that holds it where one names it (`loginUsers  Object @82201`); else the
+                // class alone (`HTMLDocument @72571`, not the class twice).
+                let label = match s.named_edge() {
+                    Some(edge) => format!("{edge}  {} @{}", s.class_name, s.holder_id),
+                    None => format!("{} @{}", s.class_name, s.holder_id),
+                };
                 ui.vertical(|ui| {
                     ui.set_width(holder_width);
-                    let resp = ui.add(egui::Button::selectable(
-                        selected == Some(s.holder),
-                        RichText::new(format!("{label}  {} @{}", s.class_name, s.holder_id)).strong(),
-                    ));
+                    let resp =
+                        ui.add(egui::Button::selectable(selected == Some(s.holder), RichText::new(label).strong()));
                     let item = Item::Node { snapshot: last, node: s.holder };
                     if resp.clicked() {
                         commands.push(Command::Select(item.clone()));
