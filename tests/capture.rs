@@ -92,7 +92,7 @@ fn assert_timestamped(name: &str, prefix: &str) {
 /// One `capture --every 4 --count 3` run with `LEAKS` leaking requests after each of the first
 /// two snapshots; each Comparison shows exactly that many new `LeakedRequest`s (and, ids being
 /// stable within one run, none deleted), held by the `RequestLog`.
-fn three_snapshots_show_the_leak(server: &Server, how: &[&str], dir: &Path) {
+fn three_snapshots_show_the_leak(server: &Server, how: &[&str], dir: &Path, route: &str) {
     let out_dir = format!("{}/", dir.display());
     let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
         .env("HEAPSCOPE_NO_INDEX", "1")
@@ -122,6 +122,7 @@ fn three_snapshots_show_the_leak(server: &Server, how: &[&str], dir: &Path) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.matches(" nodes, ").count(), 3, "each file was read back: {stdout}");
+    assert_eq!(stdout.matches(route).count(), 3, "each came {route}: {stdout}");
 
     let names = snapshots_in(dir);
     assert_eq!(names.len(), 3, "{names:?}");
@@ -177,7 +178,8 @@ fn by_pid_opens_the_inspector_captures_and_closes_it_again() {
     let server = start_node(&[]);
     let dir = tempfile::tempdir().unwrap();
     let pid = server.pid().to_string();
-    three_snapshots_show_the_leak(&server, &["--pid", &pid], dir.path());
+    // A local process writes its own snapshots (`capture::handoff`).
+    three_snapshots_show_the_leak(&server, &["--pid", &pid], dir.path(), "; written by the process)");
 
     // The run opened the inspector once and closed it again.
     let err = server.stderr();
@@ -240,7 +242,7 @@ fn by_address_captures_and_leaves_the_inspector_open() {
     let port = server.inspector_port().expect("Node announced its inspector");
     let addr = format!("127.0.0.1:{port}");
     let dir = tempfile::tempdir().unwrap();
-    three_snapshots_show_the_leak(&server, &["--inspect", &addr], dir.path());
+    three_snapshots_show_the_leak(&server, &["--inspect", &addr], dir.path(), "; over the inspector)");
     // We did not open it, so we leave it open.
     assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
 }
@@ -257,15 +259,52 @@ fn one_snapshot_to_a_named_file() {
     assert_eq!(files_in(dir.path()), ["one.heapsnapshot"]);
 }
 
+/// A local process that cannot write its own snapshot (here its `v8.writeHeapSnapshot` throws) is
+/// captured over the inspector instead, with the reason on stderr; `--via-inspector` asks for
+/// that route outright.
+#[test]
+fn by_pid_falls_back_to_the_inspector_when_the_process_cannot_write() {
+    let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let refuses = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/capture/refuses-to-write.js");
+    let server = start_node(&["--require", refuses.to_str().unwrap()]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fallback.heapsnapshot");
+    let out = heapscope(&["--pid", &server.pid().to_string(), "-o", path.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("; over the inspector)"), "{stdout}");
+    let why =
+        format!("took the snapshot over the inspector: v8.writeHeapSnapshot() failed in process {}", server.pid());
+    assert!(stderr.contains(&why) && stderr.contains("writing is refused here"), "{stderr}");
+    assert!(load(&path).node_count() > 1000);
+    assert_eq!(files_in(dir.path()), ["fallback.heapsnapshot"]);
+    drop(server);
+
+    let server = start_node(&[]);
+    let path = dir.path().join("asked.heapsnapshot");
+    let pid = server.pid().to_string();
+    let stdout = capture_ok(&["--pid", &pid, "--via-inspector", "-o", path.to_str().unwrap()]);
+    assert!(stdout.contains("; over the inspector)"), "{stdout}");
+    assert!(load(&path).node_count() > 1000);
+}
+
 #[test]
 fn a_process_killed_during_capture_leaves_no_file() {
     let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    // Both routes: the process writing its own file, and chunks over the inspector.
+    for route in [None, Some("--via-inspector")] {
+        killed_during_capture(route);
+    }
+}
+
+fn killed_during_capture(route: Option<&str>) {
     let mut server = start_node(&[]);
     get(server.port, "/grow");
     let dir = tempfile::tempdir().unwrap();
     let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
         .env("HEAPSCOPE_NO_INDEX", "1")
         .args(["capture", "--pid", &server.pid().to_string(), "-o", dir.path().to_str().unwrap()])
+        .args(route)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -60,6 +60,25 @@ fn attach_by_pid(h: &mut Harness<'static, App>, pid: u32) {
     });
 }
 
+/// Attach… → add inspector address 127.0.0.1:`port` → its Node target → Attach, until the session
+/// is ready (or failed).
+fn attach_by_address(h: &mut Harness<'static, App>, port: u16) {
+    h.get_by_label("Attach…").click();
+    wait_until(h, 30, "the process list", |a| !a.attach.is_busy());
+    h.get_by_role(Role::TextInput).click();
+    h.run_steps(1);
+    h.get_by_role(Role::TextInput).type_text(&format!("127.0.0.1:{port}"));
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    wait_until(h, 10, "the inspector's targets", |a| !a.attach.is_busy());
+    h.get_by_label_contains("leaky-server.js file://").click();
+    h.run_steps(2);
+    h.get_by_label("Attach").click();
+    wait_until(h, 30, "attaching", |a| {
+        a.attach.session.as_ref().is_some_and(|s| s.state == SessionState::Ready) || a.attach.error.is_some()
+    });
+}
+
 /// Runs frames only (never waits for the app's loads, which wait for the capture to end) until
 /// `done` holds; panics after `secs`. For states seen while a capture runs.
 fn frames_until(h: &mut Harness<'static, App>, secs: u64, what: &str, done: impl Fn(&App) -> bool) {
@@ -278,32 +297,55 @@ fn attach_by_address_and_take_a_snapshot_every_n_seconds() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", inspector)).is_ok());
 }
 
+/// Cancel while the process writes its own snapshot (attached by pid, `capture::handoff`) and
+/// while V8 sends it over the inspector (attached by address).
 #[test]
 fn cancel_during_a_capture_leaves_no_file_and_the_process_serving() {
     let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
-    let server = start_node(&[]);
-    let pid = server.child.id();
-    // A big heap, so that the snapshot takes long enough to cancel.
-    get(server.port, "/grow");
-    get(server.port, "/grow");
-    let folder = tempfile::tempdir().unwrap();
-    let mut h = harness(folder.path().to_path_buf());
-    attach_by_pid(&mut h, pid);
-    h.get_by_label("Take snapshot").click();
-    frames_until(&mut h, 60, "V8's progress", |a| {
-        a.attach.session.as_ref().is_some_and(|s| matches!(s.state, SessionState::Taking { done, .. } if done > 0))
-    });
-    h.get_by_label_contains("V8 is taking the snapshot");
-    h.get_by_label("Cancel snapshot").click();
-    wait_until(&mut h, 60, "the session to end", |a| a.attach.session.is_none());
-    assert!(error_text(&h).contains("cancelled"), "{}", error_text(&h));
-    h.get_by_label_contains("cancelled; no file was written");
-    assert!(h.state().snapshots.is_empty() && h.state().jobs.is_empty());
-    let left: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
-    assert!(left.is_empty(), "{left:?}");
-    assert!(get(server.port, "/").starts_with("ok "));
-    let listed = heapscope::capture::list_node_processes();
-    assert_eq!(listed.iter().find(|p| p.pid == pid).map(|p| p.inspector.clone()), Some(None));
+    for by_pid in [true, false] {
+        let server = start_node(if by_pid { &[] } else { &["--inspect=127.0.0.1:0"] });
+        let pid = server.child.id();
+        // A big heap, so that the snapshot takes long enough to cancel.
+        get(server.port, "/grow");
+        get(server.port, "/grow");
+        let folder = tempfile::tempdir().unwrap();
+        let mut h = harness(folder.path().to_path_buf());
+        if by_pid {
+            attach_by_pid(&mut h, pid);
+        } else {
+            attach_by_address(&mut h, server.inspector_port().expect("Node announced its inspector"));
+        }
+        h.get_by_label("Take snapshot").click();
+        if by_pid {
+            frames_until(&mut h, 60, "the process writing", |a| {
+                a.attach.session.as_ref().is_some_and(
+                    |s| matches!(s.state, SessionState::Taking { written_by_process, .. } if written_by_process),
+                )
+            });
+            h.get_by_label_contains("the process is writing its snapshot");
+        } else {
+            frames_until(&mut h, 60, "V8's progress", |a| {
+                a.attach
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| matches!(s.state, SessionState::Taking { done, .. } if done > 0))
+            });
+            h.get_by_label_contains("V8 is taking the snapshot");
+        }
+        h.get_by_label("Cancel snapshot").click();
+        wait_until(&mut h, 60, "the session to end", |a| a.attach.session.is_none());
+        assert!(error_text(&h).contains("cancelled"), "{}", error_text(&h));
+        h.get_by_label_contains("cancelled; no file was written");
+        assert!(h.state().snapshots.is_empty() && h.state().jobs.is_empty());
+        let left: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert!(get(server.port, "/").starts_with("ok "));
+        if by_pid {
+            // The inspector Heapscope opened is closed again.
+            let listed = heapscope::capture::list_node_processes();
+            assert_eq!(listed.iter().find(|p| p.pid == pid).map(|p| p.inspector.clone()), Some(None));
+        }
+    }
 }
 
 #[test]

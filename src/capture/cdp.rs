@@ -95,12 +95,50 @@ impl Session {
         params: Value,
         on_event: &mut dyn FnMut(&str, &EventView<'_>) -> Result<(), CaptureError>,
     ) -> Result<Value, CaptureError> {
+        self.call_with(method, params, on_event, None)
+    }
+
+    /// [`Session::call`] for a command that may run long without any message from the target
+    /// (a `Runtime.evaluate` that makes the process write its snapshot): instead of the idle
+    /// timeout, it wakes every `poll` and runs `on_wait`, which decides whether to go on waiting
+    /// (its error ends the call). `tungstenite` keeps a partly read frame across such wake-ups.
+    pub fn call_waking(
+        &mut self,
+        method: &str,
+        params: Value,
+        poll: Duration,
+        on_wait: &mut dyn FnMut() -> Result<(), CaptureError>,
+    ) -> Result<Value, CaptureError> {
+        let set_timeout = |ws: &WebSocket<TcpStream>, t: Duration| {
+            ws.get_ref().set_read_timeout(Some(t)).map_err(|e| CaptureError::io("setting a timeout", e))
+        };
+        set_timeout(&self.ws, poll)?;
+        let result = self.call_with(method, params, &mut |_, _| Ok(()), Some(on_wait));
+        set_timeout(&self.ws, self.idle)?;
+        result
+    }
+
+    fn call_with(
+        &mut self,
+        method: &str,
+        params: Value,
+        on_event: &mut dyn FnMut(&str, &EventView<'_>) -> Result<(), CaptureError>,
+        mut on_wait: Option<&mut dyn FnMut() -> Result<(), CaptureError>>,
+    ) -> Result<Value, CaptureError> {
         let id = self.next_id;
         self.next_id += 1;
         let text = json!({ "id": id, "method": method, "params": params }).to_string();
         self.ws.send(Message::text(text)).map_err(|e| self.ws_error(e))?;
         loop {
-            let msg = self.ws.read().map_err(|e| self.ws_error(e))?;
+            let msg = match (self.ws.read(), on_wait.as_mut()) {
+                (Err(tungstenite::Error::Io(e)), Some(wait))
+                    if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+                {
+                    wait()?;
+                    continue;
+                }
+                (read, _) => read.map_err(|e| self.ws_error(e))?,
+            };
             let text = match &msg {
                 Message::Text(t) => t.as_str(),
                 Message::Close(_) => return Err(CaptureError::ClosedDuringCapture(self.addr.clone())),
@@ -255,14 +293,14 @@ pub fn remove_temp_files() {
 
 /// A hidden `.NAME.partial` file beside the destination, removed on drop unless committed, so a
 /// failed capture never leaves a file that looks like a snapshot.
-struct TempFile {
-    path: PathBuf,
+pub(super) struct TempFile {
+    pub(super) path: PathBuf,
     out: BufWriter<File>,
     committed: bool,
 }
 
 impl TempFile {
-    fn create(dest: &Path) -> Result<TempFile, CaptureError> {
+    pub(super) fn create(dest: &Path) -> Result<TempFile, CaptureError> {
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
         let path = dest.with_file_name(format!(".{name}.{}.partial", std::process::id()));
         let file = File::create(&path).map_err(|e| CaptureError::io(format!("creating {}", path.display()), e))?;
@@ -270,7 +308,7 @@ impl TempFile {
         Ok(TempFile { path, out: BufWriter::with_capacity(1 << 20, file), committed: false })
     }
 
-    fn commit(mut self, dest: &Path) -> Result<(), CaptureError> {
+    pub(super) fn commit(mut self, dest: &Path) -> Result<(), CaptureError> {
         let what = || format!("writing {}", self.path.display());
         self.out.flush().map_err(|e| CaptureError::io(what(), e))?;
         self.out.get_ref().sync_all().map_err(|e| CaptureError::io(what(), e))?;

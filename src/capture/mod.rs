@@ -8,6 +8,7 @@
 //! Target::Inspect  ──GET http://HOST:PORT/json/list──▶ webSocketDebuggerUrl
 //! Target::Ws       ─────────────────────────────────▶ ┘ ──cdp::Session──▶ HeapProfiler.takeHeapSnapshot
 //!                                                        chunks ──▶ temp file ──rename──▶ FILE
+//! Target::Pid, same machine: Runtime.evaluate(v8.writeHeapSnapshot(temp file)), read as it grows ──▶ ┘
 //! ```
 //!
 //! * [`targets`]: the inspector's HTTP listing and how a target is picked.
@@ -16,6 +17,9 @@
 //!   it listens on, and close the inspector again afterwards.
 //! * [`cdp`]: the WebSocket session (the `tungstenite` crate does the framing) and the snapshot
 //!   command itself.
+//! * [`handoff`]: a local process by pid writes its snapshot into our temporary file itself,
+//!   which is faster than V8 sending it over the inspector and stalls the process for less time;
+//!   a process that cannot (another mount namespace, a failing write) gets the inspector route.
 //! * [`stream`]: the chunks handed to a reader on another thread as they arrive
 //!   ([`Attached::take_streaming`]), so that the window and `capture --summary` parse the snapshot
 //!   while it is received.
@@ -31,6 +35,7 @@
 //! analyses, the window or the command line.
 
 pub mod cdp;
+pub mod handoff;
 pub mod pid;
 pub mod stream;
 pub mod targets;
@@ -64,11 +69,19 @@ pub struct Options {
     pub idle_timeout: Duration,
     /// How long to wait for an inspector opened with `SIGUSR1` to listen.
     pub open_timeout: Duration,
+    /// Take a local process's snapshot over the inspector too, rather than have the process
+    /// write the file itself ([`handoff`]).
+    pub via_inspector: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { allow_remote: false, idle_timeout: Duration::from_secs(120), open_timeout: Duration::from_secs(10) }
+        Options {
+            allow_remote: false,
+            idle_timeout: Duration::from_secs(120),
+            open_timeout: Duration::from_secs(10),
+            via_inspector: false,
+        }
     }
 }
 
@@ -117,6 +130,8 @@ pub enum CaptureError {
     Timeout { addr: String, secs: u64 },
     #[error("the inspector at {addr} answered {method} with an error: {message}")]
     Protocol { addr: String, method: String, message: String },
+    #[error("process {pid} neither wrote to its snapshot nor used the CPU for {secs} s; no file was written")]
+    Stalled { pid: u32, secs: u64 },
     #[error("cancelled; no file was written")]
     Cancelled,
     #[error("{what}: {source}")]
@@ -170,6 +185,19 @@ pub enum CaptureProgress {
     Taking { done: u64, total: u64 },
     /// Bytes of the snapshot received so far.
     Receiving { bytes: u64 },
+    /// Bytes the process has written to the file so far, when it writes the snapshot itself
+    /// ([`handoff`]); each was read and handed on like a received chunk.
+    Writing { bytes: u64 },
+}
+
+/// How a snapshot came: which of the two routes [`Attached::take`] took, and why not the fast one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// The local process wrote it to the file itself ([`handoff`]).
+    WrittenByProcess,
+    /// Chunk by chunk over the inspector; with the reason the process did not write it itself,
+    /// when that was tried.
+    Inspector { declined: Option<String> },
 }
 
 /// A finished capture.
@@ -179,6 +207,7 @@ pub struct Captured {
     pub bytes: u64,
     /// The target's title, as the inspector listed it (for naming files).
     pub title: String,
+    pub route: Route,
 }
 
 /// A resolved debugger endpoint, plus what to undo after capturing.
@@ -188,6 +217,9 @@ pub struct Endpoint {
     pub title: String,
     /// Set when we opened a Node process's inspector with `SIGUSR1`: close it afterwards.
     pub opened_pid: Option<u32>,
+    /// The local process behind it, when it was chosen by pid (it may write its own snapshot,
+    /// [`handoff`]).
+    pub pid: Option<u32>,
 }
 
 /// Finds the WebSocket URL to talk to (opening a Node process's inspector if needed).
@@ -198,12 +230,12 @@ fn resolve(target: &Target, options: &Options) -> Result<Endpoint, CaptureError>
             let sock = check_host(addr, options)?;
             let entries = targets::list(addr, sock, Duration::from_secs(5))?;
             let t = targets::pick(addr, &entries, filter.as_deref())?;
-            Ok(Endpoint { ws_url: t.ws_url.clone(), title: t.title.clone(), opened_pid: None })
+            Ok(Endpoint { ws_url: t.ws_url.clone(), title: t.title.clone(), opened_pid: None, pid: None })
         }
         Target::Ws(url) => {
             let (host_port, _) = cdp::split_ws_url(url)?;
             check_host(host_port, options)?;
-            Ok(Endpoint { ws_url: url.clone(), title: String::new(), opened_pid: None })
+            Ok(Endpoint { ws_url: url.clone(), title: String::new(), opened_pid: None, pid: None })
         }
     }
 }
@@ -218,6 +250,7 @@ fn resolve(target: &Target, options: &Options) -> Result<Endpoint, CaptureError>
 pub struct Attached {
     endpoint: Endpoint,
     session: Option<cdp::Session>,
+    options: Options,
 }
 
 /// Resolves `target` and connects to it.
@@ -225,7 +258,7 @@ pub fn attach(target: &Target, options: &Options) -> Result<Attached, CaptureErr
     let endpoint = resolve(target, options)?;
     let (host_port, _) = cdp::split_ws_url(&endpoint.ws_url)?;
     match check_host(host_port, options).and_then(|_| cdp::Session::connect(&endpoint.ws_url, options.idle_timeout)) {
-        Ok(session) => Ok(Attached { endpoint, session: Some(session) }),
+        Ok(session) => Ok(Attached { endpoint, session: Some(session), options: options.clone() }),
         Err(e) => {
             // Leave the process as it was.
             if let Some(p) = endpoint.opened_pid {
@@ -292,9 +325,24 @@ impl Attached {
     ) -> Result<Captured, CaptureError> {
         let session =
             self.session.as_mut().ok_or_else(|| CaptureError::ClosedDuringCapture(self.endpoint.ws_url.clone()))?;
-        let result = session.take_heap_snapshot_to(dest, progress, &|| cancel.load(Ordering::Relaxed), on_chunk);
-        let bytes = match (result, self.endpoint.opened_pid) {
-            (Ok(b), _) => b,
+        let cancelled = || cancel.load(Ordering::Relaxed);
+        let result = match self.endpoint.pid.filter(|_| !self.options.via_inspector) {
+            Some(pid) => {
+                let idle = self.options.idle_timeout;
+                match handoff::write_in_process(session, pid, dest, idle, progress, &cancelled, on_chunk) {
+                    Ok(handoff::Handoff::Written(bytes)) => Ok((bytes, Route::WrittenByProcess)),
+                    Ok(handoff::Handoff::Declined(why)) => session
+                        .take_heap_snapshot_to(dest, progress, &cancelled, on_chunk)
+                        .map(|b| (b, Route::Inspector { declined: Some(why) })),
+                    Err(e) => Err(e),
+                }
+            }
+            None => session
+                .take_heap_snapshot_to(dest, progress, &cancelled, on_chunk)
+                .map(|b| (b, Route::Inspector { declined: None })),
+        };
+        let (bytes, route) = match (result, self.endpoint.pid) {
+            (Ok(r), _) => r,
             (Err(e), p) => {
                 // The session is unusable after an error.
                 self.session = None;
@@ -309,7 +357,7 @@ impl Attached {
                 });
             }
         };
-        Ok(Captured { path: dest.to_path_buf(), bytes, title: self.endpoint.title.clone() })
+        Ok(Captured { path: dest.to_path_buf(), bytes, title: self.endpoint.title.clone(), route })
     }
 
     /// Ends the session, and closes the inspector if we opened it (returns whether its port

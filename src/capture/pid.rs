@@ -25,6 +25,15 @@ pub fn alive(pid: u32) -> bool {
     }
 }
 
+/// The CPU time `pid` has used, user and system, in clock ticks (`/proc/PID/stat` fields 14 and
+/// 15); 0 when it cannot be read. Only compared with itself, to tell a busy process from a stuck one.
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0 };
+    // After the parenthesised command name: field 3 (state) is the first.
+    let Some((_, rest)) = stat.rsplit_once(')') else { return 0 };
+    rest.split_whitespace().skip(11).take(2).filter_map(|f| f.parse::<u64>().ok()).sum()
+}
+
 /// Whether `pid` is gone or goes within `wait`. A killed process closes its sockets before the
 /// kernel marks it a zombie, so a dropped connection can be seen slightly before the exit.
 pub fn exits_within(pid: u32, wait: Duration) -> bool {
@@ -241,7 +250,7 @@ pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
     // Already open (started with --inspect…, or an earlier SIGUSR1): ask the port its flags name.
     // The other ports only when it was started with --inspect and that port is not it (`=0`).
     if let Some((_, t)) = find_inspector(&candidates(&before, flags, flags.active)) {
-        return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: None });
+        return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: None, pid: Some(pid) });
     }
     if flags.signal_disabled {
         return Err(CaptureError::SignalDisabled(pid));
@@ -256,7 +265,7 @@ pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
         // Ports opened since the signal (not answering yet: look again next round).
         let new: Vec<_> = listening(pid).into_iter().filter(|(inode, _)| !known.contains(inode)).collect();
         if let Some((_, t)) = find_inspector(&candidates(&new, flags, true)) {
-            return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: Some(pid) });
+            return Ok(Endpoint { ws_url: t.ws_url, title: t.title, opened_pid: Some(pid), pid: Some(pid) });
         }
         std::thread::sleep(Duration::from_millis(100));
     }

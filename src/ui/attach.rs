@@ -52,7 +52,7 @@ enum Request {
 pub enum SessionState {
     Attaching,
     Ready,
-    Taking { done: u64, total: u64, received: u64 },
+    Taking { done: u64, total: u64, received: u64, written_by_process: bool },
     Detaching,
 }
 
@@ -235,7 +235,7 @@ impl AttachDialog {
         let cancel = Arc::new(AtomicBool::new(false));
         let (sink, reader) = capture::stream::pipe();
         if s.requests.send(Request::Take { dest: dest.clone(), cancel: cancel.clone(), sink }).is_ok() {
-            s.state = SessionState::Taking { done: 0, total: 0, received: 0 };
+            s.state = SessionState::Taking { done: 0, total: 0, received: 0, written_by_process: false };
             s.cancel = Some(cancel);
             self.to_load.push((dest, reader));
         }
@@ -313,10 +313,11 @@ impl AttachDialog {
                     s.state = SessionState::Ready;
                 }
                 Event::Progress(p) => {
-                    if let SessionState::Taking { done, total, received } = &mut s.state {
+                    if let SessionState::Taking { done, total, received, written_by_process } = &mut s.state {
                         match p {
                             CaptureProgress::Taking { done: d, total: t } => (*done, *total) = (d, t),
                             CaptureProgress::Receiving { bytes } => *received = bytes,
+                            CaptureProgress::Writing { bytes } => (*received, *written_by_process) = (bytes, true),
                         }
                     }
                 }
@@ -652,9 +653,13 @@ fn session_ui(
             d.detach();
         }
     });
-    if let SessionState::Taking { done, total, received } = state {
+    if let SessionState::Taking { done, total, received, written_by_process } = state {
         ui.horizontal(|ui| {
-            let (fraction, text) = if received > 0 {
+            let (fraction, text) = if written_by_process && received == 0 {
+                (0.0, "the process is writing its snapshot…".to_string())
+            } else if written_by_process {
+                (1.0, format!("the process has written {}, loading it as it is written", bytes(received as f64)))
+            } else if received > 0 {
                 (1.0, format!("receiving {}, loading it as it arrives", bytes(received as f64)))
             } else if total > 0 && done >= total {
                 (1.0, "V8 is writing the snapshot…".to_string())
@@ -669,7 +674,7 @@ fn session_ui(
             ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(360.0));
             // Named for what it stops: the sidebar's Cancel of the load fed by this capture is
             // on screen at the same time.
-            if ui.button("Cancel snapshot").on_hover_text("Stop V8 taking this snapshot; no file is written").clicked()
+            if ui.button("Cancel snapshot").on_hover_text("Stop taking this snapshot; no file is written").clicked()
                 && let Some(c) = d.session.as_ref().and_then(|s| s.cancel.as_ref())
             {
                 c.store(true, Ordering::Relaxed);
