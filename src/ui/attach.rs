@@ -671,7 +671,10 @@ fn session_ui(
             } else {
                 (0.0, "V8 is taking the snapshot…".to_string())
             };
-            ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(360.0));
+            // Nothing to count yet (the process builds its graph, or V8 sent no progress): a
+            // moving bar says it is at work.
+            let waiting = received == 0 && (written_by_process || total == 0);
+            ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(360.0).animate(waiting));
             // Named for what it stops: the sidebar's Cancel of the load fed by this capture is
             // on screen at the same time.
             if ui.button("Cancel snapshot").on_hover_text("Stop taking this snapshot; no file is written").clicked()
