@@ -136,6 +136,9 @@ fn attach_by_pid_take_snapshots_detach_and_the_process_still_serves() {
     h.get_by_label("Take snapshot").click();
     wait_until(&mut h, 60, "the second snapshot", |a| a.snapshots.len() == 2 || a.attach.error.is_some());
     assert_eq!(error_text(&h), "");
+    // Chosen by pid, the process wrote them itself (`capture::handoff`), and the dialog says so.
+    h.get_by_label_contains("2 snapshot(s) taken; last: leaky-server-");
+    h.get_by_label_contains(", written by the process)");
 
     // Both are in the sidebar, named by the script and the time, and saved in the folder.
     let titles: Vec<String> = h.state().snapshots.iter().map(|s| s.title.clone()).collect();
@@ -286,6 +289,7 @@ fn attach_by_address_and_take_a_snapshot_every_n_seconds() {
     h.get_by_label("Every").click();
     h.run_steps(2);
     assert_eq!(error_text(&h), "");
+    h.get_by_label_contains(", over the inspector)");
     for t in h.state().snapshots.iter().map(|s| s.title.clone()).collect::<Vec<_>>() {
         assert!(t.contains(": leaky-server-"), "named by the target's title: {t}");
     }

@@ -65,7 +65,9 @@ pub struct Options {
     /// Accept a non-loopback host (the inspector is full remote control of the process).
     pub allow_remote: bool,
     /// Longest silence from the inspector while a snapshot is taken before giving up. V8 reports
-    /// progress while it walks the heap, so a silence this long means it is stuck or gone.
+    /// progress while it walks the heap, so a silence this long means it is stuck or gone. When
+    /// the process writes the file itself ([`handoff`]), the longest time in which neither the
+    /// file grew nor the process used the CPU.
     pub idle_timeout: Duration,
     /// How long to wait for an inspector opened with `SIGUSR1` to listen.
     pub open_timeout: Duration,
@@ -198,6 +200,16 @@ pub enum Route {
     /// Chunk by chunk over the inspector; with the reason the process did not write it itself,
     /// when that was tried.
     Inspector { declined: Option<String> },
+}
+
+impl Route {
+    /// How the snapshot came, in a few words (the CLI's line, the Attach… dialog).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Route::WrittenByProcess => "written by the process",
+            Route::Inspector { .. } => "over the inspector",
+        }
+    }
 }
 
 /// A finished capture.

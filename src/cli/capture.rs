@@ -200,10 +200,7 @@ fn capture_one(
     let read = read.map_err(|_| anyhow::anyhow!("the snapshot reader panicked"))?;
     let snapshot =
         read.map_err(|e| InputError(format!("captured file does not load: {e}: {}", captured.path.display())))?;
-    let route = match captured.route {
-        capture::Route::WrittenByProcess => "written by the process",
-        capture::Route::Inspector { .. } => "over the inspector",
-    };
+    let route = captured.route.label();
     println!(
         "{} ({:.1} MB, {} nodes, {} edges; {route})",
         captured.path.display(),

@@ -38,7 +38,7 @@ pub enum Choice {
 enum Event {
     Attached { title: String, opened_inspector: bool },
     Progress(CaptureProgress),
-    Taken(Result<PathBuf, String>),
+    Taken(Result<(PathBuf, capture::Route), String>),
     Detached(Result<(), String>),
     Failed(String),
 }
@@ -99,6 +99,8 @@ pub struct AttachDialog {
     pub error: Option<String>,
     /// The last snapshot saved (its load shows in the dialog until it is done).
     pub last_saved: Option<PathBuf>,
+    /// How it came, with the reason when a process by pid could not write it itself.
+    pub last_route: Option<capture::Route>,
     pub saved_count: usize,
     /// A short confirmation ("Detached from …"), until the next attach.
     pub notice: Option<String>,
@@ -128,6 +130,7 @@ impl Default for AttachDialog {
             next_session: 1,
             error: None,
             last_saved: None,
+            last_route: None,
             saved_count: 0,
             notice: None,
             to_load: Vec::new(),
@@ -328,9 +331,10 @@ impl AttachDialog {
                     }
                     match result {
                         // Its load, started with the capture, now reads the last chunks.
-                        Ok(path) => {
+                        Ok((path, route)) => {
                             self.saved_count += 1;
                             self.last_saved = Some(path);
+                            self.last_route = Some(route);
                         }
                         Err(e) => {
                             self.error = Some(e);
@@ -415,7 +419,7 @@ fn worker(
             sink,
         );
         match result {
-            Ok(c) => send(Event::Taken(Ok(c.path))),
+            Ok(c) => send(Event::Taken(Ok((c.path, c.route)))),
             // The session is unusable after a failed or cancelled snapshot (V8 may still be
             // sending it): end it, closing an inspector we opened, and say so.
             Err(e) => {
@@ -701,8 +705,12 @@ fn session_ui(
             None => "saved".into(),
         };
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        ui.label(format!("{} snapshot(s) taken; last: {name} ({what})", d.saved_count))
+        let route = d.last_route.as_ref().map(|r| format!(", {}", r.label())).unwrap_or_default();
+        ui.label(format!("{} snapshot(s) taken; last: {name} ({what}{route})", d.saved_count))
             .on_hover_text(p.display().to_string());
+        if let Some(capture::Route::Inspector { declined: Some(why) }) = &d.last_route {
+            ui.label(RichText::new(format!("Taken over the inspector: {why}")).weak());
+        }
     }
     if d.every && state == SessionState::Ready {
         ui.label(RichText::new(format!("Next snapshot in {} s at most", d.every_secs)).weak());
