@@ -252,11 +252,18 @@ fn one_snapshot_to_a_named_file() {
     let server = start_node(&["--inspect=127.0.0.1:0"]);
     let addr = format!("127.0.0.1:{}", server.inspector_port().unwrap());
     let dir = tempfile::tempdir().unwrap();
+    // What a killed capture left there (its pid, 2^22 + 1, is above Linux's highest), and what a
+    // running one is writing (this test's pid): the first goes, the second stays.
+    let orphan = format!(".old.heapsnapshot.{}.partial", (1u32 << 22) + 1);
+    let running = format!(".now.heapsnapshot.{}.partial", std::process::id());
+    for name in [&orphan, &running] {
+        std::fs::write(dir.path().join(name), "{\"snapshot\"").unwrap();
+    }
     let path = dir.path().join("one.heapsnapshot");
     let stdout = capture_ok(&["--inspect", &addr, "-o", path.to_str().unwrap()]);
     let a = load(&path);
     assert!(stdout.contains(&format!("{} nodes", a.node_count())), "{stdout}");
-    assert_eq!(files_in(dir.path()), ["one.heapsnapshot"]);
+    assert_eq!(files_in(dir.path()), [running.as_str(), "one.heapsnapshot"]);
 }
 
 /// A local process that cannot write its own snapshot (here its `v8.writeHeapSnapshot` throws) is

@@ -301,6 +301,9 @@ pub(super) struct TempFile {
 
 impl TempFile {
     pub(super) fn create(dest: &Path) -> Result<TempFile, CaptureError> {
+        if let Some(dir) = dest.parent() {
+            remove_orphans(if dir.as_os_str().is_empty() { Path::new(".") } else { dir });
+        }
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
         let path = dest.with_file_name(format!(".{name}.{}.partial", std::process::id()));
         let file = File::create(&path).map_err(|e| CaptureError::io(format!("creating {}", path.display()), e))?;
@@ -317,6 +320,24 @@ impl TempFile {
         self.committed = true;
         live_temp_files().retain(|p| p != &self.path);
         Ok(())
+    }
+}
+
+/// Removes the temporary files a capture into `dir` left behind when its process was killed
+/// (`SIGKILL`, or a window closed by a signal: no `Drop`, no interrupt handler). They are named by
+/// the capturing process's pid; only those whose process is gone are removed. A process that was
+/// writing its own snapshot into one ([`super::handoff`]) finishes it into an unlinked file.
+fn remove_orphans(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".partial")) else { continue };
+        let Some(pid) = rest.rsplit_once('.').and_then(|(_, pid)| pid.parse::<u32>().ok()) else { continue };
+        if pid != me && !super::pid::alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
