@@ -1196,12 +1196,15 @@ fn report(earlier: &[SnapshotSeries], a: &Analysis, file: &str, order: Vec<NodeI
     // collections (an index by id and an index by customer) are dominated by neither, only by
     // the context. Then the holders found inside it (a collection that gains entries at every
     // step, a variable's object whose own growth passed the threshold) name the leak: report
-    // them instead of the context.
+    // them instead of the context. A global object is such a scope too: growth shared by two
+    // owners anywhere in the program (a timer kept in a module's Set and in Node's timer list)
+    // is dominated only by it.
     let scopes_with_collections: Vec<NodeIdx> = candidates
         .iter()
         .map(|c| c.0)
         .filter(|&h| {
-            s.node_name(h) == "system / Context" && candidates.iter().any(|&(o, _, _)| o != h && tree.contains(h, o))
+            (s.node_name(h) == "system / Context" || is_global_object(s, h))
+                && candidates.iter().any(|&(o, _, _)| o != h && tree.contains(h, o))
         })
         .collect();
     candidates.retain(|c| !scopes_with_collections.contains(&c.0));
@@ -1288,6 +1291,13 @@ fn suspect(g: &Growth, h: NodeIdx, point: NodeIdx, how: Found) -> Suspect {
         accumulation_point: point,
         within: within(a, h, point),
     }
+}
+
+/// Whether `n` is a global object (Node's `global`, a page's `Window`): V8 links the snapshot's
+/// root to each one by a shortcut edge (`V8HeapExplorer::SetUserGlobalReference`, for the
+/// `JSGlobalObject` behind every native context's global proxy), whatever the embedder names it.
+fn is_global_object(s: &HeapSnapshot, n: NodeIdx) -> bool {
+    s.edges(s.root()).any(|e| s.edge_type(e) == EdgeType::SHORTCUT && s.edge_to(e) == n)
 }
 
 /// A C++ type name without its namespaces, cut at [`WITHIN_NAME_CHARS`]: Blink's run to 300
