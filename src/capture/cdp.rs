@@ -277,7 +277,7 @@ pub struct EventView<'a> {
     pub total: Option<u64>,
 }
 
-/// The temporary files being written, for [`remove_temp_files`].
+/// The temporary files (or folders) being written, for [`remove_temp_files`].
 fn live_temp_files() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
@@ -287,28 +287,75 @@ fn live_temp_files() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// process exits without unwinding and `TempFile`'s `Drop` would not run.
 pub fn remove_temp_files() {
     for p in live_temp_files().drain(..) {
+        remove_temp(&p);
+    }
+}
+
+/// Removes a temporary file, or a temporary folder with what is in it. Another process may be
+/// creating a file in that folder at that moment ([`TempFile::create_in_own_folder`]): a few
+/// tries, after which it can create nothing there.
+fn remove_temp(p: &Path) {
+    if p.is_dir() {
+        for _ in 0..3 {
+            if std::fs::remove_dir_all(p).is_ok() || !p.exists() {
+                return;
+            }
+        }
+    } else {
         let _ = std::fs::remove_file(p);
     }
 }
 
-/// A hidden `.NAME.partial` file beside the destination, removed on drop unless committed, so a
-/// failed capture never leaves a file that looks like a snapshot.
+/// A hidden `.NAME.PID.partial` file beside the destination, removed on drop unless committed, so
+/// a failed capture never leaves a file that looks like a snapshot.
 pub(super) struct TempFile {
+    /// The file the snapshot is written to.
     pub(super) path: PathBuf,
+    /// What to remove when the capture fails: the file, or the folder made for it.
+    removable: PathBuf,
     out: BufWriter<File>,
     committed: bool,
 }
 
 impl TempFile {
     pub(super) fn create(dest: &Path) -> Result<TempFile, CaptureError> {
+        let hidden = Self::hidden_beside(dest);
+        Self::create_at(hidden.clone(), hidden)
+    }
+
+    /// A temporary file for another process to write (`v8.writeHeapSnapshot`, [`super::handoff`]):
+    /// `.NAME.PID.partial/snapshot.heapsnapshot`. That process opens the path only when it has
+    /// built its graph, maybe after the capture was cancelled and the file removed; it would then
+    /// create it anew and write a whole snapshot nobody removes. Once the folder is gone it cannot
+    /// (`fopen` does not create folders): its write fails in the process, and nothing is left.
+    pub(super) fn create_in_own_folder(dest: &Path) -> Result<TempFile, CaptureError> {
+        let folder = Self::hidden_beside(dest);
+        // One a cancelled capture of this process could not remove yet goes now.
+        if folder.exists() {
+            remove_temp(&folder);
+        }
+        std::fs::create_dir(&folder).map_err(|e| CaptureError::io(format!("creating {}", folder.display()), e))?;
+        Self::create_at(folder.join("snapshot.heapsnapshot"), folder)
+    }
+
+    /// `.NAME.PID.partial` beside `dest`, after removing the ones killed captures left there.
+    fn hidden_beside(dest: &Path) -> PathBuf {
         if let Some(dir) = dest.parent() {
             remove_orphans(if dir.as_os_str().is_empty() { Path::new(".") } else { dir });
         }
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
-        let path = dest.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-        let file = File::create(&path).map_err(|e| CaptureError::io(format!("creating {}", path.display()), e))?;
-        live_temp_files().push(path.clone());
-        Ok(TempFile { path, out: BufWriter::with_capacity(1 << 20, file), committed: false })
+        dest.with_file_name(format!(".{name}.{}.partial", std::process::id()))
+    }
+
+    fn create_at(path: PathBuf, removable: PathBuf) -> Result<TempFile, CaptureError> {
+        // Registered first: a folder made for the file is removed with it.
+        live_temp_files().push(removable.clone());
+        let file = File::create(&path).map_err(|e| {
+            remove_temp(&removable);
+            live_temp_files().retain(|p| p != &removable);
+            CaptureError::io(format!("creating {}", path.display()), e)
+        })?;
+        Ok(TempFile { path, removable, out: BufWriter::with_capacity(1 << 20, file), committed: false })
     }
 
     pub(super) fn commit(mut self, dest: &Path) -> Result<(), CaptureError> {
@@ -318,15 +365,17 @@ impl TempFile {
         std::fs::rename(&self.path, dest)
             .map_err(|e| CaptureError::io(format!("renaming {} to {}", self.path.display(), dest.display()), e))?;
         self.committed = true;
-        live_temp_files().retain(|p| p != &self.path);
+        if self.removable != self.path {
+            remove_temp(&self.removable);
+        }
+        live_temp_files().retain(|p| p != &self.removable);
         Ok(())
     }
 }
 
 /// Removes the temporary files a capture into `dir` left behind when its process was killed
 /// (`SIGKILL`, or a window closed by a signal: no `Drop`, no interrupt handler). They are named by
-/// the capturing process's pid; only those whose process is gone are removed. A process that was
-/// writing its own snapshot into one ([`super::handoff`]) finishes it into an unlinked file.
+/// the capturing process's pid; only those whose process is gone are removed.
 fn remove_orphans(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let me = std::process::id();
@@ -336,7 +385,7 @@ fn remove_orphans(dir: &Path) {
         let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".partial")) else { continue };
         let Some(pid) = rest.rsplit_once('.').and_then(|(_, pid)| pid.parse::<u32>().ok()) else { continue };
         if pid != me && !super::pid::alive(pid) {
-            let _ = std::fs::remove_file(entry.path());
+            remove_temp(&entry.path());
         }
     }
 }
@@ -344,8 +393,8 @@ fn remove_orphans(dir: &Path) {
 impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = std::fs::remove_file(&self.path);
-            live_temp_files().retain(|p| p != &self.path);
+            remove_temp(&self.removable);
+            live_temp_files().retain(|p| p != &self.removable);
         }
     }
 }

@@ -84,7 +84,7 @@ pub fn write_in_process(
         return Ok(Handoff::Declined(format!("process {pid} does not share this machine's file system view")));
     }
     let dest = std::path::absolute(dest).map_err(|e| CaptureError::io(format!("resolving {}", dest.display()), e))?;
-    let temp = TempFile::create(&dest)?;
+    let temp = TempFile::create_in_own_folder(&dest)?;
     let Some(temp_text) = temp.path.to_str() else {
         return Ok(Handoff::Declined(format!("{} is not UTF-8", temp.path.display())));
     };
