@@ -405,3 +405,26 @@ fn a_process_killed_while_its_snapshot_is_received_leaves_no_file_and_no_snapsho
     let left: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A process chosen by pid that cannot write its own snapshot (its `v8.writeHeapSnapshot` throws)
+/// is taken over the inspector, and the dialog says so and why.
+#[test]
+fn a_process_that_cannot_write_its_snapshot_is_taken_over_the_inspector_and_the_dialog_says_why() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let refuses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/capture/refuses-to-write.js");
+    let server = start_node(&["--require", refuses.to_str().unwrap()]);
+    let folder = tempfile::tempdir().unwrap();
+    let mut h = harness(folder.path().to_path_buf());
+    attach_by_pid(&mut h, server.child.id());
+    assert_eq!(error_text(&h), "");
+    h.get_by_label("Take snapshot").click();
+    wait_until(&mut h, 60, "the snapshot", |a| a.snapshots.len() == 1 || a.attach.error.is_some());
+    assert_eq!(error_text(&h), "");
+    h.get_by_label_contains(", over the inspector)");
+    h.get_by_label_contains(&format!(
+        "Taken over the inspector: v8.writeHeapSnapshot() failed in process {}: Error: writing is refused here",
+        server.child.id()
+    ));
+    let files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+}

@@ -318,8 +318,12 @@ impl AttachDialog {
                 Event::Progress(p) => {
                     if let SessionState::Taking { done, total, received, written_by_process } = &mut s.state {
                         match p {
-                            CaptureProgress::Taking { done: d, total: t } => (*done, *total) = (d, t),
-                            CaptureProgress::Receiving { bytes } => *received = bytes,
+                            // A process by pid that could not write its snapshot itself is then
+                            // taken over the inspector: the last kind of progress says which.
+                            CaptureProgress::Taking { done: d, total: t } => {
+                                (*done, *total, *written_by_process) = (d, t, false)
+                            }
+                            CaptureProgress::Receiving { bytes } => (*received, *written_by_process) = (bytes, false),
                             CaptureProgress::Writing { bytes } => (*received, *written_by_process) = (bytes, true),
                         }
                     }
