@@ -338,20 +338,25 @@ impl Attached {
         let session =
             self.session.as_mut().ok_or_else(|| CaptureError::ClosedDuringCapture(self.endpoint.ws_url.clone()))?;
         let cancelled = || cancel.load(Ordering::Relaxed);
-        let result = match self.endpoint.pid.filter(|_| !self.options.via_inspector) {
-            Some(pid) => {
-                let idle = self.options.idle_timeout;
-                match handoff::write_in_process(session, pid, dest, idle, progress, &cancelled, on_chunk) {
-                    Ok(handoff::Handoff::Written(bytes)) => Ok((bytes, Route::WrittenByProcess)),
-                    Ok(handoff::Handoff::Declined(why)) => session
-                        .take_heap_snapshot_to(dest, progress, &cancelled, on_chunk)
-                        .map(|b| (b, Route::Inspector { declined: Some(why) })),
-                    Err(e) => Err(e),
-                }
+        let idle = self.options.idle_timeout;
+        let handoff = self
+            .endpoint
+            .pid
+            .filter(|_| !self.options.via_inspector)
+            .map(|pid| handoff::write_in_process(session, pid, dest, idle, progress, &cancelled, on_chunk));
+        let result = match handoff {
+            Some(Ok(handoff::Handoff::Written(bytes))) => Ok((bytes, Route::WrittenByProcess)),
+            Some(Err(e)) => Err(e),
+            // Not tried, or declined before a byte was handed on: over the inspector.
+            other => {
+                let declined = match other {
+                    Some(Ok(handoff::Handoff::Declined(why))) => Some(why),
+                    _ => None,
+                };
+                session
+                    .take_heap_snapshot_to(dest, progress, &cancelled, on_chunk)
+                    .map(|b| (b, Route::Inspector { declined }))
             }
-            None => session
-                .take_heap_snapshot_to(dest, progress, &cancelled, on_chunk)
-                .map(|b| (b, Route::Inspector { declined: None })),
         };
         let (bytes, route) = match (result, self.endpoint.pid) {
             (Ok(r), _) => r,

@@ -259,9 +259,8 @@ pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
     // (then it cannot be the inspector): asked only after the wait, a port taken for a moment
     // when Node tried it and free again by then was told as "nothing listens" (found by a sixth
     // set of unseen scenarios, run beside these tests).
-    let taken_before = flags.port != 0
-        && !before.iter().any(|&(_, a)| a.port() == flags.port)
-        && TcpStream::connect_timeout(&SocketAddr::from((Ipv4Addr::LOCALHOST, flags.port)), PORT_CHECK).is_ok();
+    let taken_before =
+        flags.port != 0 && !before.iter().any(|&(_, a)| a.port() == flags.port) && answers_on_loopback(flags.port);
     signal_usr1(pid)?;
     let known: HashSet<u64> = before.iter().map(|&(i, _)| i).collect();
     let start = Instant::now();
@@ -278,11 +277,7 @@ pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
     }
     let why = match flags.port {
         0 => NotOpened::PortUnknown,
-        port if taken_before
-            || TcpStream::connect_timeout(&SocketAddr::from((Ipv4Addr::LOCALHOST, port)), PORT_CHECK).is_ok() =>
-        {
-            NotOpened::PortTaken(port)
-        }
+        port if taken_before || answers_on_loopback(port) => NotOpened::PortTaken(port),
         port => NotOpened::PortFree(port),
     };
     Err(CaptureError::InspectorDidNotOpen { pid, secs: options.open_timeout.as_secs(), why })
@@ -290,6 +285,11 @@ pub fn open(pid: u32, options: &Options) -> Result<Endpoint, CaptureError> {
 
 /// How long a connection to the port the inspector should have opened may take to tell "taken".
 const PORT_CHECK: Duration = Duration::from_millis(500);
+
+/// Whether something accepts connections on 127.0.0.1:`port`.
+fn answers_on_loopback(port: u16) -> bool {
+    TcpStream::connect_timeout(&SocketAddr::from((Ipv4Addr::LOCALHOST, port)), PORT_CHECK).is_ok()
+}
 
 /// A local Node or Electron process, as the window's Attach… dialog lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]

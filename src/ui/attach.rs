@@ -97,10 +97,9 @@ pub struct AttachDialog {
     next_session: u64,
     /// The last error, shown in the dialog until the next action.
     pub error: Option<String>,
-    /// The last snapshot saved (its load shows in the dialog until it is done).
-    pub last_saved: Option<PathBuf>,
-    /// How it came, with the reason when a process by pid could not write it itself.
-    pub last_route: Option<capture::Route>,
+    /// The last snapshot saved (its load shows in the dialog until it is done), and how it came
+    /// (with the reason when a process by pid could not write it itself).
+    pub last_saved: Option<(PathBuf, capture::Route)>,
     pub saved_count: usize,
     /// A short confirmation ("Detached from …"), until the next attach.
     pub notice: Option<String>,
@@ -130,7 +129,6 @@ impl Default for AttachDialog {
             next_session: 1,
             error: None,
             last_saved: None,
-            last_route: None,
             saved_count: 0,
             notice: None,
             to_load: Vec::new(),
@@ -335,10 +333,9 @@ impl AttachDialog {
                     }
                     match result {
                         // Its load, started with the capture, now reads the last chunks.
-                        Ok((path, route)) => {
+                        Ok(saved) => {
                             self.saved_count += 1;
-                            self.last_saved = Some(path);
-                            self.last_route = Some(route);
+                            self.last_saved = Some(saved);
                         }
                         Err(e) => {
                             self.error = Some(e);
@@ -460,7 +457,7 @@ pub fn attach_ui(app: &mut App, ctx: &egui::Context) {
     }
     if dialog.open {
         let loading = dialog.load_job.and_then(|id| app.jobs.iter().find(|j| j.id == id)).map(|j| (j.id, j.status()));
-        let loaded = dialog.last_saved.as_ref().and_then(|p| app.snapshots.iter().find(|s| &s.path == p));
+        let loaded = dialog.last_saved.as_ref().and_then(|(p, _)| app.snapshots.iter().find(|s| &s.path == p));
         let loaded = loaded.map(|s| s.title.clone());
         let mut open = true;
         let mut cancel_load = None;
@@ -703,16 +700,15 @@ fn session_ui(
             }
         });
     }
-    if let Some(p) = &d.last_saved {
+    if let Some((p, route)) = &d.last_saved {
         let what = match &loaded {
             Some(title) => format!("{title} loaded"),
             None => "saved".into(),
         };
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let route = d.last_route.as_ref().map(|r| format!(", {}", r.label())).unwrap_or_default();
-        ui.label(format!("{} snapshot(s) taken; last: {name} ({what}{route})", d.saved_count))
+        ui.label(format!("{} snapshot(s) taken; last: {name} ({what}, {})", d.saved_count, route.label()))
             .on_hover_text(p.display().to_string());
-        if let Some(capture::Route::Inspector { declined: Some(why) }) = &d.last_route {
+        if let capture::Route::Inspector { declined: Some(why) } = route {
             ui.label(RichText::new(format!("Taken over the inspector: {why}")).weak());
         }
     }
