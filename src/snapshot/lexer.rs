@@ -106,6 +106,11 @@ impl<R> Lexer<R> {
         self.error_at(self.offset(), kind)
     }
 
+    /// Whether the bytes come out of gzip (offsets are then the decompressed stream's).
+    pub fn decompressed(&self) -> bool {
+        self.decompressed
+    }
+
     pub fn here(&self) -> Where {
         Where { section: self.section.clone(), decompressed: self.decompressed, offset: self.offset() }
     }
@@ -219,6 +224,22 @@ impl<R: Read> Lexer<R> {
             None => self.error(ReadErrorKind::UnexpectedEof { expected }),
             found => self.error(ReadErrorKind::Syntax { expected, found: describe(found) }),
         }
+    }
+
+    /// The length of the string that starts at `pos` when all of it, to its closing quote, is in
+    /// the buffer and it has no escape and no control byte: then it can be handed on from the
+    /// buffer as it is, without [`Lexer::string`]'s copy. Most of V8's strings are such.
+    fn plain_string_len(&self) -> Option<usize> {
+        let rest = self.buf.get(self.pos..self.end)?;
+        if rest.first() != Some(&b'"') {
+            return None;
+        }
+        let len = memchr::memchr2(b'"', b'\\', &rest[1..])?;
+        let body = &rest[1..1 + len];
+        if rest[1 + len] != b'"' || body.iter().fold(false, |control, &b| control | (b < 0x20)) {
+            return None;
+        }
+        Some(len)
     }
 
     /// Reads a JSON string (the opening quote is next) into `out`, decoding escapes.
@@ -619,10 +640,26 @@ impl<R: Read> Lexer<R> {
             return Ok(0);
         }
         loop {
-            self.string(&mut raw)?;
-            let text = String::from_utf8_lossy(&raw);
-            let here = self.here();
-            sink(&here, &text)?;
+            self.skip_ws()?;
+            let here = if let Some(len) = self.plain_string_len()
+                && let Ok(text) = std::str::from_utf8(&self.buf[self.pos + 1..self.pos + 1 + len])
+            {
+                // Handed on from the buffer, quotes excluded.
+                let here = Where {
+                    section: self.section.clone(),
+                    decompressed: self.decompressed,
+                    offset: self.offset() + len as u64 + 2,
+                };
+                sink(&here, text)?;
+                self.pos += len + 2;
+                here
+            } else {
+                self.string(&mut raw)?;
+                let text = String::from_utf8_lossy(&raw);
+                let here = self.here();
+                sink(&here, &text)?;
+                here
+            };
             count += 1;
             if count.is_multiple_of(1 << 14) {
                 tick(&here)?;

@@ -43,7 +43,7 @@ use header::{HEADER_LIMIT, Header, RawHeader, header_error, resolve_header};
 use super::HeapSnapshot;
 use super::error::{ReadError, ReadErrorKind, Section};
 use super::lexer::{Lexer, UintChunk, Where};
-use super::strings::StringTable;
+use super::strings::{StringTable, StringTableBuilder};
 use crate::progress::{Phase, Progress};
 
 pub use crate::progress::Phase as LoadPhase;
@@ -71,6 +71,10 @@ impl<R: Read> Read for CountingReader<R> {
 }
 
 type Prefixed<R> = Chain<Cursor<Vec<u8>>, R>;
+
+/// The most the strings' text is reserved up front (beyond, it grows as it is read): a file whose
+/// `strings` come first must not reserve its whole size.
+const STRINGS_RESERVE_LIMIT: u64 = 1 << 28;
 
 /// Plain files at least this large read their `edges` on a second thread.
 const PARALLEL_THRESHOLD: u64 = 16 << 20;
@@ -343,7 +347,13 @@ fn parse<R: Read>(
                 }
                 "strings" => {
                     lx.section = Section::Strings;
-                    let mut table = StringTable::new();
+                    // The text is at most the bytes left in the file (V8 writes `strings`
+                    // last): reserved once (up to `STRINGS_RESERVE_LIMIT`), not doubled and
+                    // copied as it grows; untouched pages of the reservation cost nothing.
+                    let left =
+                        if lx.decompressed() { 0 } else { ctx.size.map_or(0, |s| s.saturating_sub(lx.offset())) };
+                    let reserve = usize::try_from(left.min(STRINGS_RESERVE_LIMIT)).unwrap_or(0);
+                    let mut table = StringTableBuilder::with_text_capacity(reserve);
                     lx.string_array(
                         &mut |w, s| {
                             table.push(s).map(|_| ()).map_err(|_| {
@@ -352,8 +362,7 @@ fn parse<R: Read>(
                         },
                         &mut |w| ctx.tick(w),
                     )?;
-                    table.shrink_to_fit();
-                    strings = Some(table);
+                    strings = Some(table.finish());
                 }
                 "locations" => {
                     lx.section = Section::Locations;
