@@ -191,6 +191,11 @@ fn base_identity(snapshot: &HeapSnapshot, renamed: &BitVec, n: NodeIdx) -> NameI
     }
 }
 
+/// Both passes read node and edge names in node order, and not again: every this many nodes,
+/// the spilled names' pages behind them go ([`HeapSnapshot::release_name_pages_before`]), so
+/// only a window of the names is resident beside the class tables.
+pub const RELEASE_NAMES_EVERY: NodeIdx = 1 << 16;
+
 /// `inferInterfaceDefinitions`: the popular property lists of plain objects.
 pub fn infer_interface_definitions(snapshot: &HeapSnapshot) -> Vec<InterfaceDefinition> {
     const MAX_INTERFACE_NAME_LENGTH: usize = 120;
@@ -202,6 +207,9 @@ pub fn infer_interface_definitions(snapshot: &HeapSnapshot) -> Vec<InterfaceDefi
     let mut total_objects = 0u64;
     let mut props: Vec<u32> = Vec::new();
     for n in 0..snapshot.node_count() as NodeIdx {
+        if n.is_multiple_of(RELEASE_NAMES_EVERY) {
+            snapshot.release_name_pages_before(n);
+        }
         if snapshot.node_type(n) != NodeType::OBJECT || !object_names.contains(&snapshot.node_name_idx(n)) {
             continue;
         }
@@ -321,6 +329,9 @@ pub fn classify(snapshot: &HeapSnapshot, renamed: &BitVec, definitions: &[Interf
     let mut ranks: Vec<u32> = Vec::new();
     let mut states: Vec<u32> = Vec::new();
     for node in 0..n as NodeIdx {
+        if node.is_multiple_of(RELEASE_NAMES_EVERY) {
+            snapshot.release_name_pages_before(node);
+        }
         let t = snapshot.node_type(node);
         let mut class = if matches!(t, NodeType::OBJECT | NodeType::NATIVE) {
             match table.original(snapshot.node_name_idx(node)).filter(|_| !renamed.get(node as usize)) {

@@ -45,7 +45,7 @@
 //! index, all but retained sizes, the bit sets and the class names are views into the mapped index
 //! file ([`Column`]): file-backed pages, not heap (about 0.1× the file stays resident). Scratch, freed by its pass:
 //! the essential-edge bits (E/8), shallow-size owners and worklist (8 / N), the BFS queue (4 / N),
-//! the dominator pass's per-vertex records and DFS order (20 / N; Lengauer–Tarjan's fallback 32),
+//! the dominator pass's arrays in DFS numbers (24 / N and 4 / E at most; Lengauer–Tarjan's fallback 36 / N),
 //! the dominated-nodes lists for class retained sizes (8 / N), the string-indexed tables of
 //! class naming (≈ 12 / string). Summary rows keep no member lists (a view finds a class's
 //! members in one pass when it is expanded). The two chains of passes run at once, so without
@@ -64,11 +64,14 @@
 //! known (the distances then read only those names), the text after the first scans of every
 //! string; class names and the Statistics' name scan bring back the pages they read, and let
 //! them go again. The ids stay out (only WeakMap entries read them). The self sizes and distances
-//! go as soon as they are computed; the reverse index (both columns) while its chain waits.
+//! go as soon as they are computed; the reverse index (both columns) as soon as it is built.
 //! Waits keep big things apart: class names (which bring names and text back) wait until the
-//! reverse index is written out, and the dominators run after both chains, so that the names and
-//! the dominators' scratch are never resident together. The dominators read the edges (spilled
-//! while the first chain waits) for their DFS and the reverse index for the rest, one at a time.
+//! reverse index is written out, and read the names front to back, letting the pages behind them
+//! go ([`HeapSnapshot::release_name_pages_before`]), so only the text and a window of the names are
+//! resident. Beside them the other core runs the dominators' DFS (16 / N, over the edges still in
+//! memory, while a third thread writes the edges' file copy); the predecessor lists (4 / E) and
+//! the rest of the dominators wait for both chains, so that they are never resident beside the
+//! names. The copy then replaces the edge column, whose memory goes.
 //! With glibc's malloc, freed blocks of a MiB and more go back to the kernel
 //! ([`crate::rss::malloc`]).
 //! Measured (BENCHMARKS.md, "Memory"): peak 0.87× a 59 MB file, 0.78–0.79× a 326 MB one, 0.71× a
@@ -264,37 +267,11 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     // the names (4 bytes an edge and a node) need not be resident beside the reverse index being
     // built, where the peak was (3.1 GB at 4.6 GB).
     let (ephemeron_edges_found, wait_for_ephemeron_edges) = std::sync::mpsc::channel::<bits::BitVec>();
-    // The dominators' input, given the forward edges' release for between their two phases.
-    let dominators_of = |snapshot: &HeapSnapshot,
-                         essential_edges: &bits::BitVec,
-                         retainers: &retainers::Retainers,
-                         after_dfs: &dyn Fn()|
-     -> Result<dominators::DominatorTree, Cancelled> {
-        progress.report(Phase::Dominators, 0.0);
-        let tree = dominators::compute(&dominators::DominatorInput {
-            root: snapshot.root(),
-            first_edge: &snapshot.first_edge,
-            edges: snapshot.edge_column(),
-            edge_packing: snapshot.edge_packing(),
-            essential_edge: essential_edges,
-            first_retainer: &retainers.first_retainer,
-            retainer_node: &retainers.retainer_node,
-            essential_retainer: &retainers.essential,
-            after_dfs,
-            is_cancelled: &|| progress.is_cancelled(),
-        })?;
-        retainers.first_retainer.release_resident_pages();
-        retainers.retainer_node.release_resident_pages();
-        trace.mark("dominators");
-        Ok(tree)
-    };
+    let is_cancelled = || progress.is_cancelled();
     // Two independent chains, one per core: the dominator chain (flags, essential edges,
-    // retainers, Lengauer–Tarjan) and the per-node chain (shallow sizes, distances, class
-    // names). Progress is reported from the first, the longer one. With spilling on, the
-    // dominators run after both: the names' pages and the dominators' scratch are then never
-    // resident at once, which is where the peak was (1.22x a 1 GB file, 0.90x then), and the
-    // edge column can move to a file (written while the first chain waits) and leave memory while
-    // the dominators read the reverse index.
+    // retainers, the dominators' DFS) and the per-node chain (shallow sizes, distances, class
+    // names). Progress is reported from the first, the longer one. With spilling on, the rest of
+    // the dominators runs after both (see "Spilling" above).
     let (chain_a, chain_b) = std::thread::scope(|scope_| {
         let b = scope_.spawn(|| -> Result<_, Cancelled> {
             // Owned here, so that the channels close when this chain ends, however it ends.
@@ -360,34 +337,53 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             }
             let _ = reverse_spilled.send(());
             if spill_dir.is_none() {
-                let tree = dominators_of(&snapshot, &essential_edges, &retainers, &|| ())?;
-                return Ok((page_owned, essential_edges, retainers, Dominators::Done(tree)));
+                progress.report(Phase::Dominators, 0.0);
+                let tree =
+                    dominators::compute(&dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled))?;
+                trace.mark("A: dominators");
+                return Ok((page_owned, essential_edges, retainers, Searching::Done(tree)));
             }
-            let edges = snapshot.spill_copy_of_edges(spill_dir.as_deref());
-            trace.mark("A: wrote the edges");
-            Ok((page_owned, essential_edges, retainers, Dominators::After(edges)))
+            // The edges' file copy is written on a third thread while this one searches: the
+            // search and the predecessor lists read the column in memory, and the copy replaces
+            // it once they are done (the last full read of the edges).
+            let copy_of_edges = scope_.spawn(|| snapshot.spill_copy_of_edges(spill_dir.as_deref()));
+            progress.report(Phase::Dominators, 0.0);
+            let input = dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled);
+            let found = dominators::depth_first(&input)?;
+            trace.mark("A: dominators' DFS");
+            Ok((page_owned, essential_edges, retainers, Searching::Searched(found, copy_of_edges)))
         })();
         // A panic on the other thread is a bug; re-raise it here.
         let b = b.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        // With spilling, the rest of the dominators waits for both chains: the predecessor lists
+        // (4 bytes an edge) are never resident beside the names that class naming brings back.
+        let a = a.map(|(page_owned, essential_edges, retainers, dominators)| {
+            let dominators = match dominators {
+                Searching::Done(tree) => Dominators::Done(tree),
+                Searching::Searched(found, copy_of_edges) => {
+                    let numbered =
+                        found.predecessors(&dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled));
+                    trace.mark("dominators' predecessors");
+                    let copy = copy_of_edges.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    Dominators::Numbered(numbered, copy)
+                }
+            };
+            (page_owned, essential_edges, retainers, dominators)
+        });
         (a, b)
     });
     let (page_owned, essential_edges, retainers, dominators) = chain_a?;
     let tree = match dominators {
         Dominators::Done(tree) => tree,
-        Dominators::After(edges) => {
-            snapshot.adopt_spilled_edges(edges);
-            retainers.retainer_node.release_resident_pages();
+        Dominators::Numbered(numbered, copy) => {
+            snapshot.adopt_spilled_edges(copy);
             trace.mark("adopted the edges' copy");
-            let after_dfs = || {
-                trace.mark("dominators' DFS");
-                snapshot.release_edge_pages();
-                retainers.first_retainer.populate();
-                retainers.retainer_node.populate();
-                trace.mark("reverse index in");
-            };
-            dominators_of(&snapshot, &essential_edges, &retainers, &after_dfs)?
+            let tree = numbered.dominators(&is_cancelled)?;
+            trace.mark("dominators");
+            tree
         }
     };
+    retainers.first_retainer.release_resident_pages();
     drop(essential_edges);
     let (self_size, naming) = chain_b?;
     check(progress)?;
@@ -400,11 +396,37 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     Ok(Passes { snapshot, dom, page_owned, retainers, self_size, tree, retained_size, naming, trace })
 }
 
-/// The dominator chain's end: the tree, or (with spilling) the edge column's file copy for the
-/// dominators to run after both chains.
+/// The dominators' input: the snapshot's forward edges and the analyses' essential bits.
+fn dominator_input<'a>(
+    snapshot: &'a HeapSnapshot,
+    essential_edges: &'a bits::BitVec,
+    retainers: &'a retainers::Retainers,
+    is_cancelled: &'a dyn Fn() -> bool,
+) -> dominators::DominatorInput<'a> {
+    dominators::DominatorInput {
+        root: snapshot.root(),
+        first_edge: &snapshot.first_edge,
+        edges: snapshot.edge_column(),
+        edge_packing: snapshot.edge_packing(),
+        essential_edge: essential_edges,
+        first_retainer: &retainers.first_retainer,
+        essential_retainer: &retainers.essential,
+        is_cancelled,
+    }
+}
+
+/// The dominator chain's end: the tree, or (with spilling) the search, and the edge column's
+/// file copy being written.
+enum Searching<'scope> {
+    Done(dominators::DominatorTree),
+    Searched(dominators::DepthFirst, std::thread::ScopedJoinHandle<'scope, Option<crate::snapshot::column::SpillCopy>>),
+}
+
+/// [`Searching`] once both chains are done: the tree, or the graph in DFS numbers and the edges'
+/// file copy.
 enum Dominators {
     Done(dominators::DominatorTree),
-    After(Option<crate::snapshot::column::SpillCopy>),
+    Numbered(dominators::Numbered, Option<crate::snapshot::column::SpillCopy>),
 }
 
 /// What an earlier snapshot of a leak report needs ([`leaks::SnapshotSeries`]): ids and names,

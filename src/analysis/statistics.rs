@@ -69,6 +69,9 @@ pub fn scan(snapshot: &HeapSnapshot, renamed: &BitVec, self_size: &[u32]) -> Sta
         array_elements: Vec::new(),
     };
     for n in 0..snapshot.node_count() as NodeIdx {
+        if n.is_multiple_of(super::classes::RELEASE_NAMES_EVERY) {
+            snapshot.release_name_pages_before(n);
+        }
         let size = u64::from(self_size[n as usize]);
         match snapshot.node_type(n) {
             NodeType::HIDDEN => out.system += size,

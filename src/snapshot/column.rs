@@ -207,6 +207,19 @@ impl<T: Pod> Column<T> {
         }
     }
 
+    /// [`Column::release_resident_pages`] for the values before `index` only (the whole pages
+    /// among them): for a pass that reads the column front to back and not again, so that only
+    /// the pages ahead of it stay resident.
+    pub fn release_resident_pages_before(&self, index: usize) -> bool {
+        match &self.owner {
+            Owner::Shared(backing) => {
+                let len = index.min(self.len) * std::mem::size_of::<T>();
+                backing.release_resident_range(self.ptr as usize, len)
+            }
+            Owner::Vec(_) => false,
+        }
+    }
+
     /// Heap bytes this column holds (0 for a view into a file), for memory reports.
     pub fn heap_bytes(&self) -> usize {
         match &self.owner {
@@ -364,6 +377,26 @@ impl SharedBytes {
 }
 
 impl Backing {
+    /// [`Backing::release_resident_pages`] for the whole pages of the `len` bytes at address
+    /// `start` (inside the mapping).
+    fn release_resident_range(&self, start: usize, len: usize) -> bool {
+        match self {
+            #[cfg(unix)]
+            Backing::Map(map) => {
+                const PAGE: usize = 4096;
+                let Some(offset) = start.checked_sub(map.as_ptr() as usize) else { return false };
+                let (from, to) = (offset.next_multiple_of(PAGE), (offset + len).min(map.len()) / PAGE * PAGE);
+                if from >= to {
+                    return false;
+                }
+                // SAFETY: as in `release_resident_pages`: a read-only shared mapping of a file
+                // never changed in place, so dropped pages come back with the same bytes.
+                unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from).is_ok() }
+            }
+            _ => false,
+        }
+    }
+
     /// See [`SharedBytes::release_resident_pages`].
     fn release_resident_pages(&self) -> bool {
         match self {

@@ -232,25 +232,17 @@ impl HeapSnapshot {
     }
 
     /// The edge targets and types written to a file ([`Column::spill_copy`]) while the passes
-    /// still share the snapshot: the dominators' DFS is their last full read, and the
-    /// semi-dominator pass after it reads the reverse index instead. Swapped in by
-    /// [`HeapSnapshot::adopt_spilled_edges`], the column's pages can go while that pass's are
-    /// resident ([`HeapSnapshot::release_edge_pages`]).
+    /// still share the snapshot (the dominators' DFS reads the column meanwhile). Swapped in by
+    /// [`HeapSnapshot::adopt_spilled_edges`] after the dominators' last read of the edges, the
+    /// column's memory goes; later passes read the pages they need from the page cache.
     pub fn spill_copy_of_edges(&self, dir: Option<&std::path::Path>) -> Option<column::SpillCopy> {
         self.edge_to_and_type.spill_copy(dir)
     }
 
-    /// The edge column replaced by its file copy ([`HeapSnapshot::spill_copy_of_edges`]), its
-    /// pages mapped in at once for the passes that read it all.
+    /// The edge column replaced by its file copy ([`HeapSnapshot::spill_copy_of_edges`]): the
+    /// column's memory goes, and its pages come back from the page cache where read.
     pub fn adopt_spilled_edges(&mut self, copy: Option<column::SpillCopy>) {
         self.edge_to_and_type = std::mem::take(&mut self.edge_to_and_type).replaced_by(copy);
-        self.edge_to_and_type.populate();
-    }
-
-    /// Drops the resident pages of the edge column if it is spilled (see
-    /// [`HeapSnapshot::spill_copy_of_edges`]); they come back from the page cache where read.
-    pub fn release_edge_pages(&self) {
-        self.edge_to_and_type.release_resident_pages();
     }
 
     /// Maps the pages of the spilled names back in at once ([`Column::populate`]), for passes
@@ -273,6 +265,17 @@ impl HeapSnapshot {
     pub fn release_name_pages(&self) {
         self.node_name.release_resident_pages();
         self.edge_name_or_index.release_resident_pages();
+    }
+
+    /// Drops the resident pages of the spilled node names before `node` and of the edge names
+    /// before its first edge: for passes that read names in node order (class names, the
+    /// Statistics' scan), so that only a window of them is resident, not 4 bytes a node and an
+    /// edge.
+    pub fn release_name_pages_before(&self, node: NodeIdx) {
+        self.node_name.release_resident_pages_before(node as usize);
+        if let Some(&first) = self.first_edge.get(node as usize) {
+            self.edge_name_or_index.release_resident_pages_before(first as usize);
+        }
     }
 
     /// Drops the resident pages of the spilled columns ([`HeapSnapshot::spill_cold_columns`]):
