@@ -343,7 +343,7 @@ fn killed_during_capture(route: Option<&str>) {
 #[test]
 fn ctrl_c_during_capture_leaves_no_file_and_closes_the_inspector() {
     let _one = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
-    let server = start_node(&[]);
+    let mut server = start_node(&[]);
     get(server.port, "/grow");
     let dir = tempfile::tempdir().unwrap();
     let mut capture = Command::new(env!("CARGO_BIN_EXE_heapscope"))
@@ -376,6 +376,10 @@ fn ctrl_c_during_capture_leaves_no_file_and_closes_the_inspector() {
     while TcpStream::connect(("127.0.0.1", port)).is_ok() {
         assert!(Instant::now() < deadline, "inspector port {port} still open");
         std::thread::sleep(Duration::from_millis(100));
+    }
+    // Once seen here: the process was gone (the port refused); say how it ended, next time.
+    if let Some(status) = server.exited() {
+        panic!("the captured process ended after the interrupt ({status}):\n{}", server.stderr());
     }
     assert!(get(server.port, "/").starts_with("ok"));
     // Checked once the process serves again, so has given up the snapshot it was asked to write
