@@ -245,6 +245,12 @@ impl HeapSnapshot {
         self.edge_to_and_type = std::mem::take(&mut self.edge_to_and_type).replaced_by(copy);
     }
 
+    /// Drops the resident pages of the spilled edge column before edge `edge` (whole pages):
+    /// for a pass that reads the edges front to back, once.
+    pub fn release_edge_pages_before(&self, edge: usize) {
+        self.edge_to_and_type.release_resident_pages_before(edge);
+    }
+
     /// Maps the pages of the spilled names back in at once ([`Column::populate`]), for passes
     /// about to read them all. Not the node ids, which the first passes read only for a WeakMap's
     /// entries, nor the strings' text, which they scan once at the start and then read only for
