@@ -21,28 +21,26 @@
 //! buckets; only for cliques unreachable from the root (2. above) does the exact LT path run,
 //! because DevTools' result there depends on LT's steps.
 //!
-//! # In DFS numbers, in three steps
+//! # In two steps
 //!
-//! Everything after the DFS works on DFS numbers, as the papers state the algorithms: a vertex's
-//! parent, semi-dominator, label and forest link are arrays indexed by its number, and its
-//! predecessors a list of numbers ([`Predecessors`]) built from the forward edges, not read
-//! through the snapshot's reverse index. The DFS counts each vertex's predecessors as it examines
-//! the edges, so one more pass over them fills the lists. On a 59 MB snapshot the
-//! semi-dominators then take 12 ms against 30; on 12.4M nodes, where every array is far larger
-//! than the caches, about the same as before (0.84 s against 0.69, plus 0.27 s for the lists).
+//! [`depth_first`] reads only the forward edges and the essential bits, and keeps 12 bytes a node
+//! (the DFS number of each node, the node and parent of each number) and a cursor for each vertex
+//! on the current path. [`DepthFirst::dominators`] reads only the reverse index: it turns those
+//! arrays into one 16-byte record a vertex (parent, forest link, label, DFS number), indexed by
+//! node as the reverse index is, so that the semi-dominator pass reads one cache line where it
+//! reads a vertex (on the 12-million-node snapshots this is what the pass waits for). The analysis
+//! runs the DFS beside class names on the other core, and lets the forward edges go before the
+//! reverse index comes back for the second step; [`compute`] runs the two in a row.
 //!
-//! What the split buys is the order: [`depth_first`] reads only the forward edges and the
-//! essential bits, so the analysis runs it beside class names on the other core, before the
-//! reverse index would have been read back ([`DepthFirst::predecessors`], then
-//! [`Numbered::dominators`], which reads nothing of the snapshot). [`compute`] runs the three in
-//! a row.
+//! Tried on the way (BENCHMARKS.md, ninth session): the second step in DFS numbers with separate
+//! arrays, its predecessor lists built from the forward edges (12 ms against 30 on a 59 MB
+//! snapshot, but 1.11 s against 0.86 s on 12.4M nodes, and a fourth edge-sized column where the
+//! reverse index is resident anyway: 1.34× a 1.14 GB file in memory against 1.18×), or read
+//! through the reverse index (1.32 s on 12.4M nodes).
 //!
-//! Memory (N nodes, E essential edges): the DFS keeps 16 bytes a node (number of each node, node
-//! and parent of each number, predecessor counts) and a cursor for each vertex on the current
-//! path; the lists add 4 bytes an edge, during the last read of the forward edges (the caller can
-//! let those go after it); then the numbers of nodes go and the semi-dominator pass adds 12 bytes
-//! a node (semi-dominator, label, forest link): 24 a node and 4 an edge at most. Lengauer–Tarjan's
-//! fallback adds dom and two bucket arrays (12 a node).
+//! Memory (N nodes): 12 bytes a node during the DFS, 20 (the records and the DFS order) during the
+//! second step, beside the reverse index it reads; Lengauer–Tarjan's fallback adds dom and two
+//! bucket arrays (12 a node).
 
 use super::Cancelled;
 use super::bits::BitVec;
@@ -56,9 +54,10 @@ pub struct DominatorInput<'a> {
     pub edges: &'a [u32],
     pub edge_packing: EdgePacking,
     pub essential_edge: &'a BitVec,
-    /// The reverse index's offsets and essential bits: read only for nodes the DFS from the
-    /// root missed, to tell those with only weak retainers.
+    /// The reverse index: the first step reads its offsets and essential bits only for nodes
+    /// the DFS from the root missed (to tell those with only weak retainers), the second all of it.
     pub first_retainer: &'a [u32],
+    pub retainer_node: &'a [NodeIdx],
     /// Essential bit of each retainer slot (the essential bit of the slot's edge).
     pub essential_retainer: &'a BitVec,
     /// Polled every [`CANCEL_CHECK_EVERY`] vertices: at a gigabyte this pass runs over a second,
@@ -69,9 +68,6 @@ pub struct DominatorInput<'a> {
 /// How many vertices the DFS and the dominator loops visit between two cancellation checks
 /// (a check is one relaxed atomic load; 64 Ki vertices take well under a millisecond).
 pub const CANCEL_CHECK_EVERY: u32 = 1 << 16;
-
-/// How often (in nodes) [`DepthFirst::predecessors`] says how far it has read the edges.
-pub const RELEASE_EDGES_EVERY: usize = 1 << 16;
 
 /// What the pass found.
 pub struct DominatorTree {
@@ -99,9 +95,6 @@ struct Search {
     vertex: Vec<NodeIdx>,
     /// DFS number of each number's parent (0 above the root).
     parent: Vec<u32>,
-    /// Essential edges into each number, counted as the DFS examines them; made offsets by
-    /// [`Predecessors::fill`].
-    predecessor_count: Vec<u32>,
     /// Numbers given so far.
     n: u32,
     /// The next edge to examine of each vertex on the current path (as deep as the path, not a
@@ -115,7 +108,6 @@ impl Search {
             number: vec![0; node_count],
             vertex: vec![0; node_count + 1],
             parent: vec![0; node_count + 1],
-            predecessor_count: vec![0; node_count + 2],
             n: 0,
             cursors: Vec::new(),
         }
@@ -131,8 +123,7 @@ impl Search {
     }
 
     /// DFS from `start` (whose tree parent is `parent`), iterative: the path back is the parent
-    /// links, the place in each path vertex's edges a stack of cursors. Every edge of every
-    /// vertex visited is examined once, and counted as its target's predecessor.
+    /// links, the place in each path vertex's edges a stack of cursors.
     fn run(&mut self, input: &DominatorInput<'_>, start: NodeIdx, parent: u32) -> Result<(), Cancelled> {
         let mut i = self.number(start, parent);
         self.cursors.push(input.first_edge[start as usize]);
@@ -140,8 +131,7 @@ impl Search {
             let v = self.vertex[i as usize] as usize;
             let end = input.first_edge[v + 1];
             let mut e = cursor;
-            let mut next = 0;
-            let mut next_node = 0;
+            let mut next = None;
             while e < end {
                 let edge = e as usize;
                 e += 1;
@@ -149,86 +139,41 @@ impl Search {
                     continue;
                 }
                 let w = input.edge_packing.target(input.edges[edge]);
-                let seen = self.number[w as usize];
-                if seen != 0 {
-                    self.predecessor_count[seen as usize] += 1;
-                    continue;
+                if self.number[w as usize] == 0 {
+                    next = Some(w);
+                    break;
                 }
-                next = self.number(w, i);
-                next_node = w;
-                self.predecessor_count[next as usize] += 1;
-                if next.is_multiple_of(CANCEL_CHECK_EVERY) && (input.is_cancelled)() {
-                    self.cursors.clear();
-                    return Err(Cancelled);
-                }
-                break;
             }
-            if next != 0 {
-                if let Some(top) = self.cursors.last_mut() {
-                    *top = e;
+            match next {
+                Some(w) => {
+                    if let Some(top) = self.cursors.last_mut() {
+                        *top = e;
+                    }
+                    i = self.number(w, i);
+                    if i.is_multiple_of(CANCEL_CHECK_EVERY) && (input.is_cancelled)() {
+                        self.cursors.clear();
+                        return Err(Cancelled);
+                    }
+                    self.cursors.push(input.first_edge[w as usize]);
                 }
-                self.cursors.push(input.first_edge[next_node as usize]);
-                i = next;
-            } else {
-                self.cursors.pop();
-                i = self.parent[i as usize];
+                None => {
+                    self.cursors.pop();
+                    i = self.parent[i as usize];
+                }
             }
         }
         Ok(())
     }
 }
 
-/// Each DFS number's essential predecessors, as DFS numbers: `list[first[i]..first[i + 1]]`.
-struct Predecessors {
-    first: Vec<u32>,
-    list: Vec<u32>,
-}
-
-impl Predecessors {
-    /// One pass over the forward edges in node order, each edge's source number put at the end of
-    /// its target's list, lists filled from their ends (`count` becomes the offsets).
-    fn fill(
-        input: &DominatorInput<'_>,
-        number: &[u32],
-        mut count: Vec<u32>,
-        read_up_to: &dyn Fn(usize),
-    ) -> Predecessors {
-        let mut total = 0u32;
-        for c in count.iter_mut() {
-            total += *c;
-            *c = total;
-        }
-        let mut list = vec![0u32; total as usize];
-        for (v, &source) in number.iter().enumerate() {
-            if v.is_multiple_of(RELEASE_EDGES_EVERY) {
-                read_up_to(input.first_edge[v] as usize);
-            }
-            for e in input.first_edge[v]..input.first_edge[v + 1] {
-                if input.essential_edge.get(e as usize) {
-                    let w = input.edge_packing.target(input.edges[e as usize]);
-                    let end = &mut count[number[w as usize] as usize];
-                    *end -= 1;
-                    list[*end as usize] = source;
-                }
-            }
-        }
-        Predecessors { first: count, list }
-    }
-
-    fn of(&self, i: u32) -> &[u32] {
-        &self.list[self.first[i as usize] as usize..self.first[i as usize + 1] as usize]
-    }
-}
-
 /// The dominator tree, or [`Cancelled`] as soon as `input.is_cancelled` says so.
 pub fn compute(input: &DominatorInput<'_>) -> Result<DominatorTree, Cancelled> {
-    depth_first(input)?.predecessors(input, &|_| ()).dominators(input.is_cancelled)
+    depth_first(input)?.dominators(input)
 }
 
-/// The first of [`compute`]'s three steps: the DFS over essential edges from the root, then from nodes
-/// with only weak retainers, then the nodes still missed attached under the root. It reads the
-/// forward edges, and the reverse index's offsets only for nodes the DFS missed. The caller may
-/// run the steps apart (the analysis runs this one beside class names when it can).
+/// The first of [`compute`]'s two steps: the DFS over essential edges from the root, then from
+/// nodes with only weak retainers, then the nodes still missed attached under the root. It reads
+/// the forward edges, and the reverse index's offsets and bits only for nodes the DFS missed.
 pub fn depth_first(input: &DominatorInput<'_>) -> Result<DepthFirst, Cancelled> {
     let node_count = input.first_edge.len() - 1;
     let mut search = Search::new(node_count);
@@ -255,7 +200,6 @@ pub fn depth_first(input: &DominatorInput<'_>) -> Result<DepthFirst, Cancelled> 
     let mut still_unreachable = Vec::new();
     let still_unreachable_count = node_count - search.n as usize;
     if still_unreachable_count > 0 {
-        let first_attached = search.n + 1;
         for o in 0..node_count {
             if search.number[o] == 0 {
                 if still_unreachable.len() < REPORT_LIMIT {
@@ -264,22 +208,12 @@ pub fn depth_first(input: &DominatorInput<'_>) -> Result<DepthFirst, Cancelled> 
                 search.number(o as NodeIdx, 1);
             }
         }
-        // No DFS examined these nodes' edges: count them here.
-        for i in first_attached..=search.n {
-            let o = search.vertex[i as usize] as usize;
-            for e in input.first_edge[o]..input.first_edge[o + 1] {
-                if input.essential_edge.get(e as usize) {
-                    let w = input.edge_packing.target(input.edges[e as usize]);
-                    search.predecessor_count[search.number[w as usize] as usize] += 1;
-                }
-            }
-        }
     }
     search.cursors = Vec::new();
     Ok(DepthFirst { search, weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count })
 }
 
-/// What [`depth_first`] found: 16 bytes a node.
+/// What [`depth_first`] found: 12 bytes a node.
 pub struct DepthFirst {
     search: Search,
     weakly_retained: Vec<NodeIdx>,
@@ -289,72 +223,49 @@ pub struct DepthFirst {
 }
 
 impl DepthFirst {
-    /// The second step: the predecessor lists, the last read of the forward edges, front to
-    /// back: every [`RELEASE_EDGES_EVERY`] nodes, `read_up_to` is told the first edge not read
-    /// yet (a spilled column lets the pages behind go: at 4.4 GB the edges are 0.69 GB, as large
-    /// as the lists being built).
-    pub fn predecessors(self, input: &DominatorInput<'_>, read_up_to: &dyn Fn(usize)) -> Numbered {
+    /// The second step: semi-dominators and immediate dominators. Reads the reverse index, not
+    /// the forward edges. The DFS's compact arrays become Lengauer–Tarjan's per-vertex records,
+    /// indexed by node as the reverse index is (one record a vertex: parent, forest link, label,
+    /// DFS number), which the semi-dominator pass reads as one cache line; built here, after the
+    /// DFS, so that the search beside class names holds 12 bytes a node, not 20.
+    pub fn dominators(self, input: &DominatorInput<'_>) -> Result<DominatorTree, Cancelled> {
         let DepthFirst { search, weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count } =
             self;
-        let Search { number, vertex, parent, predecessor_count, n, .. } = search;
-        let predecessors = Predecessors::fill(input, &number, predecessor_count, read_up_to);
-        Numbered {
-            vertex,
-            parent,
-            n,
-            predecessors,
-            weakly_retained,
-            unreachable_from_root,
-            still_unreachable,
-            still_unreachable_count,
+        let Search { number, mut vertex, parent, n, .. } = search;
+        drop(number);
+        // 1-based vertex ids (node ordinal + 1), 0 meaning "none", as the records use them.
+        let mut v_ = vec![Vertex::default(); vertex.len()];
+        for i in 1..=n as usize {
+            let v = vertex[i] + 1;
+            let p = parent[i];
+            v_[v as usize] = Vertex {
+                parent: if p == 0 { 0 } else { vertex[p as usize] + 1 },
+                ancestor: 0,
+                label: v,
+                semi: i as u32,
+            };
         }
-    }
-}
-
-/// The graph in DFS numbers, for the last step ([`Numbered::dominators`]).
-pub struct Numbered {
-    vertex: Vec<NodeIdx>,
-    parent: Vec<u32>,
-    n: u32,
-    predecessors: Predecessors,
-    weakly_retained: Vec<NodeIdx>,
-    unreachable_from_root: usize,
-    still_unreachable: Vec<NodeIdx>,
-    still_unreachable_count: usize,
-}
-
-impl Numbered {
-    /// The last step: semi-dominators and immediate dominators, back in node ordinals. Reads
-    /// nothing of the snapshot.
-    pub fn dominators(self, is_cancelled: &dyn Fn() -> bool) -> Result<DominatorTree, Cancelled> {
-        let Numbered {
-            vertex,
-            parent,
-            n,
-            predecessors,
-            weakly_retained,
-            unreachable_from_root,
-            still_unreachable,
-            still_unreachable_count,
-        } = self;
-        let node_count = vertex.len() - 1;
-        // The root is number 1.
-        let root = vertex[1];
-        let idom = if still_unreachable_count == 0 {
-            semi_nca(is_cancelled, &predecessors, parent, n)?
-        } else {
-            lengauer_tarjan(is_cancelled, &predecessors, &parent, n)?
-        };
-        drop(predecessors);
-        let mut dominator = vec![root; node_count];
-        for i in 2..=n as usize {
-            let d = idom[i];
-            dominator[vertex[i] as usize] = if d == 0 { root } else { vertex[d as usize] };
+        drop(parent);
+        for v in &mut vertex[1..=n as usize] {
+            *v += 1;
         }
-        drop(idom);
+        let r = input.root + 1;
+        let found = Reports { weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count };
+        if still_unreachable_count > 0 {
+            return lengauer_tarjan(input, v_, vertex, n, r, found);
+        }
+        // Every vertex hangs in a real DFS tree (the root's, or an orphan's under the root):
+        // Semi-NCA computes the same dominators as Lengauer–Tarjan without buckets, in the
+        // per-vertex records.
+        semi_nca(input, &mut v_, &vertex, n, r)?;
+        let dominator = dominators_in_place(v_, r);
         let mut dfs_order = vertex;
         dfs_order.remove(0);
         dfs_order.truncate(n as usize);
+        for v in &mut dfs_order {
+            *v -= 1;
+        }
+        let Reports { weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count } = found;
         Ok(DominatorTree {
             dominator,
             dfs_order,
@@ -366,139 +277,199 @@ impl Numbered {
     }
 }
 
-/// Lengauer–Tarjan's forest, in DFS numbers: `ancestor` links processed vertices to their
-/// parents, `label` is the vertex of least semi-dominator on the compressed path. (Separate
-/// arrays, not one record a vertex as the node-indexed version had: in DFS numbers the records
-/// measured no faster on 12.4M nodes, 0.98 s against 0.84 s, and cost 4 bytes a node more.)
-struct Forest {
-    ancestor: Vec<u32>,
-    label: Vec<u32>,
-    stack: Vec<u32>,
+/// The problems [`depth_first`] found, carried to the tree.
+struct Reports {
+    weakly_retained: Vec<NodeIdx>,
+    unreachable_from_root: usize,
+    still_unreachable: Vec<NodeIdx>,
+    still_unreachable_count: usize,
 }
 
-impl Forest {
-    fn new(n: u32) -> Forest {
-        Forest { ancestor: vec![0; n as usize + 1], label: (0..=n).collect(), stack: Vec::new() }
-    }
+/// Per-vertex state of Lengauer–Tarjan, kept together: the algorithm reads a vertex's parent,
+/// ancestor, label and semi-dominator at once, so one cache line serves all four (on the
+/// 12-million-node snapshots this is what the pass waits for).
+#[derive(Clone, Copy, Default, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+struct Vertex {
+    parent: u32,
+    /// Forest link for `eval`; during the DFS, the next edge to examine.
+    ancestor: u32,
+    label: u32,
+    /// DFS number until the main loop replaces it by the semi-dominator's.
+    semi: u32,
+}
 
-    /// `compress` and `eval` of Lengauer & Tarjan (the simple version), iterative: the vertex of
-    /// least semi-dominator on the forest path above `v`, compressing the path on the way.
-    #[inline]
-    fn eval(&mut self, v: u32, semi: &[u32]) -> u32 {
-        let (ancestor, label) = (&mut self.ancestor, &mut self.label);
-        if ancestor[v as usize] == 0 {
-            return v;
-        }
-        let mut x = v;
-        while ancestor[ancestor[x as usize] as usize] != 0 {
-            self.stack.push(x);
-            x = ancestor[x as usize];
-        }
-        while let Some(w) = self.stack.pop() {
-            let wi = w as usize;
-            let a = ancestor[wi] as usize;
-            if semi[label[a] as usize] < semi[label[wi] as usize] {
-                label[wi] = label[a];
-            }
-            ancestor[wi] = ancestor[a];
-        }
-        label[v as usize]
-    }
+/// Lengauer–Tarjan with buckets, step for step as DevTools runs it: for the graph with cliques
+/// attached under the root without an edge, where the DFS tree is not one of the graph's and
+/// Semi-NCA's shortcut would answer differently. `vertex` holds 1-based vertex ids.
+fn lengauer_tarjan(
+    input: &DominatorInput<'_>,
+    mut v_: Vec<Vertex>,
+    vertex: Vec<u32>,
+    n: u32,
+    r: u32,
+    found: Reports,
+) -> Result<DominatorTree, Cancelled> {
+    let len = v_.len();
+    let Reports { weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count } = found;
+    let mut dom = vec![0u32; len];
+    let mut bucket_head = vec![0u32; len];
+    let mut bucket_next = vec![0u32; len];
+    let mut compress_stack: Vec<u32> = Vec::new();
 
-    /// The semi-dominator of `i`: the least over its predecessors `u` of `semi(eval(u))`,
-    /// starting from `i` itself. A vertex with no essential predecessor (an orphan) acts as if
-    /// its only predecessor were the root, as in DevTools.
-    #[inline]
-    fn semi_dominator(&mut self, i: u32, predecessors: &[u32], semi: &[u32]) -> u32 {
-        if predecessors.is_empty() {
-            return 1;
+    let root_semi = v_[r as usize].semi;
+    for i in (2..=n).rev() {
+        if i.is_multiple_of(CANCEL_CHECK_EVERY) && (input.is_cancelled)() {
+            return Err(Cancelled);
         }
-        let mut s = i;
-        for &u in predecessors {
-            let x = self.eval(u, semi);
-            s = s.min(semi[x as usize]);
+        let w = vertex[i as usize];
+        let wi = w as usize;
+        let semi_w = semi_dominator(input, &mut v_, w, root_semi, &mut compress_stack);
+        v_[wi].semi = semi_w;
+        let b = vertex[semi_w as usize] as usize;
+        bucket_next[wi] = bucket_head[b];
+        bucket_head[b] = w;
+        let p = v_[wi].parent;
+        v_[wi].ancestor = p; // link(parent[w], w)
+        let mut v = std::mem::take(&mut bucket_head[p as usize]);
+        while v != 0 {
+            let next = bucket_next[v as usize];
+            let u = eval(v, &mut v_, &mut compress_stack);
+            dom[v as usize] = if v_[u as usize].semi < v_[v as usize].semi { u } else { p };
+            v = next;
         }
-        s
     }
+    drop(bucket_head);
+    drop(bucket_next);
+
+    dom[0] = r;
+    dom[r as usize] = r;
+    for i in 2..=n {
+        let w = vertex[i as usize] as usize;
+        if dom[w] != vertex[v_[w].semi as usize] {
+            dom[w] = dom[dom[w] as usize];
+        }
+    }
+    drop(v_);
+
+    // Back to ordinals, in place.
+    let mut dominator = dom;
+    dominator.remove(0);
+    for d in &mut dominator {
+        *d -= 1;
+    }
+    let mut dfs_order = vertex;
+    dfs_order.remove(0);
+    dfs_order.truncate(n as usize);
+    for v in &mut dfs_order {
+        *v -= 1;
+    }
+    Ok(DominatorTree {
+        dominator,
+        dfs_order,
+        weakly_retained,
+        unreachable_from_root,
+        still_unreachable,
+        still_unreachable_count,
+    })
+}
+
+/// `compress` and `eval` of Lengauer & Tarjan (the simple version), iterative: the vertex of
+/// least semi-dominator on the forest path above `v`, compressing the path on the way.
+#[inline]
+fn eval(v: u32, v_: &mut [Vertex], stack: &mut Vec<u32>) -> u32 {
+    if v_[v as usize].ancestor == 0 {
+        return v;
+    }
+    let mut x = v;
+    while v_[v_[x as usize].ancestor as usize].ancestor != 0 {
+        stack.push(x);
+        x = v_[x as usize].ancestor;
+    }
+    while let Some(w) = stack.pop() {
+        let wi = w as usize;
+        let a = v_[wi].ancestor as usize;
+        let (label_a, ancestor_a) = (v_[a].label, v_[a].ancestor);
+        if v_[label_a as usize].semi < v_[v_[wi].label as usize].semi {
+            v_[wi].label = label_a;
+        }
+        v_[wi].ancestor = ancestor_a;
+    }
+    v_[v as usize].label
+}
+
+/// The semi-dominator (as a DFS number) of vertex `w`: the least over its essential retainers
+/// `v` of `semi(eval(v))`, starting from `w`'s own DFS number. A vertex with no essential
+/// retainer (an orphan) acts as if its only predecessor were the root, as in DevTools.
+#[inline]
+fn semi_dominator(input: &DominatorInput<'_>, v_: &mut [Vertex], w: u32, root_semi: u32, stack: &mut Vec<u32>) -> u32 {
+    let o = (w - 1) as usize;
+    let mut semi_w = v_[w as usize].semi;
+    let mut is_orphan = true;
+    for slot in input.first_retainer[o]..input.first_retainer[o + 1] {
+        if !input.essential_retainer.get(slot as usize) {
+            continue;
+        }
+        is_orphan = false;
+        let u = eval(input.retainer_node[slot as usize] + 1, v_, stack);
+        semi_w = semi_w.min(v_[u as usize].semi);
+    }
+    if is_orphan { root_semi } else { semi_w }
 }
 
 /// Semi-NCA (Georgiadis, "Linear-time algorithms for dominators and related problems", PhD
 /// thesis, Princeton 2005; Georgiadis, Tarjan & Werneck, "Finding dominators in practice",
 /// JGAA 10(1), 2006): semi-dominators as in Lengauer–Tarjan (`eval` with path compression), then
 /// each vertex's immediate dominator is the nearest ancestor of its DFS parent whose DFS number
-/// is at most its semi-dominator, found walking up the dominators already computed (vertices in
+/// is at most its semi-dominator's, found walking up the dominators already computed (vertices in
 /// increasing DFS order). Equal to Lengauer–Tarjan's result on any DFS tree.
 ///
-/// The immediate dominators (DFS numbers) replace the parents in place.
-fn semi_nca(
-    is_cancelled: &dyn Fn() -> bool,
-    predecessors: &Predecessors,
-    mut parent: Vec<u32>,
-    n: u32,
-) -> Result<Vec<u32>, Cancelled> {
-    let mut semi: Vec<u32> = (0..=n).collect();
-    let mut forest = Forest::new(n);
+/// Works in place: after the semi-dominator pass `ancestor` holds each vertex's DFS number and
+/// `parent` becomes the immediate dominator ([`dominators_in_place`] reads them out).
+fn semi_nca(input: &DominatorInput<'_>, v_: &mut [Vertex], vertex: &[u32], n: u32, r: u32) -> Result<(), Cancelled> {
+    let mut stack: Vec<u32> = Vec::new();
+    let root_semi = v_[r as usize].semi;
     for i in (2..=n).rev() {
-        if i.is_multiple_of(CANCEL_CHECK_EVERY) && is_cancelled() {
+        if i.is_multiple_of(CANCEL_CHECK_EVERY) && (input.is_cancelled)() {
             return Err(Cancelled);
         }
-        semi[i as usize] = forest.semi_dominator(i, predecessors.of(i), &semi);
-        forest.ancestor[i as usize] = parent[i as usize];
+        let w = vertex[i as usize];
+        let semi_w = semi_dominator(input, v_, w, root_semi, &mut stack);
+        let x = &mut v_[w as usize];
+        x.semi = semi_w;
+        x.ancestor = x.parent;
     }
-    drop(forest);
-    for i in 2..=n as usize {
-        let s = semi[i];
-        let mut d = parent[i];
-        while d > s {
-            d = parent[d as usize];
+    // DFS numbers back into `ancestor` (no longer needed for eval).
+    for i in 1..=n {
+        v_[vertex[i as usize] as usize].ancestor = i;
+    }
+    for i in 2..=n {
+        let w = vertex[i as usize] as usize;
+        let semi_w = v_[w].semi;
+        let mut d = v_[w].parent;
+        while v_[d as usize].ancestor > semi_w {
+            d = v_[d as usize].parent;
         }
-        parent[i] = d;
+        v_[w].parent = d;
     }
-    Ok(parent)
+    Ok(())
 }
 
-/// Lengauer–Tarjan with buckets, step for step as DevTools runs it: for the graph with cliques
-/// attached under the root without an edge, where the DFS tree is not one of the graph's and
-/// Semi-NCA's shortcut would answer differently.
-fn lengauer_tarjan(
-    is_cancelled: &dyn Fn() -> bool,
-    predecessors: &Predecessors,
-    parent: &[u32],
-    n: u32,
-) -> Result<Vec<u32>, Cancelled> {
-    let len = n as usize + 1;
-    let mut semi: Vec<u32> = (0..=n).collect();
-    let mut forest = Forest::new(n);
-    let mut dom = vec![0u32; len];
-    let mut bucket_head = vec![0u32; len];
-    let mut bucket_next = vec![0u32; len];
-    for i in (2..=n).rev() {
-        if i.is_multiple_of(CANCEL_CHECK_EVERY) && is_cancelled() {
-            return Err(Cancelled);
-        }
-        let s = forest.semi_dominator(i, predecessors.of(i), &semi);
-        semi[i as usize] = s;
-        bucket_next[i as usize] = bucket_head[s as usize];
-        bucket_head[s as usize] = i;
-        let p = parent[i as usize];
-        forest.ancestor[i as usize] = p; // link(parent[i], i)
-        let mut v = std::mem::take(&mut bucket_head[p as usize]);
-        while v != 0 {
-            let next = bucket_next[v as usize];
-            let u = forest.eval(v, &semi);
-            dom[v as usize] = if semi[u as usize] < semi[v as usize] { u } else { p };
-            v = next;
-        }
+/// The immediate dominators [`semi_nca`] left in the records' `parent`, as node ordinals, in the
+/// records' own memory: a new column beside them would be 4 bytes a node more at the pass's peak
+/// (the records are 16). Record `v` (1-based) is four words, `parent` first, so the word for node
+/// ordinal `o` is read from index `4 (o + 1)` before index `o` is written: never overwritten
+/// first.
+fn dominators_in_place(v_: Vec<Vertex>, r: u32) -> Vec<NodeIdx> {
+    let node_count = v_.len() - 1;
+    let mut words: Vec<u32> = bytemuck::cast_vec(v_);
+    for ordinal in 0..node_count {
+        let p = words[4 * (ordinal + 1)];
+        words[ordinal] = if ordinal as u32 + 1 == r || p == 0 { r - 1 } else { p - 1 };
     }
-    drop(bucket_head);
-    drop(bucket_next);
-    dom[1] = 1;
-    for i in 2..len {
-        if dom[i] != semi[i] {
-            dom[i] = dom[dom[i] as usize];
-        }
-    }
-    Ok(dom)
+    words.truncate(node_count);
+    words.shrink_to_fit();
+    words
 }
 
 /// Retained sizes: each node's self size plus those of the nodes it dominates.
@@ -606,6 +577,7 @@ mod tests {
                 edge_packing: s.edge_packing(),
                 essential_edge: &essential_edges,
                 first_retainer: &ret.first_retainer,
+                retainer_node: &ret.retainer_node,
                 essential_retainer: &ret.essential,
                 is_cancelled,
             })

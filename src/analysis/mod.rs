@@ -45,7 +45,7 @@
 //! index, all but retained sizes, the bit sets and the class names are views into the mapped index
 //! file ([`Column`]): file-backed pages, not heap (about 0.1× the file stays resident). Scratch, freed by its pass:
 //! the essential-edge bits (E/8), shallow-size owners and worklist (8 / N), the BFS queue (4 / N),
-//! the dominator pass's arrays in DFS numbers (24 / N and 4 / E at most; Lengauer–Tarjan's fallback 36 / N),
+//! the dominator pass's DFS arrays (12 / N) and then per-vertex records and DFS order (20 / N; Lengauer–Tarjan's fallback 32),
 //! the dominated-nodes lists for class retained sizes (8 / N), the string-indexed tables of
 //! class naming (≈ 12 / string). Summary rows keep no member lists (a view finds a class's
 //! members in one pass when it is expanded). The two chains of passes run at once, so without
@@ -68,17 +68,15 @@
 //! Waits keep big things apart: class names (which bring names and text back) wait until the
 //! reverse index is written out, and read the names front to back, letting the pages behind them
 //! go ([`HeapSnapshot::release_name_pages_before`]), so only the text and a window of the names are
-//! resident. Beside them the other core runs the dominators' DFS (16 / N, over the edges still in
-//! memory, while a third thread writes the edges' file copy); the predecessor lists (4 / E) and
-//! the rest of the dominators wait for both chains, so that they are never resident beside the
-//! names. The copy then replaces the edge column, whose memory goes, and the lists read it front
-//! to back letting the pages behind go: the edges and the lists are not resident together either
-//! (at 4.4 GB that had raised the peak from 0.592× the file to 0.608×).
+//! resident. Beside them the other core runs the dominators' DFS (12 / N, over the edges still in
+//! memory, while a third thread writes the edges' file copy). The rest of the dominators waits
+//! for both chains: the copy replaces the edge column, whose memory goes, and then the reverse
+//! index comes back for the semi-dominators, so that the two (4 / E each) are never resident
+//! together, nor beside the names.
 //! With glibc's malloc, freed blocks of a MiB and more go back to the kernel
 //! ([`crate::rss::malloc`]).
-//! Measured (BENCHMARKS.md, "Memory"): peak 0.87× a 59 MB file, 0.78–0.79× a 326 MB one, 0.71× a
-//! 1.14 GB one and 0.593× a 4.6 GB one (1.41×, 1.24×, 1.20× in memory), for 1.2–1.4× the
-//! in-memory time up to 1 GB.
+//! Measured (BENCHMARKS.md, "Memory"): peak 0.95× a 59 MB file, 0.80× a 326 MB one, 0.71× a
+//! 1.14 GB one and 0.592× a 4.4 GB one (1.41×, 1.24×, 1.20× in memory).
 
 pub mod aggregates;
 pub mod bits;
@@ -346,8 +344,8 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
                 return Ok((page_owned, essential_edges, retainers, Searching::Done(tree)));
             }
             // The edges' file copy is written on a third thread while this one searches: the
-            // search and the predecessor lists read the column in memory, and the copy replaces
-            // it once they are done (the last full read of the edges).
+            // search reads the column in memory (its last full read), and the copy replaces it
+            // once both chains are done.
             let copy_of_edges = scope_.spawn(|| snapshot.spill_copy_of_edges(spill_dir.as_deref()));
             progress.report(Phase::Dominators, 0.0);
             let input = dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled);
@@ -357,8 +355,8 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
         })();
         // A panic on the other thread is a bug; re-raise it here.
         let b = b.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        // With spilling, the rest of the dominators waits for both chains: the predecessor lists
-        // (4 bytes an edge) are never resident beside the names that class naming brings back.
+        // With spilling, the rest of the dominators waits for both chains: the reverse index it
+        // reads (4 bytes an edge) is never resident beside the names that class naming brings back.
         let a = a.map(|(page_owned, essential_edges, retainers, dominators)| {
             let dominators = match dominators {
                 Searching::Done(tree) => Dominators::Done(tree),
@@ -374,22 +372,19 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
     let tree = match dominators {
         Dominators::Done(tree) => tree,
         Dominators::Searched(found, copy) => {
-            // The copy replaces the edge column (its memory goes) before the predecessor lists
-            // are allocated, and the lists read it front to back, letting the pages behind go:
-            // the column and the lists (4 bytes an edge each) are never resident together.
+            // The copy replaces the edge column (its memory goes) before the reverse index, as
+            // large, comes back for the semi-dominators: the two are never resident together.
             snapshot.adopt_spilled_edges(copy);
-            trace.mark("adopted the edges' copy");
-            let release = |edge: usize| snapshot.release_edge_pages_before(edge);
-            let input = dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled);
-            let numbered = found.predecessors(&input, &release);
-            snapshot.release_edge_pages_before(usize::MAX);
-            trace.mark("dominators' predecessors");
-            let tree = numbered.dominators(&is_cancelled)?;
+            retainers.first_retainer.populate();
+            retainers.retainer_node.populate();
+            trace.mark("adopted the edges' copy, reverse index in");
+            let tree = found.dominators(&dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled))?;
             trace.mark("dominators");
             tree
         }
     };
     retainers.first_retainer.release_resident_pages();
+    retainers.retainer_node.release_resident_pages();
     drop(essential_edges);
     let (self_size, naming) = chain_b?;
     check(progress)?;
@@ -416,6 +411,7 @@ fn dominator_input<'a>(
         edge_packing: snapshot.edge_packing(),
         essential_edge: essential_edges,
         first_retainer: &retainers.first_retainer,
+        retainer_node: &retainers.retainer_node,
         essential_retainer: &retainers.essential,
         is_cancelled,
     }

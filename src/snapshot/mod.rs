@@ -233,7 +233,7 @@ impl HeapSnapshot {
 
     /// The edge targets and types written to a file ([`Column::spill_copy`]) while the passes
     /// still share the snapshot (the dominators' DFS reads the column meanwhile). Swapped in by
-    /// [`HeapSnapshot::adopt_spilled_edges`] after the dominators' last read of the edges, the
+    /// [`HeapSnapshot::adopt_spilled_edges`] after the DFS, the last full read of the edges, the
     /// column's memory goes; later passes read the pages they need from the page cache.
     pub fn spill_copy_of_edges(&self, dir: Option<&std::path::Path>) -> Option<column::SpillCopy> {
         self.edge_to_and_type.spill_copy(dir)
@@ -243,12 +243,6 @@ impl HeapSnapshot {
     /// column's memory goes, and its pages come back from the page cache where read.
     pub fn adopt_spilled_edges(&mut self, copy: Option<column::SpillCopy>) {
         self.edge_to_and_type = std::mem::take(&mut self.edge_to_and_type).replaced_by(copy);
-    }
-
-    /// Drops the resident pages of the spilled edge column before edge `edge` (whole pages):
-    /// for a pass that reads the edges front to back, once.
-    pub fn release_edge_pages_before(&self, edge: usize) {
-        self.edge_to_and_type.release_resident_pages_before(edge);
     }
 
     /// Maps the pages of the spilled names back in at once ([`Column::populate`]), for passes
