@@ -375,10 +375,14 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             // The copy replaces the edge column (its memory goes) before the reverse index, as
             // large, comes back for the semi-dominators: the two are never resident together.
             snapshot.adopt_spilled_edges(copy);
-            retainers.first_retainer.populate();
-            retainers.retainer_node.populate();
-            trace.mark("adopted the edges' copy, reverse index in");
-            let tree = found.dominators(&dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled))?;
+            trace.mark("adopted the edges' copy");
+            let reverse_index_in = || {
+                retainers.first_retainer.populate();
+                retainers.retainer_node.populate();
+                trace.mark("reverse index in");
+            };
+            let input = dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled);
+            let tree = found.dominators(&input, &reverse_index_in)?;
             trace.mark("dominators");
             tree
         }
