@@ -30,9 +30,7 @@ impl StringTable {
 
     /// Appends a string and returns its index.
     pub fn push(&mut self, s: &str) -> Result<StringIdx, ArenaFull> {
-        let end = self.bytes.len().checked_add(s.len()).ok_or(ArenaFull)?;
-        let end = u32::try_from(end).map_err(|_| ArenaFull)?;
-        let idx = u32::try_from(self.ends.len()).map_err(|_| ArenaFull)?;
+        let (idx, end) = next_string(self.bytes.len(), self.ends.len(), s)?;
         self.bytes.push_str(s);
         self.ends.push(end);
         Ok(idx)
@@ -130,6 +128,16 @@ impl StringTable {
     }
 }
 
+/// The index and end offset of `s` appended to an arena of `text_len` bytes and `count` strings,
+/// or [`ArenaFull`] when either passes `u32`.
+#[inline]
+fn next_string(text_len: usize, count: usize, s: &str) -> Result<(StringIdx, u32), ArenaFull> {
+    let end = text_len.checked_add(s.len()).ok_or(ArenaFull)?;
+    let end = u32::try_from(end).map_err(|_| ArenaFull)?;
+    let idx = u32::try_from(count).map_err(|_| ArenaFull)?;
+    Ok((idx, end))
+}
+
 /// Builds a [`StringTable`] one string at a time in plain vectors (the reader pushes a string
 /// per 40 ns or so; a [`Column`] would be taken apart and put back at each push).
 #[derive(Default)]
@@ -148,9 +156,7 @@ impl StringTableBuilder {
     /// Appends a string and returns its index, as [`StringTable::push`].
     #[inline]
     pub fn push(&mut self, s: &str) -> Result<StringIdx, ArenaFull> {
-        let end = self.bytes.len().checked_add(s.len()).ok_or(ArenaFull)?;
-        let end = u32::try_from(end).map_err(|_| ArenaFull)?;
-        let idx = u32::try_from(self.ends.len()).map_err(|_| ArenaFull)?;
+        let (idx, end) = next_string(self.bytes.len(), self.ends.len(), s)?;
         self.bytes.push_str(s);
         self.ends.push(end);
         Ok(idx)
