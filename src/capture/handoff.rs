@@ -84,12 +84,15 @@ pub fn write_in_process(
         return Ok(Handoff::Declined(format!("process {pid} does not share this machine's file system view")));
     }
     let dest = std::path::absolute(dest).map_err(|e| CaptureError::io(format!("resolving {}", dest.display()), e))?;
-    let temp = TempFile::create_in_own_folder(&dest)?;
+    // An interrupt removes the temporary folder at once (`cdp::remove_temp`), so an I/O error
+    // after it is the interrupt's doing: said as such, not as a failed read.
+    let unless_cancelled = |e: CaptureError| if cancelled() { CaptureError::Cancelled } else { e };
+    let temp = TempFile::create_in_own_folder(&dest).map_err(unless_cancelled)?;
     let Some(temp_text) = temp.path.to_str() else {
         return Ok(Handoff::Declined(format!("{} is not UTF-8", temp.path.display())));
     };
     let what = || format!("reading {}", temp.path.display());
-    let mut file = File::open(&temp.path).map_err(|e| CaptureError::io(what(), e))?;
+    let mut file = File::open(&temp.path).map_err(|e| unless_cancelled(CaptureError::io(what(), e)))?;
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;
     // Reads what the process has written since the last call.
@@ -103,7 +106,7 @@ pub fn write_in_process(
                     *bytes += n as u64;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(CaptureError::io(what(), e)),
+                Err(e) => return Err(unless_cancelled(CaptureError::io(what(), e))),
             }
         }
     };

@@ -113,6 +113,13 @@ pub fn run(args: CaptureArgs, show_progress: bool) -> anyhow::Result<()> {
     on_interrupt(attached.opened_inspector());
     let summary = args.summary.then_some(args.top);
     let result = run_schedule(&mut attached, &output, args.every, count, show_progress, summary, requested);
+    if result.is_err() && INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        // The interrupt removed the file being read, which failed the capture here: its thread
+        // says what happened and exits 130, not this error with 1.
+        loop {
+            std::thread::park();
+        }
+    }
     let released = attached.detach();
     result?;
     match released {
@@ -228,15 +235,34 @@ fn capture_one(
     Ok(())
 }
 
+/// Set by [`on_interrupt`] before it removes the temporary files: a capture failing after that
+/// failed because of it.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Ctrl-C (SIGINT, SIGTERM on Unix through tokio's handler): remove the temporary file being
 /// written, close the inspector if we opened it, exit 130, so an interrupted run leaves neither a
 /// partial file nor an open inspector behind.
 fn on_interrupt(opened: Option<(u32, String)>) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+    // Registered here, before the first temporary file exists: on a busy machine the waiting
+    // thread could start after a SIGINT, which would then end the process by its default action
+    // and leave the file behind.
+    #[cfg(unix)]
+    let Ok(mut interrupt) = ({
+        let _in_runtime = rt.enter();
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+    }) else {
+        return;
+    };
     std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-        if rt.block_on(tokio::signal::ctrl_c()).is_err() {
+        #[cfg(unix)]
+        let received = rt.block_on(interrupt.recv()).is_some();
+        #[cfg(not(unix))]
+        let received = rt.block_on(tokio::signal::ctrl_c()).is_ok();
+        if !received {
             return;
         }
+        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
         crate::capture::cdp::remove_temp_files();
         let mut note = String::new();
         if let Some((pid, ws_url)) = opened
