@@ -740,6 +740,52 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), "a\"b\\c/\né😀\u{FFFD}x");
     }
 
+    /// A reader that hands out a few bytes a call, so that strings start and end at every place
+    /// relative to the buffer's refills.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn string_array_of(bytes: &[u8], step: usize) -> Result<Vec<String>, ReadError> {
+        let mut lx = Lexer::new(Trickle(bytes, step), false);
+        let mut out = Vec::new();
+        lx.string_array(
+            &mut |_, s| {
+                out.push(s.to_string());
+                Ok(())
+            },
+            &mut |_| Ok(()),
+        )?;
+        Ok(out)
+    }
+
+    /// Plain strings are handed on from the buffer, the others decoded: the same strings either
+    /// way, wherever the refills fall, and the same error at the same byte for a raw control
+    /// character.
+    #[test]
+    fn string_arrays_read_the_same_whatever_the_refills() {
+        let mut bytes = b"[\"plain\", \"\",\n\"esc\\\"aped\", \"caf\xc3\xa9\", \"bad \xff byte\", ".to_vec();
+        let long = "x".repeat(150);
+        bytes.extend_from_slice(format!("\"{long}\"]").as_bytes());
+        let expected = ["plain", "", "esc\"aped", "café", "bad \u{FFFD} byte", long.as_str()];
+        for step in [1, 3, 7, 64, 1 << 20] {
+            assert_eq!(string_array_of(&bytes, step).unwrap(), expected, "{step} bytes a read");
+        }
+        let bad = b"[\"ok\", \"tab\there\"]";
+        for step in [1, 5, 1 << 20] {
+            let e = string_array_of(bad, step).unwrap_err();
+            assert_eq!(e.offset, 11, "{step} bytes a read: {e}");
+            assert!(e.to_string().contains("control characters must be escaped"), "{e}");
+        }
+    }
+
     #[test]
     fn skip_and_capture_nested_values() {
         let mut lx = lexer(r#"{"a":[1,{"b":"]}"}],"c":true} , 7"#);
