@@ -210,16 +210,14 @@ pub fn depth_first(input: &DominatorInput<'_>) -> Result<DepthFirst, Cancelled> 
         }
     }
     search.cursors = Vec::new();
-    Ok(DepthFirst { search, weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count })
+    let reports = Reports { weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count };
+    Ok(DepthFirst { search, reports })
 }
 
 /// What [`depth_first`] found: 12 bytes a node.
 pub struct DepthFirst {
     search: Search,
-    weakly_retained: Vec<NodeIdx>,
-    unreachable_from_root: usize,
-    still_unreachable: Vec<NodeIdx>,
-    still_unreachable_count: usize,
+    reports: Reports,
 }
 
 impl DepthFirst {
@@ -237,8 +235,7 @@ impl DepthFirst {
         input: &DominatorInput<'_>,
         reverse_index_in: &dyn Fn(),
     ) -> Result<DominatorTree, Cancelled> {
-        let DepthFirst { search, weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count } =
-            self;
+        let DepthFirst { search, reports } = self;
         let Search { number, mut vertex, parent, n, .. } = search;
         drop(number);
         // 1-based vertex ids (node ordinal + 1), 0 meaning "none", as the records use them.
@@ -259,22 +256,22 @@ impl DepthFirst {
         }
         reverse_index_in();
         let r = input.root + 1;
-        let found = Reports { weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count };
-        if still_unreachable_count > 0 {
-            return lengauer_tarjan(input, v_, vertex, n, r, found);
-        }
-        // Every vertex hangs in a real DFS tree (the root's, or an orphan's under the root):
-        // Semi-NCA computes the same dominators as Lengauer–Tarjan without buckets, in the
-        // per-vertex records.
-        semi_nca(input, &mut v_, &vertex, n, r)?;
-        let dominator = dominators_in_place(v_, r);
+        let dominator = if reports.still_unreachable_count > 0 {
+            lengauer_tarjan(input, v_, &vertex, n, r)?
+        } else {
+            // Every vertex hangs in a real DFS tree (the root's, or an orphan's under the root):
+            // Semi-NCA computes the same dominators as Lengauer–Tarjan without buckets, in the
+            // per-vertex records.
+            semi_nca(input, &mut v_, &vertex, n, r)?;
+            dominators_in_place(v_, r)
+        };
         let mut dfs_order = vertex;
         dfs_order.remove(0);
         dfs_order.truncate(n as usize);
         for v in &mut dfs_order {
             *v -= 1;
         }
-        let Reports { weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count } = found;
+        let Reports { weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count } = reports;
         Ok(DominatorTree {
             dominator,
             dfs_order,
@@ -301,7 +298,7 @@ struct Reports {
 #[repr(C)]
 struct Vertex {
     parent: u32,
-    /// Forest link for `eval`; during the DFS, the next edge to examine.
+    /// Forest link for `eval` (0: not linked yet).
     ancestor: u32,
     label: u32,
     /// DFS number until the main loop replaces it by the semi-dominator's.
@@ -310,17 +307,16 @@ struct Vertex {
 
 /// Lengauer–Tarjan with buckets, step for step as DevTools runs it: for the graph with cliques
 /// attached under the root without an edge, where the DFS tree is not one of the graph's and
-/// Semi-NCA's shortcut would answer differently. `vertex` holds 1-based vertex ids.
+/// Semi-NCA's shortcut would answer differently. `vertex` holds 1-based vertex ids; the
+/// immediate dominators come back as node ordinals.
 fn lengauer_tarjan(
     input: &DominatorInput<'_>,
     mut v_: Vec<Vertex>,
-    vertex: Vec<u32>,
+    vertex: &[u32],
     n: u32,
     r: u32,
-    found: Reports,
-) -> Result<DominatorTree, Cancelled> {
+) -> Result<Vec<NodeIdx>, Cancelled> {
     let len = v_.len();
-    let Reports { weakly_retained, unreachable_from_root, still_unreachable, still_unreachable_count } = found;
     let mut dom = vec![0u32; len];
     let mut bucket_head = vec![0u32; len];
     let mut bucket_next = vec![0u32; len];
@@ -367,20 +363,7 @@ fn lengauer_tarjan(
     for d in &mut dominator {
         *d -= 1;
     }
-    let mut dfs_order = vertex;
-    dfs_order.remove(0);
-    dfs_order.truncate(n as usize);
-    for v in &mut dfs_order {
-        *v -= 1;
-    }
-    Ok(DominatorTree {
-        dominator,
-        dfs_order,
-        weakly_retained,
-        unreachable_from_root,
-        still_unreachable,
-        still_unreachable_count,
-    })
+    Ok(dominator)
 }
 
 /// `compress` and `eval` of Lengauer & Tarjan (the simple version), iterative: the vertex of

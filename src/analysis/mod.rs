@@ -341,7 +341,7 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
                 let tree =
                     dominators::compute(&dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled))?;
                 trace.mark("A: dominators");
-                return Ok((page_owned, essential_edges, retainers, Searching::Done(tree)));
+                return Ok((page_owned, essential_edges, retainers, Dominators::Done(tree)));
             }
             // The edges' file copy is written on a third thread while this one searches: the
             // search reads the column in memory (its last full read), and the copy replaces it
@@ -349,26 +349,19 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
             let copy_of_edges = scope_.spawn(|| snapshot.spill_copy_of_edges(spill_dir.as_deref()));
             progress.report(Phase::Dominators, 0.0);
             let input = dominator_input(&snapshot, &essential_edges, &retainers, &is_cancelled);
-            let found = dominators::depth_first(&input)?;
+            let found = dominators::depth_first(&input);
+            let copy = copy_of_edges.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let found = found?;
             trace.mark("A: dominators' DFS");
-            Ok((page_owned, essential_edges, retainers, Searching::Searched(found, copy_of_edges)))
+            Ok((page_owned, essential_edges, retainers, Dominators::Searched(found, copy)))
         })();
         // A panic on the other thread is a bug; re-raise it here.
         let b = b.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        // With spilling, the rest of the dominators waits for both chains: the reverse index it
-        // reads (4 bytes an edge) is never resident beside the names that class naming brings back.
-        let a = a.map(|(page_owned, essential_edges, retainers, dominators)| {
-            let dominators = match dominators {
-                Searching::Done(tree) => Dominators::Done(tree),
-                Searching::Searched(found, copy_of_edges) => {
-                    Dominators::Searched(found, copy_of_edges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                }
-            };
-            (page_owned, essential_edges, retainers, dominators)
-        });
         (a, b)
     });
     let (page_owned, essential_edges, retainers, dominators) = chain_a?;
+    // With spilling, the rest of the dominators waits for both chains: the reverse index it reads
+    // (4 bytes an edge) is never resident beside the names that class naming brings back.
     let tree = match dominators {
         Dominators::Done(tree) => tree,
         Dominators::Searched(found, copy) => {
@@ -421,14 +414,8 @@ fn dominator_input<'a>(
     }
 }
 
-/// The dominator chain's end: the tree, or (with spilling) the search, and the edge column's
-/// file copy being written.
-enum Searching<'scope> {
-    Done(dominators::DominatorTree),
-    Searched(dominators::DepthFirst, std::thread::ScopedJoinHandle<'scope, Option<crate::snapshot::column::SpillCopy>>),
-}
-
-/// [`Searching`] once both chains are done: the tree, or the search and the edges' file copy.
+/// The dominator chain's end: the tree, or (with spilling) the search and the edges' file copy,
+/// for the rest of the dominators after both chains.
 enum Dominators {
     Done(dominators::DominatorTree),
     Searched(dominators::DepthFirst, Option<crate::snapshot::column::SpillCopy>),
