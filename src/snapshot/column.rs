@@ -377,6 +377,14 @@ impl SharedBytes {
 }
 
 impl Backing {
+    /// See [`SharedBytes::release_resident_pages`].
+    fn release_resident_pages(&self) -> bool {
+        match self {
+            Backing::Map(map) => self.release_resident_range(map.as_ptr() as usize, map.len()),
+            Backing::Words(..) => false,
+        }
+    }
+
     /// [`Backing::release_resident_pages`] for the whole pages of the `len` bytes at address
     /// `start` (inside the mapping).
     fn release_resident_range(&self, start: usize, len: usize) -> bool {
@@ -385,29 +393,20 @@ impl Backing {
             Backing::Map(map) => {
                 const PAGE: usize = 4096;
                 let Some(offset) = start.checked_sub(map.as_ptr() as usize) else { return false };
-                let (from, to) = (offset.next_multiple_of(PAGE), (offset + len).min(map.len()) / PAGE * PAGE);
+                // Whole pages only, but the mapping's own last page counts whole (nothing else
+                // shares it).
+                let end = (offset + len).min(map.len());
+                let (from, to) =
+                    (offset.next_multiple_of(PAGE), if end == map.len() { end } else { end / PAGE * PAGE });
                 if from >= to {
                     return false;
                 }
-                // SAFETY: as in `release_resident_pages`: a read-only shared mapping of a file
-                // never changed in place, so dropped pages come back with the same bytes.
-                unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from).is_ok() }
-            }
-            _ => false,
-        }
-    }
-
-    /// See [`SharedBytes::release_resident_pages`].
-    fn release_resident_pages(&self) -> bool {
-        match self {
-            #[cfg(unix)]
-            Backing::Map(map) => {
                 // SAFETY: `MADV_DONTNEED` on a read-only shared file mapping only drops this
                 // process's page table entries: the next read of a page faults it back in from
                 // the file (the page cache), with the same bytes, because the file is never
                 // changed in place (see `SharedBytes::map`). Nothing was written through the
                 // mapping, so nothing is lost; no reference into it is invalidated.
-                unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed).is_ok() }
+                unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from).is_ok() }
             }
             _ => false,
         }
@@ -443,10 +442,6 @@ impl Text {
         bytes.extend_from_slice(s.as_bytes());
         // UTF-8 followed by UTF-8 is UTF-8.
         self.0 = Column::from(bytes);
-    }
-
-    pub fn shrink_to_fit(&mut self) {
-        self.0.shrink_to_fit();
     }
 
     /// The text moved out of the heap ([`Column::spilled`]): the same bytes, so still UTF-8, in a

@@ -92,12 +92,6 @@ impl StringTable {
         self.bytes.release_resident_pages();
     }
 
-    /// Releases spare capacity left from growing while reading.
-    pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
-        self.ends.shrink_to_fit();
-    }
-
     /// The index of the first string equal to `s`, by a linear scan. For the few lookups of
     /// fixed names (`"map"`, `"native_context"`), not for hot loops.
     pub fn position(&self, s: &str) -> Option<StringIdx> {
