@@ -92,19 +92,31 @@ fn open(path: &Path, options: &IndexOptions) -> (Option<Analysis>, Option<IndexE
 }
 
 /// Columns moved out of memory during the analysis (the spill folder set, as the CLI and the window
-/// do) give the same analysis, are read through mappings, and leave no file behind.
+/// do) give the same analysis, are read through mappings, and leave no file behind; so does a
+/// spilling load whose memory budget lets it keep the reverse index.
 #[test]
 fn a_spilled_analysis_is_the_same_analysis() {
+    use heapscope::snapshot::column::{set_memory_budget, set_spill_dir};
     let spill = tempfile::tempdir().unwrap();
     let mut spilled_any = false;
     for path in corpus() {
         let what = path.display().to_string();
-        heapscope::snapshot::column::set_spill_dir(None);
+        set_spill_dir(None);
         let kept = fresh(&path);
-        heapscope::snapshot::column::set_spill_dir(Some(spill.path().to_path_buf()));
+        set_spill_dir(Some(spill.path().to_path_buf()));
+        // No memory to spare: everything big goes.
+        set_memory_budget(Some(0));
         let spilled = fresh(&path);
-        heapscope::snapshot::column::set_spill_dir(None);
+        // Memory to spare: the reverse index stays, the rest goes all the same.
+        set_memory_budget(Some(u64::MAX));
+        let spared = fresh(&path);
+        set_memory_budget(None);
+        set_spill_dir(None);
         assert_same(&spilled, &kept, &what);
+        assert_same(&spared, &kept, &what);
+        assert!(!spared.retainers.retainer_node.is_mapped(), "{what}: the reverse index kept");
+        assert!(!spared.retainers.first_retainer.is_mapped(), "{what}: its offsets kept");
+        assert_eq!(spared.distance.is_mapped(), spilled.distance.is_mapped(), "{what}: distances spilled alike");
         assert!(!kept.retainers.retainer_node.is_mapped(), "{what}: nothing spilled without a folder");
         // Columns of at least SPILL_MIN_BYTES are spilled, smaller ones stay.
         let big = |len: usize| len * 4 >= heapscope::snapshot::column::SPILL_MIN_BYTES;

@@ -199,6 +199,9 @@ struct Meta {
     node_field_count: u32,
     edge_field_count: u32,
     extra_native_bytes: Option<u64>,
+    /// Absent (0) in an index written before it was kept: read only by a first load's analysis.
+    #[serde(default)]
+    json_bytes: u64,
     title: String,
     interface_definitions: Vec<InterfaceDefinition>,
     statistics: Statistics,
@@ -311,6 +314,7 @@ pub fn write<W: Write + Seek>(analysis: &Analysis, key: &SnapshotKey, out: W) ->
         node_field_count: s.node_field_count,
         edge_field_count: s.edge_field_count,
         extra_native_bytes: s.extra_native_bytes,
+        json_bytes: s.json_bytes,
         title: s.title.clone(),
         interface_definitions: a.interface_definitions.clone(),
         statistics: a.statistics.clone(),
@@ -834,6 +838,7 @@ fn read_sections(bytes: &SharedBytes, entries: &[Entry]) -> Result<Analysis, Ind
         node_field_count: meta.node_field_count,
         edge_field_count: meta.edge_field_count,
         extra_native_bytes: meta.extra_native_bytes,
+        json_bytes: meta.json_bytes,
         title: meta.title,
         sizes_taken: true,
     };

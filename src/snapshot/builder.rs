@@ -186,6 +186,7 @@ impl SnapshotBuilder {
             node_field_count: if self.with_detachedness { 7 } else { 6 },
             edge_field_count: 3,
             extra_native_bytes: self.extra_native_bytes,
+            json_bytes: 0,
             title: String::new(),
             sizes_taken: false,
         }

@@ -36,6 +36,34 @@ pub fn spill_dir() -> Option<std::path::PathBuf> {
     SPILL_DIR.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
+/// A test's fixed [`memory_budget`] (`None`: the machine's).
+static MEMORY_BUDGET: std::sync::RwLock<Option<u64>> = std::sync::RwLock::new(None);
+
+/// Fixes [`memory_budget`] (for tests, which check both sides of a spill decision), or, with
+/// `None`, leaves it to the machine again.
+pub fn set_memory_budget(bytes: Option<u64>) {
+    *MEMORY_BUDGET.write().unwrap_or_else(|e| e.into_inner()) = bytes;
+}
+
+/// The memory a first load of a snapshot of `json_bytes` may have resident before it spills
+/// columns it would rather keep. Spilling trades time for memory: a column written out is written
+/// once more, and on the critical path where a pass waits for it (the reverse index: 0.5 s of a
+/// 1.14 GB file's 5 s on this 2-core VM, whose first writes to fresh page cache are slow). So a
+/// load keeps such a column where the memory in use plus the column stays within:
+///
+/// * the snapshot's size (issue 14's promise: peak memory at most the file's size), and
+/// * an eighth of the memory this process may use ([`crate::rss::machine_memory_bytes`]): what a
+///   viewer may take beside the browser, the editor and the service it debugs, and what lets a
+///   snapshot as big as the machine's memory open at all (where a 4.4 GB one peaks at 0.6× its
+///   size, 25 GB on 24 GiB).
+///
+/// Columns the passes are done with (the names, the text, the sizes and distances) are spilled
+/// whatever the budget: they cost little to write and would otherwise stay for nothing.
+pub fn memory_budget(json_bytes: u64) -> u64 {
+    let fixed = *MEMORY_BUDGET.read().unwrap_or_else(|e| e.into_inner());
+    fixed.unwrap_or_else(|| json_bytes.min(crate::rss::machine_memory_bytes() / 8))
+}
+
 /// Columns a spill could not write since the last [`take_spill_shortfall`] (see there).
 static SHORTFALL: std::sync::Mutex<Option<SpillShortfall>> = std::sync::Mutex::new(None);
 

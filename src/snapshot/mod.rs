@@ -138,6 +138,8 @@ pub struct HeapSnapshot {
     pub(crate) node_field_count: u32,
     pub(crate) edge_field_count: u32,
     pub(crate) extra_native_bytes: Option<u64>,
+    /// The JSON's size in bytes (uncompressed), 0 for a snapshot not read from JSON.
+    pub(crate) json_bytes: u64,
     pub(crate) title: String,
     /// The self-size and detachedness columns went to their owner ([`HeapSnapshot::into_parts`]).
     pub(crate) sizes_taken: bool,
@@ -396,6 +398,12 @@ impl HeapSnapshot {
     /// `snapshot.extra_native_bytes` (Node 22+ and Chrome), counted into the total size.
     pub fn extra_native_bytes(&self) -> Option<u64> {
         self.extra_native_bytes
+    }
+
+    /// The size of the JSON this snapshot was read from (uncompressed; 0 if it was not read):
+    /// what a load's memory is measured against ([`column::memory_budget`]).
+    pub fn json_bytes(&self) -> u64 {
+        self.json_bytes
     }
 
     pub fn node_field_count(&self) -> u32 {

@@ -560,6 +560,7 @@ fn parse<R: Read>(
         node_field_count: nf as u32,
         edge_field_count: ef as u32,
         extra_native_bytes: h.extra_native_bytes,
+        json_bytes: end,
         title: h.title,
         sizes_taken: false,
     })
