@@ -78,8 +78,9 @@
 //! together, nor beside the names.
 //! With glibc's malloc, freed blocks of a MiB and more go back to the kernel
 //! ([`crate::rss::malloc`]).
-//! Measured (BENCHMARKS.md, "Memory"): peak 0.90× a 59 MB file, 0.80× a 326 MB one, 0.71× a
-//! 1.14 GB one and 0.592× a 4.4 GB one (1.39×, 1.24×, 1.20× in memory).
+//! Measured (BENCHMARKS.md, "Memory"): peak 0.91× a 59 MB file, 0.89–0.92× a 326 MB one and
+//! 0.83× a 1.14 GB one (both keeping the reverse index), 0.592× a 4.4 GB one (1.39×, 1.24×, 1.20×
+//! in memory).
 
 pub mod aggregates;
 pub mod bits;
