@@ -69,9 +69,9 @@
 //! critical path, so it is kept where memory is not short (a 1.14 GB file on 24 GiB), and written
 //! where it is (a 59 MB file, whose kept columns are larger next to it; a 4.4 GB one).
 //! Waits keep big things apart: class names (which bring names and text back) wait until the
-//! reverse index is written out (or kept), and read the names front to back, letting the pages behind them
-//! go ([`HeapSnapshot::release_name_pages_before`]), so only the text and a window of the names are
-//! resident. Beside them the other core runs the dominators' DFS (12 / N, over the edges still in
+//! reverse index is written out (or kept), and read the names front to back, letting the pages
+//! behind them go ([`HeapSnapshot::release_name_pages_before`]), so only the text and a window of
+//! the names are resident. Beside them the other core runs the dominators' DFS (12 / N, over the edges still in
 //! memory, while a third thread writes the edges' file copy). The rest of the dominators waits
 //! for both chains: the copy replaces the edge column, whose memory goes, and then the reverse
 //! index comes back for the semi-dominators, so that the two (4 / E each) are never resident
@@ -408,8 +408,8 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
 /// before the dominators — the search's arrays ([`dominators::SEARCH_BYTES_PER_NODE`]) and the
 /// strings' text, which class names read again — within the load's budget
 /// ([`crate::snapshot::column::memory_budget`]). Kept, it is not written on this chain while
-/// class names wait: at 1.14 GB the load took 4.1–4.2 s instead of 5.1–5.4, at a peak of 0.81× the
-/// file instead of 0.69×. At 59 MB, where the columns are larger next to the file, it would have
+/// class names wait: at 1.14 GB the load took 4.1–4.2 s instead of 5.1–5.4, at a peak of 0.83× the
+/// file instead of 0.71×. At 59 MB, where the columns are larger next to the file, it would have
 /// made the peak 1.07–1.10× (this sum: 64 MB against 58.7); at 4.4 GB, more than an eighth of
 /// this machine's memory.
 fn reverse_index_fits(snapshot: &HeapSnapshot) -> bool {

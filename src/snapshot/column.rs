@@ -49,7 +49,8 @@ pub fn set_memory_budget(bytes: Option<u64>) {
 /// columns it would rather keep. Spilling trades time for memory: a column written out is written
 /// once more, and on the critical path where a pass waits for it (the reverse index: 0.5 s of a
 /// 1.14 GB file's 5 s on this 2-core VM, whose first writes to fresh page cache are slow). So a
-/// load keeps such a column where the memory in use plus the column stays within:
+/// load keeps such a column where the memory in use, the column included, plus what the next
+/// passes bring beside it stays within:
 ///
 /// * the snapshot's size (issue 14's promise: peak memory at most the file's size), and
 /// * an eighth of the memory this process may use ([`crate::rss::machine_memory_bytes`]): what a
