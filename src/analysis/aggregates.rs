@@ -140,45 +140,14 @@ pub struct AggregateInput<'a> {
 pub fn aggregate(input: &AggregateInput<'_>) -> Aggregates {
     let class_count = input.classes.classes.len();
     let keep = |n: usize| input.filter.as_ref().is_none_or(|f| f.get(n));
-    let mut count = vec![0u32; class_count];
-    let mut self_size = vec![0u64; class_count];
-    let mut distance = vec![i32::MAX; class_count];
-    let mut first_seen = vec![u32::MAX; class_count];
-    for (n, &size) in input.self_size.iter().enumerate() {
-        if size == 0 || !keep(n) {
-            continue;
-        }
-        let c = input.classes.class_of[n] as usize;
-        if count[c] == 0 {
-            first_seen[c] = n as u32;
-        }
-        count[c] += 1;
-        self_size[c] += u64::from(size);
-        distance[c] = distance[c].min(input.distance[n]);
-    }
-
-    // Retained sizes without double counting: DFS of the dominator tree.
-    let mut retained = vec![0u64; class_count];
-    let mut on_path = BitVec::new(class_count);
-    const EXIT: u32 = 1 << 31;
-    let mut stack: Vec<u32> = vec![input.root];
-    while let Some(item) = stack.pop() {
-        if item & EXIT != 0 {
-            on_path.clear((item & !EXIT) as usize);
-            continue;
-        }
-        let n = item as usize;
-        let c = input.classes.class_of[n] as usize;
-        let children = input.dominated.children(item);
-        if !on_path.get(c) && keep(n) && input.self_size[n] > 0 {
-            retained[c] += input.retained_size[n];
-            if !children.is_empty() {
-                on_path.set(c);
-                stack.push(EXIT | c as u32);
-            }
-        }
-        stack.extend_from_slice(children);
-    }
+    // The counts, a pass in node order, on a second thread beside the walk of the dominator tree:
+    // they share no output (a fifth of the time at 12.4M nodes, the walk the rest).
+    let (counted, retained) = std::thread::scope(|scope| {
+        let counted = scope.spawn(|| count_members(input, &keep));
+        let retained = class_retained_sizes(input, &keep);
+        (counted.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), retained)
+    });
+    let Counted { count, self_size, distance, first_seen } = counted;
 
     // Public keys; a later-inserted class replaces an earlier one with the same key.
     let mut order: Vec<usize> = (0..class_count).filter(|&c| count[c] > 0).collect();
@@ -211,4 +180,64 @@ pub fn aggregate(input: &AggregateInput<'_>) -> Aggregates {
         });
     }
     Aggregates::from_rows(rows, row_of_class, input.filter.clone())
+}
+
+/// Per class: members, their shallow sizes, the least distance, and the first member's node (for
+/// DevTools' row order).
+struct Counted {
+    count: Vec<u32>,
+    self_size: Vec<u64>,
+    distance: Vec<i32>,
+    first_seen: Vec<u32>,
+}
+
+/// **Count**, **Shallow Size** and **Distance** of every class, over the members that count.
+fn count_members(input: &AggregateInput<'_>, keep: &impl Fn(usize) -> bool) -> Counted {
+    let class_count = input.classes.classes.len();
+    let mut count = vec![0u32; class_count];
+    let mut self_size = vec![0u64; class_count];
+    let mut distance = vec![i32::MAX; class_count];
+    let mut first_seen = vec![u32::MAX; class_count];
+    for (n, &size) in input.self_size.iter().enumerate() {
+        if size == 0 || !keep(n) {
+            continue;
+        }
+        let c = input.classes.class_of[n] as usize;
+        if count[c] == 0 {
+            first_seen[c] = n as u32;
+        }
+        count[c] += 1;
+        self_size[c] += u64::from(size);
+        distance[c] = distance[c].min(input.distance[n]);
+    }
+    Counted { count, self_size, distance, first_seen }
+}
+
+/// **Retained Size** of every class: the members' retained sizes, skipping members that have a
+/// dominator-tree ancestor of the same class (`calculateClassesRetainedSize`), by a DFS of the
+/// dominator tree with a per-class "on the current path" mark.
+fn class_retained_sizes(input: &AggregateInput<'_>, keep: &impl Fn(usize) -> bool) -> Vec<u64> {
+    let class_count = input.classes.classes.len();
+    let mut retained = vec![0u64; class_count];
+    let mut on_path = BitVec::new(class_count);
+    const EXIT: u32 = 1 << 31;
+    let mut stack: Vec<u32> = vec![input.root];
+    while let Some(item) = stack.pop() {
+        if item & EXIT != 0 {
+            on_path.clear((item & !EXIT) as usize);
+            continue;
+        }
+        let n = item as usize;
+        let c = input.classes.class_of[n] as usize;
+        let children = input.dominated.children(item);
+        if !on_path.get(c) && keep(n) && input.self_size[n] > 0 {
+            retained[c] += input.retained_size[n];
+            if !children.is_empty() {
+                on_path.set(c);
+                stack.push(EXIT | c as u32);
+            }
+        }
+        stack.extend_from_slice(children);
+    }
+    retained
 }

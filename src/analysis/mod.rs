@@ -230,6 +230,9 @@ struct Passes {
     self_size: Column<u32>,
     tree: dominators::DominatorTree,
     retained_size: Vec<u64>,
+    /// With [`Scope::Full`]: the dominator tree's children lists, for the Summary's class
+    /// retained sizes.
+    dominated: Option<dominator_tree::DominatorChildren>,
     naming: Option<Naming>,
     trace: Trace,
 }
@@ -397,10 +400,18 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
 
     progress.report(Phase::RetainedSizes, 0.0);
     self_size.populate();
-    let retained_size = dominators::retained_sizes(&tree, &self_size);
+    // The Summary's dominated-node lists need only the tree: built on the other core meanwhile.
+    let (retained_size, dominated) = std::thread::scope(|scope_| {
+        let dominated = (scope == Scope::Full).then(|| {
+            scope_.spawn(|| dominator_tree::DominatorChildren::build_unsorted(&tree.dominator, snapshot.root()))
+        });
+        let retained_size = dominators::retained_sizes(&tree, &self_size);
+        let dominated = dominated.map(|d| d.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (retained_size, dominated)
+    });
     trace.mark("retained sizes");
     check(progress)?;
-    Ok(Passes { snapshot, dom, page_owned, retainers, self_size, tree, retained_size, naming, trace })
+    Ok(Passes { snapshot, dom, page_owned, retainers, self_size, tree, retained_size, dominated, naming, trace })
 }
 
 /// Whether the reverse index, just built (so resident now), may stay in memory through the
@@ -536,10 +547,12 @@ impl RetainedView<'_> {
 impl Analysis {
     /// Runs every pass, in DevTools' order where order matters.
     pub fn run(snapshot: HeapSnapshot, progress: &dyn Progress) -> Result<Analysis, Cancelled> {
-        let Passes { snapshot, dom, page_owned, retainers, self_size, tree, retained_size, naming, trace } =
+        let Passes { snapshot, dom, page_owned, retainers, self_size, tree, retained_size, dominated, naming, trace } =
             run_passes(snapshot, Scope::Full, progress)?;
-        let Some(Naming { distance, interface_definitions, classes, statistics }) = naming else {
-            unreachable!("Scope::Full computes distances and classes")
+        let (Some(Naming { distance, interface_definitions, classes, statistics }), Some(dominated)) =
+            (naming, dominated)
+        else {
+            unreachable!("Scope::Full computes distances, classes and the dominated lists")
         };
 
         progress.report(Phase::Aggregates, 0.0);
@@ -551,7 +564,6 @@ impl Analysis {
             still_unreachable_count,
             ..
         } = tree;
-        let dominated = dominator_tree::DominatorChildren::build_unsorted(&dominator, snapshot.root());
         distance.populate();
         let aggregates = aggregates::aggregate(&aggregates::AggregateInput {
             classes: &classes,
