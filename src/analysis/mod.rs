@@ -421,8 +421,8 @@ fn run_passes(snapshot: HeapSnapshot, scope: Scope, progress: &dyn Progress) -> 
 /// ([`crate::snapshot::column::memory_budget`]). Kept, it is not written on this chain while
 /// class names wait: at 1.14 GB the load took 4.1–4.2 s instead of 5.1–5.4, at a peak of 0.83× the
 /// file instead of 0.71×. At 59 MB, where the columns are larger next to the file, it would have
-/// made the peak 1.07–1.10× (this sum: 64 MB against 58.7); at 4.4 GB, more than an eighth of
-/// this machine's memory.
+/// made the peak 1.07–1.10× (this sum: 64 MB against 58.7). A 4.4 GB one, more than an eighth of
+/// this machine's memory, has no budget for it.
 fn reverse_index_fits(snapshot: &HeapSnapshot) -> bool {
     let search = dominators::SEARCH_BYTES_PER_NODE * snapshot.node_count() as u64;
     let text = snapshot.strings().parts().0.len() as u64;
