@@ -126,6 +126,16 @@ fn engine_tree(a: &Analysis, m: &MergedPaths, b: u32) -> Branch {
     out
 }
 
+/// The objects walked in 2, 3 and 7 parts (many objects are walked in two, on two cores) give
+/// `whole`, the tree of one walk, branch for branch in the same order (ties in the children's
+/// order go to the branch made first).
+fn assert_same_in_parts(a: &Analysis, view: &RetainersView, objects: &[NodeIdx], whole: &MergedPaths) {
+    assert_eq!(&merged_paths::merge_in_parts(a, view, objects, 1), whole);
+    for parts in [2, 3, 7] {
+        assert!(&merged_paths::merge_in_parts(a, view, objects, parts) == whole, "{parts} parts");
+    }
+}
+
 /// The classes with the most objects, up to `max` objects each.
 fn busy_classes(a: &Analysis, take: usize, max: u32) -> Vec<String> {
     let mut rows: Vec<_> = a.aggregates.rows.iter().filter(|r| r.count <= max).collect();
@@ -153,13 +163,13 @@ fn first_rows_found_edge_by_edge_equal_the_grids_first_rows() {
         let nodes: Vec<NodeIdx> = (0..count).rev().collect();
         let position: Vec<u32> = (0..count).map(|n| count - 1 - n).collect();
         let mut all = Vec::new();
-        paths::first_retainer_rows(&a, &view, &nodes, &position, &mut all);
+        paths::first_retainer_rows(&a, &view, &nodes, &position, &mut Default::default(), &mut all);
         assert_eq!(all.len(), nodes.len());
         for n in (0..count).step_by(13) {
             let grid = paths::retainer_rows(&a, &view, n).into_iter().next().map(|r| (r.edge, r.node, r.distance));
-            let batched = all[position[n as usize] as usize].map(|h| (h.edge, h.node, h.distance));
+            let batched = all[position[n as usize] as usize].map(|h| (h.edge, h.node, i64::from(h.distance)));
             assert_eq!(batched, grid, "{}: node {n}", file.display());
-            let one = paths::first_retainer_row(&a, &view, n).map(|h| (h.edge, h.node, h.distance));
+            let one = paths::first_retainer_row(&a, &view, n).map(|h| (h.edge, h.node, i64::from(h.distance)));
             assert_eq!(one, grid, "{}: node {n} alone", file.display());
         }
         // With the most retained-through node ignored: its edges sort as unreachable, so first
@@ -169,7 +179,7 @@ fn first_rows_found_edge_by_edge_equal_the_grids_first_rows() {
         ignoring.ignore(&a, busiest);
         for n in (0..count).step_by(31) {
             let grid = paths::retainer_rows(&a, &ignoring, n).into_iter().next().map(|r| (r.edge, r.node, r.distance));
-            let one = paths::first_retainer_row(&a, &ignoring, n).map(|h| (h.edge, h.node, h.distance));
+            let one = paths::first_retainer_row(&a, &ignoring, n).map(|h| (h.edge, h.node, i64::from(h.distance)));
             assert_eq!(one, grid, "{}: node {n} alone, ignoring {busiest}", file.display());
         }
     }
@@ -187,6 +197,7 @@ fn merged_paths_equal_each_objects_path_grouped_on_the_corpus() {
             let expected = reference(&a, &view, &objects);
             assert_eq!(expected.count as usize, objects.len());
             assert_eq!(engine_tree(&a, &m, 0), expected, "{}: {class}", file.display());
+            assert_same_in_parts(&a, &view, &objects, &m);
             checked += 1;
         }
     }
@@ -210,6 +221,7 @@ fn merged_paths_follow_ignored_retainers() {
             let mut view = RetainersView::new();
             view.ignore(&a, hop.node);
             let m = merged_paths::merge(&a, &view, &objects);
+            assert_same_in_parts(&a, &view, &objects, &m);
             let plain = merged_paths::merge(&a, &RetainersView::new(), &objects);
             assert_eq!(engine_tree(&a, &m, 0), reference(&a, &view, &objects), "{}: {class}", file.display());
             if engine_tree(&a, &m, 0) != engine_tree(&a, &plain, 0) {
@@ -339,5 +351,8 @@ fn paths_that_may_come_back_are_walked_one_by_one() {
     // The 40 paths go Holder ← Shared ← C ← U: four edges.
     let through_shared = objects.iter().filter(|&&o| paths::shortest_path(&a, &view, o).edges.len() == 4).count();
     assert_eq!(through_shared, 40);
-    assert_eq!(engine_tree(&a, &merged_paths::merge(&a, &view, &objects), 0), expected);
+    let m = merged_paths::merge(&a, &view, &objects);
+    assert_eq!(engine_tree(&a, &m, 0), expected);
+    // Split in parts, the walks of one's own begin in every part.
+    assert_same_in_parts(&a, &view, &objects, &m);
 }

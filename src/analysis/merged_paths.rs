@@ -39,12 +39,15 @@
 //! per-object one in every case. Nothing is kept per object and level: each level records where
 //! its states go, and the branch each object's path ends at is found backwards from the last
 //! level, so a level costs its states even while millions of objects are still on their way.
+//! Many objects are walked in two parts, one on each core ([`merge_in_parts`]): the first levels
+//! hold millions of states, and each level's moves are found part by part, joined only where
+//! candidate branches become branches.
 
 use super::Analysis;
 use super::classes::ClassId;
 use super::distances::BASE_UNREACHABLE_DISTANCE;
 use super::inthash::IntMap;
-use super::paths::{self, Hop, RetainersView, Step};
+use super::paths::{self, Hop, RetainersView, Step, narrow};
 use crate::snapshot::{EdgeIdx, NodeIdx, StringIdx};
 
 /// No parent (branch 0), no edge (branch 0).
@@ -68,7 +71,7 @@ pub enum EdgeLabel {
 
 /// The merged tree in flat columns, one entry per branch; branch 0 is the objects. Parents come
 /// before their children.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MergedPaths {
     pub parent: Vec<u32>,
     pub label: Vec<EdgeLabel>,
@@ -153,25 +156,6 @@ struct Moved {
 /// [`State::script`] of a state whose objects were each given a walk of their own.
 const SPLIT: u32 = u32::MAX - 1;
 
-/// The state of object `o` at level `level`, `None` where its path ended before.
-fn state_at(levels: &[Vec<(u32, u32)>], moved: &IntMap<u32, Moved>, o: u32, level: u32) -> Option<u32> {
-    let (from, mut state) = moved.get(&o).map_or((0, o), |m| (m.level, m.state));
-    for goes_to in &levels[from as usize..level as usize] {
-        state = goes_to[state as usize].0;
-        if state == NONE {
-            return None;
-        }
-    }
-    Some(state)
-}
-
-/// A distance in 4 bytes, where states and moves number millions. Distances of reachable nodes are
-/// below [`BASE_UNREACHABLE_DISTANCE`]; an unreachable one above `i32::MAX` would need two billion
-/// levels, and only ever meets "is the next node nearer", which stays false.
-fn narrow(distance: i64) -> i32 {
-    i32::try_from(distance).unwrap_or(i32::MAX)
-}
-
 /// A state's step this level, 4 bytes (the first levels have millions of states): the index of its
 /// first row in the level's rows, or [`SCRIPTED`] (the next hop of its own walk), or [`STOPPED`];
 /// with [`LAST`] set where the path ends after this step.
@@ -179,86 +163,133 @@ const STOPPED: u32 = 0x7fff_ffff;
 const SCRIPTED: u32 = 0x7fff_fffe;
 const LAST: u32 = 0x8000_0000;
 
-/// The merged shortest paths of `objects` (any order, no duplicates).
-pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedPaths {
-    let mut m = MergedPaths {
-        parent: vec![NONE],
-        label: vec![EdgeLabel::Objects],
-        class: vec![NONE],
-        edge: vec![NONE],
-        depth: vec![0],
-        ..MergedPaths::default()
-    };
-    // The exact paths of objects walked on their own.
-    let mut scripts: Vec<Vec<Hop>> = Vec::new();
-    // Level 0 has a state per object: state `o` is object `o`.
-    let mut states: Vec<State> = objects
-        .iter()
-        .map(|&node| State { branch: 0, node, distance: narrow(view.distance(a, node)), script: NONE })
-        .collect();
-    // Per level, per state: the next level's state, or NONE and the branch the state's paths end
-    // at. An object's path is the chain of states from its state at level 0, or, for an object
-    // walked on its own, from the state it was given then ([`Moved`]). Nothing per object is kept
-    // per level: the ends are found backwards once all levels are known.
-    let mut levels: Vec<Vec<(u32, u32)>> = Vec::new();
-    let mut moved: IntMap<u32, Moved> = IntMap::default();
-    let mut taken = 0u32;
-    // Per node of the snapshot, [`NONE`] but while a level uses it: first the node's index in the
-    // level's `nodes`, then the next level's state that starts at it. Reset after each use, so a
-    // level costs its states, not the snapshot; one array lookup where a hash map of millions of
-    // states missed the cache on every object.
-    let mut slot = vec![NONE; a.node_count()];
+/// Below this many objects the walk stays on one thread.
+const PARALLEL_OBJECTS: usize = 1 << 16;
+
+/// Moves of a level's states into branches: a candidate branch key, `(parent, label, class)`,
+/// with the edge it was first met on.
+type Candidate = (u32, EdgeLabel, ClassId, EdgeIdx);
+
+/// One part of the walk, with its own states level after level: a range of the objects, or the
+/// objects walked on their own (their states follow their own paths, [`State::script`]).
+///
+/// The objects are split in parts walked side by side (two halves, on two cores), each level in
+/// three steps: each part finds its states' moves and their candidate branches in first-met
+/// order; then, on one thread, the candidates of every part, taken part after part, become
+/// branches (a name merged into a dictionary's keys needs every part's names); then each part
+/// makes its next states. A node reached in two parts in one branch is a state in each: its
+/// objects' paths are the same from there, and taking the parts in order meets every candidate in
+/// the order one walk over all the states would, so branches are made in the same order as by one
+/// walk. Objects given their own walk go to the last part, as one walk puts them after every
+/// other state.
+#[derive(Default)]
+struct Walk {
+    /// The part's objects: `objects[first_object..first_object + object_count]` (none for the
+    /// objects walked on their own).
+    first_object: u32,
+    object_count: u32,
+    states: Vec<State>,
+    /// Per level, per state: the next level's state, or NONE and the branch the state's paths
+    /// end at. An object's path is the chain of states from its state at level 0, or, for an
+    /// object walked on its own, from the state it was given then ([`Moved`]). Nothing per object
+    /// is kept per level: the ends are found backwards once all levels are known.
+    levels: Vec<Vec<(u32, u32)>>,
+    /// Per node of the snapshot, [`NONE`] but while a level uses it: first the node's index in
+    /// the level's `nodes`, then the next level's state that starts at it. Reset after each use,
+    /// so a level costs its states, not the snapshot; one array lookup where a hash map of
+    /// millions of states missed the cache on every object. Made when first used.
+    slot: Vec<u32>,
     // Per-level buffers, kept across levels: the first levels have millions of entries, and new
     // ones each level cost the kernel's zeroing of fresh pages more than the walk itself.
-    let mut nodes: Vec<NodeIdx> = Vec::new();
-    let mut hops: Vec<Option<Hop>> = Vec::new();
-    let mut step_of: Vec<u32> = Vec::new();
-    let mut cand_of: Vec<u32> = Vec::new();
-    let mut next_states: Vec<State> = Vec::new();
-    // A first row's retainer's distance: the row's, unless its edge is ignored (the row then sorts
-    // as unreachable).
-    let retainer_distance =
-        |h: Hop| if h.distance < BASE_UNREACHABLE_DISTANCE { h.distance } else { view.distance(a, h.node) };
-    while !states.is_empty() {
+    nodes: Vec<NodeIdx>,
+    hops: Vec<Option<Hop>>,
+    step_of: Vec<u32>,
+    cand_of: Vec<u32>,
+    next_states: Vec<State>,
+    /// This level's states whose paths may come back to a node they passed.
+    dirty: Vec<u32>,
+    /// This level's candidates in first-met order, and per candidate its branch.
+    candidates: Vec<Candidate>,
+    branch_of_candidate: Vec<u32>,
+    /// First rows found node by node ([`paths::first_retainer_rows`]).
+    known_rows: IntMap<NodeIdx, Option<Hop>>,
+}
+
+/// What every part reads.
+struct Shared<'a> {
+    a: &'a Analysis,
+    view: &'a RetainersView,
+    /// The exact paths of objects walked on their own.
+    scripts: &'a [Vec<Hop>],
+    taken: u32,
+}
+
+impl Shared<'_> {
+    /// A first row's retainer's distance: the row's, unless its edge is ignored (the row then
+    /// sorts as unreachable).
+    fn retainer_distance(&self, h: Hop) -> i64 {
+        if i64::from(h.distance) < BASE_UNREACHABLE_DISTANCE {
+            i64::from(h.distance)
+        } else {
+            self.view.distance(self.a, h.node)
+        }
+    }
+}
+
+impl Walk {
+    fn objects(a: &Analysis, view: &RetainersView, objects: &[NodeIdx], first_object: usize) -> Walk {
+        // Level 0 has a state per object: state `o` is object `first_object + o`.
+        let states = objects
+            .iter()
+            .map(|&node| State { branch: 0, node, distance: narrow(view.distance(a, node)), script: NONE })
+            .collect();
+        Walk { first_object: first_object as u32, object_count: objects.len() as u32, states, ..Walk::default() }
+    }
+
+    /// A moving state's hop, and whether its path ends there.
+    fn move_of(&self, sh: &Shared, i: usize, step: u32) -> (Hop, bool) {
+        let hop = match step & !LAST {
+            SCRIPTED => sh.scripts[self.states[i].script as usize][sh.taken as usize],
+            // A step is recorded only for a state with a row.
+            row => self.hops[row as usize].unwrap_or(Hop { edge: NONE, node: NONE, distance: 0 }),
+        };
+        (hop, step & LAST != 0)
+    }
+
+    /// Each state's step; states whose path may revisit a node are listed in `dirty`.
+    fn steps(&mut self, sh: &Shared) {
+        let (a, taken) = (sh.a, sh.taken);
+        if self.slot.is_empty() && self.states.iter().any(|s| s.script == NONE) {
+            self.slot = vec![NONE; a.node_count()];
+        }
         // First rows of this level's nodes (states that follow first rows).
-        nodes.clear();
-        for st in states.iter().filter(|s| s.script == NONE) {
-            if slot[st.node as usize] == NONE {
-                slot[st.node as usize] = nodes.len() as u32;
-                nodes.push(st.node);
+        self.nodes.clear();
+        for st in self.states.iter().filter(|s| s.script == NONE) {
+            if self.slot[st.node as usize] == NONE {
+                self.slot[st.node as usize] = self.nodes.len() as u32;
+                self.nodes.push(st.node);
             }
         }
-        paths::first_retainer_rows(a, view, &nodes, &slot, &mut hops);
-        // A moving state's hop, and whether its path ends there.
-        let move_of = |i: usize, step: u32| {
-            let hop = match step & !LAST {
-                SCRIPTED => scripts[states[i].script as usize][taken as usize],
-                // A step is recorded only for a state with a row.
-                row => hops[row as usize].unwrap_or(Hop { edge: NONE, node: NONE, distance: 0 }),
-            };
-            (hop, step & LAST != 0)
-        };
-
-        // Each state's step; states whose path may revisit a node become per-object walks.
-        step_of.clear();
-        step_of.resize(states.len(), STOPPED);
-        let mut dirty: Vec<u32> = Vec::new();
-        for (i, s) in states.iter().enumerate() {
+        paths::first_retainer_rows(a, sh.view, &self.nodes, &self.slot, &mut self.known_rows, &mut self.hops);
+        self.step_of.clear();
+        self.step_of.resize(self.states.len(), STOPPED);
+        self.dirty.clear();
+        for (i, s) in self.states.iter().enumerate() {
             if s.script == SPLIT {
                 continue;
             }
             if s.script != NONE {
-                let path = &scripts[s.script as usize];
+                let path = &sh.scripts[s.script as usize];
                 if path.len() > taken as usize {
-                    step_of[i] = if taken as usize + 1 == path.len() { SCRIPTED | LAST } else { SCRIPTED };
+                    self.step_of[i] = if taken as usize + 1 == path.len() { SCRIPTED | LAST } else { SCRIPTED };
                 }
                 continue;
             }
-            let row = slot[s.node as usize];
-            let hop = hops[row as usize];
+            let row = self.slot[s.node as usize];
+            let hop = self.hops[row as usize];
             let mut unsure = false;
             let here = i64::from(s.distance);
-            let next_distance = hop.map_or(0, retainer_distance);
+            let next_distance = hop.map_or(0, |h| sh.retainer_distance(h));
             let step = paths::chain_step(taken, hop, |next| {
                 if next == s.node {
                     return true;
@@ -280,50 +311,30 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
             // back to a node it passed: walk it alone.
             let descends = next_distance < here;
             if unsure || (step == Step::Continue && !descends) {
-                dirty.push(i as u32);
+                self.dirty.push(i as u32);
                 continue;
             }
-            step_of[i] = if step == Step::Continue { row } else { row | LAST };
+            self.step_of[i] = if step == Step::Continue { row } else { row | LAST };
         }
-        for &n in &nodes {
-            slot[n as usize] = NONE;
+        for &n in &self.nodes {
+            self.slot[n as usize] = NONE;
         }
-        if !dirty.is_empty() {
-            // Give each object of a dirty state its own exact path, and re-run the level. The
-            // dirty states stay (earlier levels point at them), split: no object's path goes
-            // through them any more.
-            let dirty_set: std::collections::HashSet<u32> = dirty.iter().copied().collect();
-            for o in 0..objects.len() as u32 {
-                let Some(state) = state_at(&levels, &moved, o, taken) else { continue };
-                if dirty_set.contains(&state) {
-                    let st = states[state as usize];
-                    let p = paths::shortest_path(a, view, objects[o as usize]);
-                    scripts.push(
-                        p.edges.iter().map(|r| Hop { edge: r.edge, node: r.node, distance: r.distance }).collect(),
-                    );
-                    moved.insert(o, Moved { level: taken, state: states.len() as u32 });
-                    states.push(State { script: scripts.len() as u32 - 1, ..st });
-                }
-            }
-            for d in dirty {
-                states[d as usize].script = SPLIT;
-            }
-            continue;
-        }
-        // Candidate branches with each edge's own label, then names merged where one class has
-        // more than MANY_NAMES of them into one parent.
-        let s = &a.snapshot;
+    }
+
+    /// Candidate branches with each edge's own label, in first-met order, and each state's.
+    fn candidates(&mut self, sh: &Shared) {
+        let (a, s) = (sh.a, &sh.a.snapshot);
         let mut cand: IntMap<(u32, EdgeLabel, ClassId), u32> = IntMap::default();
-        let mut cand_keys: Vec<(u32, EdgeLabel, ClassId, EdgeIdx)> = Vec::new();
-        cand_of.clear();
-        cand_of.resize(states.len(), NONE);
+        self.candidates.clear();
+        self.cand_of.clear();
+        self.cand_of.resize(self.states.len(), NONE);
         let mut last = None;
-        for (i, &step) in step_of.iter().enumerate() {
+        for (i, &step) in self.step_of.iter().enumerate() {
             if step == STOPPED {
                 continue;
             }
-            let (mv, _) = move_of(i, step);
-            let parent = states[i].branch;
+            let (mv, _) = self.move_of(sh, i, step);
+            let parent = self.states[i].branch;
             let label = if s.edge_type(mv.edge).has_string_name() {
                 EdgeLabel::Name(s.edge_name_or_index(mv.edge))
             } else {
@@ -335,27 +346,222 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
             let c = match last {
                 Some((k, c)) if k == key => c,
                 _ => {
-                    let next = cand_keys.len() as u32;
+                    let next = self.candidates.len() as u32;
                     let c = *cand.entry(key).or_insert(next);
                     if c == next {
-                        cand_keys.push((parent, label, class, mv.edge));
+                        self.candidates.push((parent, label, class, mv.edge));
                     }
                     last = Some((key, c));
                     c
                 }
             };
-            cand_of[i] = c;
+            self.cand_of[i] = c;
+        }
+    }
+
+    /// The next level's states, and where each state goes.
+    fn advance(&mut self, sh: &Shared) {
+        self.next_states.clear();
+        // States at a node that already starts another state (another branch, or a walk of its
+        // own): rare, so hashed.
+        let mut more_states: IntMap<(u32, NodeIdx, u32), u32> = IntMap::default();
+        let mut goes_to: Vec<(u32, u32)> = self.states.iter().map(|st| (NONE, st.branch)).collect();
+        for (i, (&step, &c)) in self.step_of.iter().zip(&self.cand_of).enumerate() {
+            if step == STOPPED {
+                continue;
+            }
+            let b = self.branch_of_candidate[c as usize];
+            let (mv, last) = self.move_of(sh, i, step);
+            if last {
+                goes_to[i] = (NONE, b);
+                continue;
+            }
+            let script = self.states[i].script;
+            let next = self.next_states.len() as u32;
+            // A walk of its own is one object: its state is never shared, and needs no slot.
+            let ns = if script != NONE {
+                next
+            } else {
+                match self.slot[mv.node as usize] {
+                    NONE => {
+                        self.slot[mv.node as usize] = next;
+                        next
+                    }
+                    i if self.next_states[i as usize].branch == b => i,
+                    _ => *more_states.entry((b, mv.node, script)).or_insert(next),
+                }
+            };
+            if ns == next {
+                // (A state walked on its own never reads its distance.)
+                let distance = if script == NONE { narrow(sh.retainer_distance(mv)) } else { 0 };
+                self.next_states.push(State { branch: b, node: mv.node, distance, script });
+            }
+            goes_to[i] = (ns, b);
+        }
+        if !self.slot.is_empty() {
+            for st in &self.next_states {
+                self.slot[st.node as usize] = NONE;
+            }
+        }
+        self.levels.push(goes_to);
+        std::mem::swap(&mut self.states, &mut self.next_states);
+        // A part without states is left out of the next levels: nothing of this one may stay.
+        self.dirty.clear();
+        self.candidates.clear();
+    }
+
+    /// Where each state's paths end, from the last level back: then `levels[k][i].1` is the end.
+    fn find_ends(&mut self) {
+        for k in (0..self.levels.len().saturating_sub(1)).rev() {
+            let (this, later) = self.levels.split_at_mut(k + 1);
+            let (this, next) = (&mut this[k], &later[0]);
+            for to in this.iter_mut() {
+                if to.0 != NONE {
+                    to.1 = next[to.0 as usize].1;
+                }
+            }
+        }
+    }
+
+    /// The state of local object `o` at level `level`, `None` where its path ended before.
+    fn state_at(&self, o: u32, level: u32) -> Option<u32> {
+        let mut state = o;
+        for goes_to in &self.levels[..level as usize] {
+            state = goes_to[state as usize].0;
+            if state == NONE {
+                return None;
+            }
+        }
+        Some(state)
+    }
+}
+
+/// A part's objects' sizes, summed at the branches their paths end at.
+struct Sums {
+    ends: Vec<u32>,
+    shallow_size: Vec<u64>,
+    retained_size: Vec<u64>,
+}
+
+impl Sums {
+    fn new(branches: usize) -> Sums {
+        Sums { ends: vec![0; branches], shallow_size: vec![0; branches], retained_size: vec![0; branches] }
+    }
+}
+
+/// Runs `f` on every part with states (`busy`) or every part, on a thread each but the first.
+fn each_part(parts: &mut [Walk], busy: bool, f: impl Fn(&mut Walk) + Sync) {
+    let mut busy = parts.iter_mut().filter(|w| !busy || !w.states.is_empty());
+    let Some(first) = busy.next() else { return };
+    std::thread::scope(|scope| {
+        for w in busy {
+            let f = &f;
+            scope.spawn(move || f(w));
+        }
+        f(first);
+    });
+}
+
+/// The merged shortest paths of `objects` (any order, no duplicates): on two cores where there
+/// are many objects and the machine has them.
+pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedPaths {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = if objects.len() >= PARALLEL_OBJECTS && cores > 1 { 2 } else { 1 };
+    merge_in_parts(a, view, objects, parts)
+}
+
+/// [`merge`] with the objects split into `parts` parts walked side by side ([`Walk`]): the same
+/// tree, branch for branch in the same order, for any number of parts (tests check it).
+pub fn merge_in_parts(a: &Analysis, view: &RetainersView, objects: &[NodeIdx], parts: usize) -> MergedPaths {
+    let mut m = MergedPaths {
+        parent: vec![NONE],
+        label: vec![EdgeLabel::Objects],
+        class: vec![NONE],
+        edge: vec![NONE],
+        depth: vec![0],
+        ..MergedPaths::default()
+    };
+    let count = parts.max(1);
+    let bounds: Vec<usize> = (0..=count).map(|p| objects.len() * p / count).collect();
+    // The parts' first states, each on its own thread; then the part walked on its own, last.
+    let mut parts: Vec<Walk> = (0..count).map(|_| Walk::default()).collect();
+    std::thread::scope(|scope| {
+        let mut made = parts.iter_mut().enumerate();
+        let Some((_, first)) = made.next() else { return };
+        for (p, w) in made {
+            let range = bounds[p]..bounds[p + 1];
+            scope.spawn(move || *w = Walk::objects(a, view, &objects[range.clone()], range.start));
+        }
+        *first = Walk::objects(a, view, &objects[bounds[0]..bounds[1]], 0);
+    });
+    parts.push(Walk::default());
+    let own = parts.len() - 1;
+    let mut scripts: Vec<Vec<Hop>> = Vec::new();
+    // Objects walked on their own: their state in the last part, at the level their walk began.
+    let mut moved: IntMap<u32, Moved> = IntMap::default();
+    let mut taken = 0u32;
+    while parts.iter().any(|w| !w.states.is_empty()) {
+        let sh = Shared { a, view, scripts: &scripts, taken };
+        each_part(&mut parts, true, |w| w.steps(&sh));
+        if parts.iter().any(|w| !w.dirty.is_empty()) {
+            // Give each object of a dirty state its own exact path, in object order, and re-run
+            // the level. The dirty states stay (earlier levels point at them), split: no
+            // object's path goes through them any more.
+            let (object_parts, own_part) = parts.split_at_mut(own);
+            let own_part = &mut own_part[0];
+            for w in object_parts.iter_mut() {
+                let dirty: std::collections::HashSet<u32> = w.dirty.iter().copied().collect();
+                for o in 0..w.object_count {
+                    let global = w.first_object + o;
+                    if moved.contains_key(&global) {
+                        continue;
+                    }
+                    let Some(state) = w.state_at(o, taken) else { continue };
+                    if dirty.contains(&state) {
+                        let st = w.states[state as usize];
+                        let p = paths::shortest_path(a, view, objects[global as usize]);
+                        scripts.push(p.edges.iter().map(|r| Hop::new(r.edge, r.node, r.distance)).collect());
+                        moved.insert(global, Moved { level: taken, state: own_part.states.len() as u32 });
+                        own_part.states.push(State { script: scripts.len() as u32 - 1, ..st });
+                    }
+                }
+                for &d in &w.dirty {
+                    w.states[d as usize].script = SPLIT;
+                }
+            }
+            continue;
+        }
+        each_part(&mut parts, true, |w| w.candidates(&sh));
+        // The parts' candidates, part after part, then names merged where one class has more
+        // than MANY_NAMES of them into one parent.
+        let mut cand: IntMap<(u32, EdgeLabel, ClassId), u32> = IntMap::default();
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut global_of: Vec<Vec<u32>> = Vec::with_capacity(parts.len());
+        for w in &parts {
+            global_of.push(
+                w.candidates
+                    .iter()
+                    .map(|&(parent, label, class, edge)| {
+                        let next = candidates.len() as u32;
+                        let c = *cand.entry((parent, label, class)).or_insert(next);
+                        if c == next {
+                            candidates.push((parent, label, class, edge));
+                        }
+                        c
+                    })
+                    .collect(),
+            );
         }
         drop(cand);
         let mut names: IntMap<(u32, ClassId), u32> = IntMap::default();
-        for &(parent, label, class, _) in &cand_keys {
+        for &(parent, label, class, _) in &candidates {
             if matches!(label, EdgeLabel::Name(_)) {
                 *names.entry((parent, class)).or_default() += 1;
             }
         }
         let mut branch_of: IntMap<(u32, EdgeLabel, ClassId), u32> = IntMap::default();
-        let mut branch_of_cand = Vec::with_capacity(cand_keys.len());
-        for &(parent, label, class, edge) in &cand_keys {
+        let mut branch_of_cand = Vec::with_capacity(candidates.len());
+        for &(parent, label, class, edge) in &candidates {
             let label = match (label, names.get(&(parent, class))) {
                 (EdgeLabel::Name(_), Some(&n)) if n > MANY_NAMES => EdgeLabel::Names(n),
                 _ => label,
@@ -371,77 +577,63 @@ pub fn merge(a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) -> MergedP
             }
             branch_of_cand.push(b);
         }
-
-        // Next level's states; where each state goes.
-        next_states.clear();
-        // States at a node that already starts another state (another branch, or a walk of its
-        // own): rare, so hashed.
-        let mut more_states: IntMap<(u32, NodeIdx, u32), u32> = IntMap::default();
-        let mut goes_to: Vec<(u32, u32)> = states.iter().map(|st| (NONE, st.branch)).collect();
-        for (i, (&step, &c)) in step_of.iter().zip(&cand_of).enumerate() {
-            if step == STOPPED {
-                continue;
-            }
-            let b = branch_of_cand[c as usize];
-            let (mv, last) = move_of(i, step);
-            if last {
-                goes_to[i] = (NONE, b);
-                continue;
-            }
-            // (A state walked on its own never reads its distance.)
-            let state =
-                State { branch: b, node: mv.node, distance: narrow(retainer_distance(mv)), script: states[i].script };
-            let next = next_states.len() as u32;
-            let ns = match slot[state.node as usize] {
-                NONE => {
-                    slot[state.node as usize] = next;
-                    next
-                }
-                i if next_states[i as usize].branch == b && next_states[i as usize].script == state.script => i,
-                _ => *more_states.entry((b, state.node, state.script)).or_insert(next),
-            };
-            if ns == next {
-                next_states.push(state);
-            }
-            goes_to[i] = (ns, b);
+        for (w, global) in parts.iter_mut().zip(&global_of) {
+            w.branch_of_candidate.clear();
+            w.branch_of_candidate.extend(global.iter().map(|&c| branch_of_cand[c as usize]));
         }
-        for st in &next_states {
-            slot[st.node as usize] = NONE;
+        each_part(&mut parts, true, |w| w.advance(&sh));
+        // A part without states still has a record for the level, empty: every part's
+        // `levels[k]` is level k's (the part walked on its own begins at a later level).
+        for w in parts.iter_mut() {
+            if w.levels.len() < taken as usize + 1 {
+                w.levels.push(Vec::new());
+            }
         }
-        levels.push(goes_to);
-        std::mem::swap(&mut states, &mut next_states);
         taken += 1;
     }
-    drop(slot);
+    each_part(&mut parts, false, Walk::find_ends);
 
-    // Where each state's paths end, from the last level back: then `levels[k][i].1` is the end.
-    for k in (0..levels.len().saturating_sub(1)).rev() {
-        let (this, later) = levels.split_at_mut(k + 1);
-        let (this, next) = (&mut this[k], &later[0]);
-        for to in this.iter_mut() {
-            if to.0 != NONE {
-                to.1 = next[to.0 as usize].1;
-            }
-        }
-    }
-    let end_of = |o: u32| match moved.get(&o) {
-        Some(m) => levels[m.level as usize][m.state as usize].1,
-        None => levels[0][o as usize].1,
-    };
-
-    // Objects at the ends of their paths, summed up the tree (children come after parents).
+    // Objects at the ends of their paths, each part's summed on its own thread, then up the tree
+    // (children come after parents).
     let len = m.parent.len();
-    m.count = vec![0; len];
+    let (object_parts, own_part) = parts.split_at(own);
+    let own_part = &own_part[0];
+    let sums: Vec<Sums> = std::thread::scope(|scope| {
+        let sum = |w: &Walk| {
+            let mut sums = Sums::new(len);
+            for o in 0..w.object_count {
+                let global = w.first_object + o;
+                let b = match moved.get(&global) {
+                    Some(m) => own_part.levels[m.level as usize][m.state as usize].1,
+                    None => w.levels[0][o as usize].1,
+                };
+                let n = objects[global as usize] as usize;
+                sums.ends[b as usize] += 1;
+                sums.shallow_size[b as usize] += u64::from(a.self_size[n]);
+                sums.retained_size[b as usize] += a.retained_size[n];
+            }
+            sums
+        };
+        let (first, rest) = object_parts.split_first().map_or((None, &[][..]), |(f, r)| (Some(f), r));
+        let others: Vec<_> = rest.iter().map(|w| scope.spawn(move || sum(w))).collect();
+        let mut all: Vec<Sums> = first.map(sum).into_iter().collect();
+        all.extend(others.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
+        all
+    });
+    // The walk's buffers (hundreds of megabytes at millions of objects) are given back to the
+    // system on another thread: unmapping them is not the user's wait.
+    let _ = std::thread::Builder::new().name("merged paths cleanup".into()).spawn(move || drop(parts));
     m.ends = vec![0; len];
     m.shallow_size = vec![0; len];
     m.retained_size = vec![0; len];
-    for (o, &n) in objects.iter().enumerate() {
-        let b = end_of(o as u32);
-        m.ends[b as usize] += 1;
-        m.count[b as usize] += 1;
-        m.shallow_size[b as usize] += u64::from(a.self_size[n as usize]);
-        m.retained_size[b as usize] += a.retained_size[n as usize];
+    for part in &sums {
+        for b in 0..len {
+            m.ends[b] += part.ends[b];
+            m.shallow_size[b] += part.shallow_size[b];
+            m.retained_size[b] += part.retained_size[b];
+        }
     }
+    m.count = m.ends.clone();
     for b in (1..len).rev() {
         let p = m.parent[b] as usize;
         m.count[p] += m.count[b];

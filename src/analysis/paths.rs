@@ -21,6 +21,7 @@ use super::Analysis;
 use super::bits::BitVec;
 use super::distances::{self, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
 use super::ephemeron::EphemeronNames;
+use super::inthash::IntMap;
 use super::jsstr::cmp_utf16;
 use crate::snapshot::{EdgeIdx, EdgeType, NodeIdx};
 
@@ -200,7 +201,23 @@ pub struct Hop {
     pub edge: EdgeIdx,
     /// The retainer.
     pub node: NodeIdx,
-    pub distance: i64,
+    /// The row's distance ([`RetainerRow::distance`]) in 4 bytes ([`narrow`]): merged paths keep
+    /// a row for each of millions of nodes.
+    pub distance: i32,
+}
+
+impl Hop {
+    pub fn new(edge: EdgeIdx, node: NodeIdx, distance: i64) -> Hop {
+        Hop { edge, node, distance: narrow(distance) }
+    }
+}
+
+/// A view's distance ([`RetainersView::distance`]) in 4 bytes. Distances of reachable nodes are
+/// below [`BASE_UNREACHABLE_DISTANCE`] and an unreachable node's is that base plus a distance, far
+/// below `i32::MAX` for any snapshot the reader takes (at most 2²⁸ nodes); the saturation is for
+/// the type's sake.
+pub fn narrow(distance: i64) -> i32 {
+    i32::try_from(distance).unwrap_or(i32::MAX)
 }
 
 /// The first Retainers row ([`retainer_rows`]`[0]`) of each of `nodes`, as [`shortest_path`]
@@ -208,6 +225,9 @@ pub struct Hop {
 /// of the snapshot to its index in `nodes`, `u32::MAX` for the others (the caller keeps this
 /// per-node scratch across calls: filling and clearing it costs the nodes asked, not the
 /// snapshot). The rows are written to `rows` (a buffer kept across calls), one per node.
+/// `known` holds the rows found node by node in earlier calls with the same view, and gains this
+/// call's: the few nodes of a path's last levels are often held by hundreds of thousands of
+/// objects (a class's prototype, a module's context), and reached again a level later.
 ///
 /// A node's retainer slots hold the retaining node but not the edge; finding the edge means
 /// scanning the retainer's own edges, which for a dictionary of 200,000 entries holding 200,000
@@ -222,23 +242,29 @@ pub fn first_retainer_rows(
     view: &RetainersView,
     nodes: &[NodeIdx],
     position: &[u32],
+    known: &mut IntMap<NodeIdx, Option<Hop>>,
     rows: &mut Vec<Option<Hop>>,
 ) {
     rows.clear();
     let s = &a.snapshot;
-    // The edges a node-by-node search would scan: each retainer's edges, per node.
-    let mut scan: u64 = 0;
+    // The edges a node-by-node search would scan: each retainer's edges, per node not known. More
+    // than a 64th of the snapshot's nodes always take the pass: node by node, each costs random
+    // reads of its retainers beyond their edges, where the pass's fixed cost is two bits a node.
+    let mut scan: u64 = if nodes.len() > a.node_count() / 64 { u64::MAX } else { 0 };
     for &n in nodes {
+        if scan > s.edge_count() as u64 / 4 {
+            break;
+        }
+        if known.contains_key(&n) {
+            continue;
+        }
         let slots = a.retainers.first_retainer[n as usize]..a.retainers.first_retainer[n as usize + 1];
         for slot in slots {
             scan += s.edges(a.retainers.retainer_node[slot as usize]).len() as u64;
         }
-        if scan > s.edge_count() as u64 / 4 {
-            break;
-        }
     }
     if scan <= s.edge_count() as u64 / 4 {
-        rows.extend(nodes.iter().map(|&n| first_retainer_row(a, view, n)));
+        rows.extend(nodes.iter().map(|&n| *known.entry(n).or_insert_with(|| first_retainer_row(a, view, n))));
         return;
     }
     // The asked nodes, and their retainers: only those nodes' edges are scanned.
@@ -258,11 +284,13 @@ pub fn first_retainer_rows(
             if !asked.get(to) || !is_retainer_row(a, src, e) {
                 continue;
             }
-            let hop = Hop { edge: e, node: src, distance: row_distance(a, view, src, e) };
+            let hop = Hop::new(e, src, row_distance(a, view, src, e));
             let slot = &mut rows[position[to] as usize];
             let better = match slot {
                 None => true,
-                Some(b) => cmp_rows(a, (hop.distance, hop.node, hop.edge), (b.distance, b.node, b.edge)).is_lt(),
+                Some(b) => {
+                    cmp_rows(a, (hop.distance.into(), hop.node, hop.edge), (b.distance.into(), b.node, b.edge)).is_lt()
+                }
             };
             if better {
                 *slot = Some(hop);
@@ -280,25 +308,32 @@ pub fn first_retainer_rows(
 /// win — usually only the nearest retainer's edges are scanned.
 pub fn first_retainer_row(a: &Analysis, view: &RetainersView, n: NodeIdx) -> Option<Hop> {
     let s = &a.snapshot;
-    let slots = a.retainers.first_retainer[n as usize]..a.retainers.first_retainer[n as usize + 1];
-    // Each retainer once (a node's slots list equal retainers together), with its lower bound.
-    let mut retainers: Vec<(i64, NodeIdx)> = Vec::new();
-    for slot in slots {
-        let src = a.retainers.retainer_node[slot as usize];
-        if src != s.root() && retainers.last().is_none_or(|&(_, last)| last != src) {
-            retainers.push((view.distance(a, src).min(BASE_UNREACHABLE_DISTANCE), src));
-        }
-    }
+    // Each retainer once (a node's slots list equal retainers together), with its lower bound;
+    // walked twice rather than kept: a node held by 750,000 objects would need a fresh 12 MB.
+    let retainers = || {
+        let slots = a.retainers.first_retainer[n as usize]..a.retainers.first_retainer[n as usize + 1];
+        let mut last = None;
+        slots.filter_map(move |slot| {
+            let src = a.retainers.retainer_node[slot as usize];
+            if src == s.root() || last == Some(src) {
+                return None;
+            }
+            last = Some(src);
+            Some((view.distance(a, src).min(BASE_UNREACHABLE_DISTANCE), src))
+        })
+    };
     // Usually the nearest retainers hold the row: scan only theirs, and sort the rest only when
     // they do not (weak or ignored edges). Retainers are taken in slot order (highest retainer
     // first, so highest edges first): a retainer at the best row's distance, shown under the same
     // name as the best row's, has only lower edges and cannot win — a node held by 100,000
     // objects of one class scans one of them.
-    let nearest = retainers.iter().map(|&(bound, _)| bound).min()?;
+    let nearest = retainers().map(|(bound, _)| bound).min()?;
     let mut best: Option<Hop> = None;
     let scan = |src: NodeIdx, bound: i64, best: &mut Option<Hop>| {
         if best.is_some_and(|b| {
-            b.distance == bound && b.node > src && super::names::same_display_name(s, &a.dom.renamed, b.node, src)
+            i64::from(b.distance) == bound
+                && b.node > src
+                && super::names::same_display_name(s, &a.dom.renamed, b.node, src)
         }) {
             return;
         }
@@ -306,30 +341,29 @@ pub fn first_retainer_row(a: &Analysis, view: &RetainersView, n: NodeIdx) -> Opt
             if s.edge_to(e) != n || !is_retainer_row(a, src, e) {
                 continue;
             }
-            let hop = Hop { edge: e, node: src, distance: row_distance(a, view, src, e) };
-            if best
-                .is_none_or(|b| cmp_rows(a, (hop.distance, hop.node, hop.edge), (b.distance, b.node, b.edge)).is_lt())
-            {
+            let hop = Hop::new(e, src, row_distance(a, view, src, e));
+            if best.is_none_or(|b| {
+                cmp_rows(a, (hop.distance.into(), hop.node, hop.edge), (b.distance.into(), b.node, b.edge)).is_lt()
+            }) {
                 *best = Some(hop);
             }
         }
     };
-    for &(bound, src) in &retainers {
+    for (bound, src) in retainers() {
         if bound == nearest {
             scan(src, bound, &mut best);
         }
     }
-    if best.is_some_and(|b| b.distance == nearest) {
+    if best.is_some_and(|b| i64::from(b.distance) == nearest) {
         return best;
     }
-    retainers.sort_unstable_by_key(|&(bound, src)| (bound, std::cmp::Reverse(src)));
-    for (bound, src) in retainers {
-        if best.is_some_and(|b| b.distance < bound) {
+    let mut farther: Vec<(i64, NodeIdx)> = retainers().filter(|&(bound, _)| bound != nearest).collect();
+    farther.sort_unstable_by_key(|&(bound, src)| (bound, std::cmp::Reverse(src)));
+    for (bound, src) in farther {
+        if best.is_some_and(|b| i64::from(b.distance) < bound) {
             break;
         }
-        if bound != nearest {
-            scan(src, bound, &mut best);
-        }
+        scan(src, bound, &mut best);
     }
     best
 }
@@ -393,7 +427,7 @@ pub fn chain_step(taken: u32, row: Option<Hop>, on_path: impl FnOnce(NodeIdx) ->
     if row.distance <= 1 {
         return Step::Last(StopReason::UserRoot);
     }
-    if row.distance >= BASE_UNREACHABLE_DISTANCE {
+    if i64::from(row.distance) >= BASE_UNREACHABLE_DISTANCE {
         return Step::Last(StopReason::Unreachable);
     }
     Step::Continue
@@ -406,7 +440,7 @@ pub fn shortest_path(a: &Analysis, view: &RetainersView, n: NodeIdx) -> Shortest
     let mut current = n;
     loop {
         let first = retainer_rows(a, view, current).into_iter().next();
-        let hop = first.as_ref().map(|r| Hop { edge: r.edge, node: r.node, distance: r.distance });
+        let hop = first.as_ref().map(|r| Hop::new(r.edge, r.node, r.distance));
         let step = chain_step(path.len() as u32, hop, |m| seen.contains(&a.snapshot.node_id(m)));
         let row = match (step, first) {
             (Step::Stop(stop), _) => return ShortestPath { edges: path, stop_reason: stop },
