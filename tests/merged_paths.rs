@@ -163,7 +163,7 @@ fn first_rows_found_edge_by_edge_equal_the_grids_first_rows() {
         let nodes: Vec<NodeIdx> = (0..count).rev().collect();
         let position: Vec<u32> = (0..count).map(|n| count - 1 - n).collect();
         let mut all = Vec::new();
-        paths::first_retainer_rows(&a, &view, &nodes, &position, &mut Default::default(), &mut all);
+        paths::first_retainer_rows(&a, &view, &nodes, |n| position[n as usize], &mut Default::default(), &mut all);
         assert_eq!(all.len(), nodes.len());
         for n in (0..count).step_by(13) {
             let grid = paths::retainer_rows(&a, &view, n).into_iter().next().map(|r| (r.edge, r.node, r.distance));

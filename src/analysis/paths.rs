@@ -221,10 +221,10 @@ pub fn narrow(distance: i64) -> i32 {
 }
 
 /// The first Retainers row ([`retainer_rows`]`[0]`) of each of `nodes`, as [`shortest_path`]
-/// takes it, for many nodes at once: `None` where a node has no rows. `position` maps every node
-/// of the snapshot to its index in `nodes`, `u32::MAX` for the others (the caller keeps this
-/// per-node scratch across calls: filling and clearing it costs the nodes asked, not the
-/// snapshot). The rows are written to `rows` (a buffer kept across calls), one per node.
+/// takes it, for many nodes at once: `None` where a node has no rows. `position` gives each of
+/// `nodes` its index in `nodes`, and is asked only for them (the caller keeps a per-node scratch
+/// across calls: filling and clearing it costs the nodes asked, not the snapshot). The rows are
+/// written to `rows` (a buffer kept across calls), one per node.
 /// `known` holds the rows found node by node in earlier calls with the same view, and gains this
 /// call's: the few nodes of a path's last levels are often held by hundreds of thousands of
 /// objects (a class's prototype, a module's context), and reached again a level later.
@@ -241,7 +241,7 @@ pub fn first_retainer_rows(
     a: &Analysis,
     view: &RetainersView,
     nodes: &[NodeIdx],
-    position: &[u32],
+    position: impl Fn(NodeIdx) -> u32,
     known: &mut IntMap<NodeIdx, Option<Hop>>,
     rows: &mut Vec<Option<Hop>>,
 ) {
@@ -285,7 +285,7 @@ pub fn first_retainer_rows(
                 continue;
             }
             let hop = Hop::new(e, src, row_distance(a, view, src, e));
-            let slot = &mut rows[position[to] as usize];
+            let slot = &mut rows[position(to as NodeIdx) as usize];
             let better = match slot {
                 None => true,
                 Some(b) => {
