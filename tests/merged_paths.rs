@@ -356,3 +356,13 @@ fn paths_that_may_come_back_are_walked_one_by_one() {
     // Split in parts, the walks of one's own begin in every part.
     assert_same_in_parts(&a, &view, &objects, &m);
 }
+
+#[test]
+fn no_objects_merge_into_the_objects_branch_alone() {
+    let a = tutorial("s1.heapsnapshot.gz");
+    let view = RetainersView::new();
+    for parts in [1, 2, 3] {
+        let m = merged_paths::merge_in_parts(&a, &view, &[], parts);
+        assert_eq!((m.len(), m.count[0], m.ends[0], m.children(0).len()), (1, 0, 0, 0), "{parts} parts");
+    }
+}
