@@ -260,13 +260,13 @@ impl Shared<'_> {
 }
 
 impl Walk {
-    fn objects(a: &Analysis, view: &RetainersView, objects: &[NodeIdx], first_object: usize) -> Walk {
-        // Level 0 has a state per object: state `o` is object `first_object + o`.
-        let states = objects
+    /// Level 0 of the part's objects: a state per object, state `o` being object `first_object + o`.
+    fn start(&mut self, a: &Analysis, view: &RetainersView, objects: &[NodeIdx]) {
+        let range = self.first_object as usize..(self.first_object + self.object_count) as usize;
+        self.states = objects[range]
             .iter()
             .map(|&node| State { branch: 0, node, distance: narrow(view.distance(a, node)), script: NONE })
             .collect();
-        Walk { first_object: first_object as u32, object_count: objects.len() as u32, states, ..Walk::default() }
     }
 
     /// A moving state's hop, and whether its path ends there.
@@ -386,9 +386,8 @@ impl Walk {
     /// The next level's states, and where each state goes.
     fn advance(&mut self, sh: &Shared) {
         self.next_states.clear();
-        // States at a node that already starts another state (another branch, or a walk of its
-        // own): rare, so hashed.
-        let mut more_states: IntMap<(u32, NodeIdx, u32), u32> = IntMap::default();
+        // States at a node that already starts a state in another branch: rare, so hashed.
+        let mut more_states: IntMap<(u32, NodeIdx), u32> = IntMap::default();
         let mut goes_to: Vec<(u32, u32)> = self.states.iter().map(|st| (NONE, st.branch)).collect();
         for (i, (&step, &c)) in self.step_of.iter().zip(&self.cand_of).enumerate() {
             if step == STOPPED {
@@ -412,7 +411,7 @@ impl Walk {
                         next
                     }
                     i if self.next_states[i as usize].branch == b => i,
-                    _ => *more_states.entry((b, mv.node, script)).or_insert(next),
+                    _ => *more_states.entry((b, mv.node)).or_insert(next),
                 }
             };
             if ns == next {
@@ -473,17 +472,22 @@ impl Sums {
     }
 }
 
-/// Runs `f` on every part with states (`busy`) or every part, on a thread each but the first.
-fn each_part(parts: &mut [Walk], busy: bool, f: impl Fn(&mut Walk) + Sync) {
-    let mut busy = parts.iter_mut().filter(|w| !busy || !w.states.is_empty());
-    let Some(first) = busy.next() else { return };
+/// Runs `f` on every item, on a thread each but the first (which runs on this one).
+fn on_threads<T: Send>(items: impl IntoIterator<Item = T>, f: impl Fn(T) + Sync) {
+    let mut items = items.into_iter();
+    let Some(first) = items.next() else { return };
     std::thread::scope(|scope| {
-        for w in busy {
+        for item in items {
             let f = &f;
-            scope.spawn(move || f(w));
+            scope.spawn(move || f(item));
         }
         f(first);
     });
+}
+
+/// [`on_threads`] over the parts that still have states.
+fn each_busy_part(parts: &mut [Walk], f: impl Fn(&mut Walk) + Sync) {
+    on_threads(parts.iter_mut().filter(|w| !w.states.is_empty()), f);
 }
 
 /// The merged shortest paths of `objects` (any order, no duplicates): on two cores where there
@@ -508,16 +512,14 @@ pub fn merge_in_parts(a: &Analysis, view: &RetainersView, objects: &[NodeIdx], p
     let count = parts.max(1);
     let bounds: Vec<usize> = (0..=count).map(|p| objects.len() * p / count).collect();
     // The parts' first states, each on its own thread; then the part walked on its own, last.
-    let mut parts: Vec<Walk> = (0..count).map(|_| Walk::default()).collect();
-    std::thread::scope(|scope| {
-        let mut made = parts.iter_mut().enumerate();
-        let Some((_, first)) = made.next() else { return };
-        for (p, w) in made {
-            let range = bounds[p]..bounds[p + 1];
-            scope.spawn(move || *w = Walk::objects(a, view, &objects[range.clone()], range.start));
-        }
-        *first = Walk::objects(a, view, &objects[bounds[0]..bounds[1]], 0);
-    });
+    let mut parts: Vec<Walk> = (0..count)
+        .map(|p| Walk {
+            first_object: bounds[p] as u32,
+            object_count: (bounds[p + 1] - bounds[p]) as u32,
+            ..Walk::default()
+        })
+        .collect();
+    on_threads(parts.iter_mut(), |w| w.start(a, view, objects));
     parts.push(Walk::default());
     let own = parts.len() - 1;
     let mut scripts: Vec<Vec<Hop>> = Vec::new();
@@ -526,7 +528,7 @@ pub fn merge_in_parts(a: &Analysis, view: &RetainersView, objects: &[NodeIdx], p
     let mut taken = 0u32;
     while parts.iter().any(|w| !w.states.is_empty()) {
         let sh = Shared { a, view, scripts: &scripts, taken };
-        each_part(&mut parts, true, |w| w.steps(&sh));
+        each_busy_part(&mut parts, |w| w.steps(&sh));
         if parts.iter().any(|w| !w.dirty.is_empty()) {
             // Give each object of a dirty state its own exact path, in object order, and re-run
             // the level. The dirty states stay (earlier levels point at them), split: no
@@ -555,7 +557,7 @@ pub fn merge_in_parts(a: &Analysis, view: &RetainersView, objects: &[NodeIdx], p
             }
             continue;
         }
-        each_part(&mut parts, true, |w| w.candidates(&sh));
+        each_busy_part(&mut parts, |w| w.candidates(&sh));
         // The parts' candidates, part after part, then names merged where one class has more
         // than MANY_NAMES of them into one parent.
         let mut cand: IntMap<(u32, EdgeLabel, ClassId), u32> = IntMap::default();
@@ -605,7 +607,7 @@ pub fn merge_in_parts(a: &Analysis, view: &RetainersView, objects: &[NodeIdx], p
             w.branch_of_candidate.clear();
             w.branch_of_candidate.extend(global.iter().map(|&c| branch_of_cand[c as usize]));
         }
-        each_part(&mut parts, true, |w| w.advance(&sh));
+        each_busy_part(&mut parts, |w| w.advance(&sh));
         // A part without states still has a record for the level, empty: every part's
         // `levels[k]` is level k's (the part walked on its own begins at a later level).
         for w in parts.iter_mut() {
@@ -615,34 +617,26 @@ pub fn merge_in_parts(a: &Analysis, view: &RetainersView, objects: &[NodeIdx], p
         }
         taken += 1;
     }
-    each_part(&mut parts, false, Walk::find_ends);
+    on_threads(parts.iter_mut(), Walk::find_ends);
 
     // Objects at the ends of their paths, each part's summed on its own thread, then up the tree
     // (children come after parents).
     let len = m.parent.len();
     let (object_parts, own_part) = parts.split_at(own);
     let own_part = &own_part[0];
-    let sums: Vec<Sums> = std::thread::scope(|scope| {
-        let sum = |w: &Walk| {
-            let mut sums = Sums::new(len);
-            for o in 0..w.object_count {
-                let global = w.first_object + o;
-                let b = match moved.get(&global) {
-                    Some(m) => own_part.levels[m.level as usize][m.state as usize].1,
-                    None => w.levels[0][o as usize].1,
-                };
-                let n = objects[global as usize] as usize;
-                sums.ends[b as usize] += 1;
-                sums.shallow_size[b as usize] += u64::from(a.self_size[n]);
-                sums.retained_size[b as usize] += a.retained_size[n];
-            }
-            sums
-        };
-        let (first, rest) = object_parts.split_first().map_or((None, &[][..]), |(f, r)| (Some(f), r));
-        let others: Vec<_> = rest.iter().map(|w| scope.spawn(move || sum(w))).collect();
-        let mut all: Vec<Sums> = first.map(sum).into_iter().collect();
-        all.extend(others.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
-        all
+    let mut sums: Vec<Sums> = object_parts.iter().map(|_| Sums::new(len)).collect();
+    on_threads(sums.iter_mut().zip(object_parts), |(sums, w)| {
+        for o in 0..w.object_count {
+            let global = w.first_object + o;
+            let b = match moved.get(&global) {
+                Some(m) => own_part.levels[m.level as usize][m.state as usize].1,
+                None => w.levels[0][o as usize].1,
+            };
+            let n = objects[global as usize] as usize;
+            sums.ends[b as usize] += 1;
+            sums.shallow_size[b as usize] += u64::from(a.self_size[n]);
+            sums.retained_size[b as usize] += a.retained_size[n];
+        }
     });
     // The walk's buffers (hundreds of megabytes at millions of objects) are given back to the
     // system on another thread: unmapping them is not the user's wait.
